@@ -1,0 +1,1 @@
+"""Shared foundations: settings, errors, the viewer, school years and the database."""

@@ -1,0 +1,156 @@
+"""The one place that opens the database.
+
+DuckDB lets one process write *or* many processes read a file. The app must
+keep serving while a command-line import runs, and must never show half a
+batch. So no process holds a connection for long: every read and every write
+opens the file for as long as it needs it, under a readers-writer lock kept in
+two lock files beside the database (a turnstile, so a waiting writer is not
+starved by a stream of readers). A loader parses and validates outside the
+lock and holds the write lock only for its final transaction.
+
+Every committed write bumps a *generation* number, stored in the database and
+mirrored in ``<db>.generation`` so the app can key its caches without opening
+the file; a reader checks that the two agree (see ``read(expect=...)``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from core import schema
+from core.errors import KvalitetsdialogError
+
+LOCK_TIMEOUT_S = float(os.environ.get("KVALITETSDIALOG_LOCK_TIMEOUT", "120"))
+
+
+class StaleGeneration(Exception):
+    """The database moved on since the caller read the generation file."""
+
+
+@contextmanager
+def _flock(path: Path, mode: int, what: str) -> Iterator[None]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + LOCK_TIMEOUT_S
+        while True:
+            try:
+                fcntl.flock(fd, mode | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise KvalitetsdialogError(
+                        f"Databasen {path.with_suffix('')} er optaget af en anden {what}; prøv igen om lidt.",
+                        "Databasen er optaget",
+                    ) from None
+                time.sleep(0.01)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _lock_files(db: Path) -> tuple[Path, Path]:
+    return Path(f"{db}.gate"), Path(f"{db}.lock")
+
+
+def _generation_file(db: Path) -> Path:
+    return Path(f"{db}.generation")
+
+
+def current_generation(db: Path) -> int:
+    """The generation last committed, read without opening the database (0 if none)."""
+    try:
+        return int(_generation_file(db).read_text())
+    except (FileNotFoundError, ValueError):
+        return 0
+
+
+def _write_generation_file(db: Path, generation: int) -> None:
+    tmp = Path(f"{db}.generation.tmp")
+    tmp.write_text(str(generation))
+    os.replace(tmp, _generation_file(db))
+
+
+def _stored_generation(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _connect(db: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(db), read_only=read_only)
+    except duckdb.Error as e:
+        raise KvalitetsdialogError(
+            f"Databasen {db} kan ikke åbnes: {e}", "Databasen kan ikke åbnes"
+        ) from e
+
+
+@contextmanager
+def write(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An exclusive read-write connection; migrations run on open.
+
+    The caller runs its own transaction; on a clean exit the generation is
+    bumped (in its own small transaction) so readers see that data changed.
+    """
+    db = Path(db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    gate, lock = _lock_files(db)
+    with _flock(gate, fcntl.LOCK_EX, "skrivning"), _flock(lock, fcntl.LOCK_EX, "læsning"):
+        con = _connect(db, read_only=False)
+        try:
+            schema.migrate(con)
+            yield con
+            generation = _stored_generation(con) + 1
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", [str(generation)])
+            con.execute("CHECKPOINT")
+            _write_generation_file(db, generation)
+        finally:
+            con.close()
+
+
+def ensure(db: Path) -> None:
+    """Create the database (with its schema) if it does not exist or is out of date."""
+    db = Path(db)
+    if db.exists() and current_generation(db) > 0:
+        with read(db) as con:
+            if schema.version(con) == schema.SCHEMA_VERSION:
+                return
+    with write(db):
+        pass
+
+
+@contextmanager
+def read(db: Path, expect: int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection that sees one committed state for as long as it is held.
+
+    With ``expect``, raise ``StaleGeneration`` if the database is not at that
+    generation (the caller then starts over with fresh data).
+    """
+    db = Path(db)
+    if not db.exists():
+        raise KvalitetsdialogError(
+            f"Databasen {db} findes ikke. Indlæs data først (python -m loaders import ...).",
+            "Ingen database",
+        )
+    gate, lock = _lock_files(db)
+    with _flock(gate, fcntl.LOCK_SH, "skrivning"):
+        pass  # wait here while a writer is queued, then let it go first next time
+    with _flock(lock, fcntl.LOCK_SH, "skrivning"):
+        con = _connect(db, read_only=True)
+        try:
+            if schema.version(con) != schema.SCHEMA_VERSION:
+                raise KvalitetsdialogError(
+                    f"Databasen {db} har en ældre opbygning; åbn den til skrivning for at opdatere den.",
+                    "Databasen skal opdateres",
+                )
+            if expect is not None and _stored_generation(con) != expect:
+                raise StaleGeneration()
+            yield con
+        finally:
+            con.close()

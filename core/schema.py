@@ -1,0 +1,229 @@
+"""The DuckDB schema: every table, owned here, with numbered migrations run on open.
+
+School years are stored as the year they start in (2024 = 2024/25). Grades are
+integers (0 = børnehaveklasse). Missing or suppressed source cells are NULL.
+Every data row carries the ``batch_id`` of the import that wrote it.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import duckdb
+
+_KOMMUNER_CSV = Path(__file__).parent / "data" / "kommuner.csv"
+
+_V1 = """
+CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+
+CREATE TABLE municipalities (
+    code        INTEGER PRIMARY KEY,
+    name        VARCHAR NOT NULL,
+    region_code INTEGER,
+    region      VARCHAR,
+    synthetic   BOOLEAN NOT NULL DEFAULT false
+);
+
+CREATE TABLE institutions (
+    institution_id    VARCHAR PRIMARY KEY,  -- INST_NR (6 digits) or the municipality's own id
+    name              VARCHAR NOT NULL,
+    kind              VARCHAR NOT NULL CHECK (kind IN ('skole', 'dagtilbud')),
+    municipality_code INTEGER,
+    district          VARCHAR,
+    parent_id         VARCHAR,              -- main school of a department, or a daycare's umbrella
+    unit_type         VARCHAR,              -- ENHEDSART
+    institution_type  VARCHAR,              -- INST_TYPE_NAVN
+    owner             VARCHAR,              -- EJERKODE_NAVN
+    latitude          DOUBLE,
+    longitude         DOUBLE,
+    batch_id          INTEGER
+);
+
+CREATE SEQUENCE batch_seq START 1;
+CREATE TABLE import_batches (
+    batch_id      INTEGER PRIMARY KEY,
+    file_name     VARCHAR NOT NULL,
+    sha256        VARCHAR NOT NULL,
+    kind          VARCHAR NOT NULL,
+    shape         VARCHAR,
+    rows_read     INTEGER,
+    rows_loaded   INTEGER,
+    rows_rejected INTEGER,
+    status        VARCHAR NOT NULL,   -- indlæst | uændret | afvist
+    messages      VARCHAR,            -- the report, one finding a line
+    scope         VARCHAR,            -- what the batch replaced, in words
+    replaced      INTEGER,            -- rows of earlier batches it replaced
+    imported_by   VARCHAR,
+    imported_at   TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+-- National tests, one row per pupil and test (old scale and transition tests).
+CREATE TABLE test_pupil_results (
+    batch_id       INTEGER NOT NULL,
+    pupil_key      VARCHAR NOT NULL,
+    institution_id VARCHAR NOT NULL,
+    school_year    SMALLINT NOT NULL,
+    grade          TINYINT NOT NULL,
+    class          VARCHAR,
+    subject        VARCHAR NOT NULL,   -- subject id, e.g. dansk_laesning
+    test_kind      VARCHAR NOT NULL,   -- national_test | overgangstest | ...
+    level          TINYINT,            -- 1..6, NULL where the test has no levels
+    score          DOUBLE,             -- norm-based 1..100 (national_test)
+    points         DOUBLE,             -- transition tests
+    max_points     DOUBLE
+);
+
+-- National tests, aggregated: counts per performance level.
+CREATE TABLE test_aggregates (
+    batch_id       INTEGER NOT NULL,
+    institution_id VARCHAR NOT NULL,
+    school_year    SMALLINT NOT NULL,
+    grade          TINYINT NOT NULL,
+    subject        VARCHAR NOT NULL,
+    test_kind      VARCHAR NOT NULL,
+    n_tested       INTEGER NOT NULL,
+    level_1 INTEGER, level_2 INTEGER, level_3 INTEGER,
+    level_4 INTEGER, level_5 INTEGER, level_6 INTEGER,
+    mean_score     DOUBLE
+);
+
+-- Well-being survey aggregates; grade NULL = all grades together.
+CREATE TABLE wellbeing (
+    batch_id       INTEGER NOT NULL,
+    institution_id VARCHAR NOT NULL,
+    school_year    SMALLINT NOT NULL,
+    grade          TINYINT,
+    indicator      VARCHAR NOT NULL,   -- social | academic | support | order | general
+    value          DOUBLE,             -- 1..5; NULL where the source withheld it
+    respondents    INTEGER             -- NULL = unknown
+);
+
+CREATE TABLE language_assessments (
+    batch_id       INTEGER NOT NULL,
+    institution_id VARCHAR NOT NULL,
+    school_year    SMALLINT NOT NULL,
+    n_assessed     INTEGER,
+    n_general      INTEGER,
+    n_focused      INTEGER,
+    n_special      INTEGER
+);
+
+CREATE TABLE absence (
+    batch_id       INTEGER NOT NULL,
+    institution_id VARCHAR NOT NULL,
+    school_year    SMALLINT NOT NULL,
+    grade          TINYINT,
+    n_pupils       INTEGER,
+    absence_pct    DOUBLE,             -- share 0..1
+    sick_pct       DOUBLE,
+    permitted_pct  DOUBLE,
+    unlawful_pct   DOUBLE,
+    share_over_10  DOUBLE              -- share 0..1
+);
+
+CREATE TABLE exam_grades (
+    batch_id       INTEGER NOT NULL,
+    institution_id VARCHAR NOT NULL,
+    school_year    SMALLINT NOT NULL,
+    n_pupils       INTEGER,
+    mean_grade     DOUBLE,
+    socref         DOUBLE,
+    socref_diff    DOUBLE,
+    socref_verdict VARCHAR             -- Over niveau | På niveau | Under niveau
+);
+
+CREATE TABLE youth_transition (
+    batch_id       INTEGER NOT NULL,
+    institution_id VARCHAR NOT NULL,
+    school_year    SMALLINT NOT NULL,  -- the year the pupils left grade 9
+    n_pupils       INTEGER,
+    share_3m       DOUBLE,
+    share_15m      DOUBLE
+);
+
+CREATE TABLE competence (
+    batch_id       INTEGER NOT NULL,
+    institution_id VARCHAR NOT NULL,
+    school_year    SMALLINT NOT NULL,
+    subject        VARCHAR,
+    planned_hours  DOUBLE,
+    covered_hours  DOUBLE
+);
+
+-- Goals are versioned: a change adds a row; the current goal is its latest version.
+CREATE TABLE goal_versions (
+    goal_id     VARCHAR NOT NULL,
+    version     INTEGER NOT NULL,
+    title       VARCHAR NOT NULL,
+    indicator   VARCHAR NOT NULL,
+    subject     VARCHAR,               -- subject id; NULL = all pooled
+    grade       TINYINT,               -- NULL = all pooled
+    scope       VARCHAR NOT NULL,      -- kommune | skoler | dagtilbud | comma-separated ids
+    direction   VARCHAR NOT NULL,      -- >= | <= | stigende | faldende
+    target      DOUBLE,                -- in the indicator's unit (shares as 0..1)
+    target_year SMALLINT,
+    adopted     VARCHAR,
+    note        VARCHAR,
+    deleted     BOOLEAN NOT NULL DEFAULT false,
+    changed_by  VARCHAR,
+    changed_at  TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    batch_id    INTEGER,
+    PRIMARY KEY (goal_id, version)
+);
+
+CREATE VIEW goals AS
+SELECT * EXCLUDE (rn) FROM (
+    SELECT *, row_number() OVER (PARTITION BY goal_id ORDER BY version DESC) AS rn
+    FROM goal_versions
+) WHERE rn = 1 AND NOT deleted;
+"""
+
+
+def _seed_municipalities(con: duckdb.DuckDBPyConnection) -> None:
+    with _KOMMUNER_CSV.open(encoding="utf-8") as f:
+        rows = [
+            (int(r["kommunekode"]), r["kommune"], int(r["regionskode"]), r["region"], False)
+            for r in csv.DictReader(f)
+        ]
+    # The sample municipality is fictional; it is flagged so every page can say so.
+    rows.append((999, "Eksempelby", None, None, True))
+    con.executemany("INSERT INTO municipalities VALUES (?, ?, ?, ?, ?)", rows)
+
+
+MIGRATIONS = [
+    # (version, function applying it inside a transaction)
+    (1, lambda con: (con.execute(_V1), _seed_municipalities(con))),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def version(con: duckdb.DuckDBPyConnection) -> int:
+    """The schema version of an open database (0 = empty)."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring the schema up to date, each step in its own transaction; returns the version."""
+    current = version(con)
+    for number, apply in MIGRATIONS:
+        if number <= current:
+            continue
+        con.execute("BEGIN")
+        try:
+            apply(con)
+            con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(number)]
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        current = number
+    return current

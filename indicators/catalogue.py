@@ -1,0 +1,143 @@
+"""The indicator catalogue as data (FORMATS.md, "Indicator catalogue").
+
+Everything that decides what an indicator means lives here: its Danish label,
+unit, source table, which subjects and test kinds it covers, whether it is
+confidential under folkeskoleloven § 55 b, and which direction is better.
+Comparability (the scale break between 2021/22 and 2022/23, the sample-only
+2019/20) is data too, so trends and year-on-year goals never cross it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Subject ids as the export names them, with their Danish labels.
+SUBJECTS: dict[str, str] = {
+    "dansk_laesning": "Dansk, læsning",
+    "matematik": "Matematik",
+    "engelsk": "Engelsk",
+    "fysik_kemi": "Fysik/kemi",
+    "geografi": "Geografi",
+    "biologi": "Biologi",
+    "dansk_andetsprog": "Dansk som andetsprog",
+}
+
+# The six performance levels of the old national tests, lowest first.
+LEVELS: dict[int, str] = {
+    1: "Ikke tilstrækkelig",
+    2: "Mangelfuld",
+    3: "Jævn",
+    4: "God",
+    5: "Rigtig god",
+    6: "Fremragende",
+}
+GOOD_LEVELS = (4, 5, 6)
+POOR_LEVELS = (1, 2)
+# "Most able" = Fremragende is the usual reading, not stated by the ministry: configurable here.
+TOP_LEVELS = (6,)
+
+
+@dataclass(frozen=True)
+class TestKind:
+    """A national test generation with its own, incomparable scale."""
+
+    id: str
+    label: str
+    first_year: int
+    last_year: int | None
+    non_comparable_years: tuple[int, ...] = ()
+
+
+TEST_KINDS: dict[str, TestKind] = {
+    "national_test": TestKind("national_test", "Nationale test", 2010, 2021, non_comparable_years=(2019,)),
+    "overgangstest": TestKind("overgangstest", "Nationale overgangstest", 2022, 2025),
+    # From 2026/27: færdighedstest; its scale is not yet published. Add it here when it is.
+}
+
+
+def default_test_kind(school_year: int) -> str | None:
+    """The test kind a school year's results belong to when the extract does not say."""
+    for kind in TEST_KINDS.values():
+        if kind.first_year <= school_year and (kind.last_year is None or school_year <= kind.last_year):
+            return kind.id
+    return None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    label: str                      # Danish, as the pages show it
+    unit: str                       # share | score | scale5 | grade
+    source: str                     # table it is computed from
+    better: str                     # higher | lower
+    confidential: bool = False      # § 55 b: national and transition tests
+    subjects: tuple[str, ...] = ()  # subject ids it applies to; () = no subject dimension
+    test_kind: str | None = None    # the test scale it is defined on
+    has_grades: bool = False        # can be split and filtered by grade
+    pooled: bool = True             # False: institution level only (never pooled)
+    description: str = ""
+    extra: dict = field(default_factory=dict, compare=False)
+
+
+_LEVEL_SUBJECTS = ("dansk_laesning", "matematik")
+_ALL_SUBJECTS = tuple(SUBJECTS)
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("nt_share_good", "Andel gode (nationale test)", "share", "tests", "higher", True,
+              _LEVEL_SUBJECTS, "national_test", True,
+              description="Elever på niveau God eller bedre / testede elever med et niveau"),
+    Indicator("nt_share_top", "Andel fremragende (nationale test)", "share", "tests", "higher", True,
+              _LEVEL_SUBJECTS, "national_test", True,
+              description="Elever på niveau Fremragende / testede elever med et niveau"),
+    Indicator("nt_share_poor", "Andel med dårlige resultater (nationale test)", "share", "tests", "lower", True,
+              _LEVEL_SUBJECTS, "national_test", True,
+              description="Elever på niveau Ikke tilstrækkelig eller Mangelfuld / testede elever med et niveau"),
+    Indicator("nt_mean_score", "Gennemsnitlig normbaseret score (nationale test)", "score", "tests", "higher", True,
+              _ALL_SUBJECTS, "national_test", True,
+              description="Gennemsnit af den normbaserede score (1-100)"),
+    Indicator("tt_mean_correct", "Andel korrekte svar (overgangstest)", "share", "tests", "higher", True,
+              _LEVEL_SUBJECTS, "overgangstest", True,
+              description="Gennemsnit af point / maksimale point"),
+    Indicator("wb_social", "Social trivsel", "scale5", "wellbeing", "higher", has_grades=True,
+              description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser"),
+    Indicator("wb_academic", "Faglig trivsel", "scale5", "wellbeing", "higher", has_grades=True,
+              description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser"),
+    Indicator("wb_support", "Støtte og inspiration", "scale5", "wellbeing", "higher", has_grades=True,
+              description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser"),
+    Indicator("wb_order", "Ro og orden", "scale5", "wellbeing", "higher", has_grades=True,
+              description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser"),
+    Indicator("wb_general", "Generel skoletrivsel", "scale5", "wellbeing", "higher", has_grades=True,
+              description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser"),
+    Indicator("la_share_general", "Andel i generel indsats (sprogvurdering)", "share", "language_assessments", "higher",
+              description="Børn i generel indsats / vurderede børn"),
+    Indicator("la_share_focused", "Andel i fokuseret indsats (sprogvurdering)", "share", "language_assessments", "lower",
+              description="Børn i fokuseret indsats / vurderede børn"),
+    Indicator("la_share_special", "Andel i særlig indsats (sprogvurdering)", "share", "language_assessments", "lower",
+              description="Børn i særlig indsats / vurderede børn"),
+    Indicator("abs_mean_pct", "Gennemsnitligt elevfravær", "share", "absence", "lower", has_grades=True,
+              description="Fravær i alt, vægtet med antal elever"),
+    Indicator("abs_share_over_10", "Andel elever med over 10 % fravær", "share", "absence", "lower", has_grades=True,
+              description="Elever med mere end 10 % fravær / elever"),
+    Indicator("exam_mean", "Karaktergennemsnit ved 9.-klasseprøverne", "grade", "exam_grades", "higher",
+              description="Karaktergennemsnit, vægtet med antal elever"),
+    Indicator("exam_socref_diff", "Forskel til socioøkonomisk reference", "grade", "exam_grades", "higher",
+              pooled=False, description="Karaktergennemsnit minus den socioøkonomiske reference"),
+    Indicator("tr_share_3m", "Andel i gang med ungdomsuddannelse efter 3 mdr.", "share", "youth_transition", "higher",
+              description="Elever i gang med en ungdomsuddannelse 3 måneder efter 9. klasse"),
+    Indicator("tr_share_15m", "Andel i gang med ungdomsuddannelse efter 15 mdr.", "share", "youth_transition", "higher",
+              description="Elever i gang med en ungdomsuddannelse 15 måneder efter 9. klasse"),
+    Indicator("comp_coverage", "Kompetencedækning", "share", "competence", "higher",
+              description="Timer med undervisningskompetence / planlagte timer"),
+)
+
+CATALOGUE: dict[str, Indicator] = {i.id: i for i in INDICATORS}
+
+
+def comparable(indicator: Indicator, year_a: int, year_b: int) -> bool:
+    """Whether two school years' values of an indicator may be compared or joined by a line."""
+    if indicator.test_kind is None:
+        return True
+    kind = TEST_KINDS[indicator.test_kind]
+    if year_a in kind.non_comparable_years or year_b in kind.non_comparable_years:
+        return year_a == year_b
+    return default_test_kind(year_a) == default_test_kind(year_b)
