@@ -172,6 +172,47 @@ CREATE TABLE goal_versions (
     PRIMARY KEY (goal_id, version)
 );
 
+-- Dialogue notes are versioned like goals: an edit adds a version, nothing is overwritten.
+CREATE TABLE dialogue_notes (
+    note_id        VARCHAR NOT NULL,
+    version        INTEGER NOT NULL,
+    institution_id VARCHAR NOT NULL,
+    school_year    SMALLINT NOT NULL,
+    topic_kind     VARCHAR NOT NULL,    -- institution | goal | area
+    topic          VARCHAR,             -- goal_id or area name; NULL for the whole institution
+    note_kind      VARCHAR NOT NULL,    -- assessment | administration | action | followup
+    text           VARCHAR NOT NULL,
+    action_owner   VARCHAR,             -- actions: who
+    action_due     DATE,                -- actions: by when
+    action_status  VARCHAR,             -- actions: åben | i gang | gennemført | opgivet
+    follows_up     VARCHAR,             -- followup: the note_id of the action it follows up
+    shared_with_council BOOLEAN NOT NULL DEFAULT false,
+    deleted        BOOLEAN NOT NULL DEFAULT false,
+    author         VARCHAR,
+    author_role    VARCHAR,
+    written_at     TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    PRIMARY KEY (note_id, version)
+);
+
+CREATE VIEW current_dialogue_notes AS
+SELECT * EXCLUDE (rn) FROM (
+    SELECT *, row_number() OVER (PARTITION BY note_id ORDER BY version DESC) AS rn
+    FROM dialogue_notes
+) WHERE rn = 1 AND NOT deleted;
+
+-- Append-only record of who did what (logins, imports, exports, downloads, goal and note changes).
+CREATE SEQUENCE audit_seq START 1;
+CREATE TABLE audit_log (
+    audit_id  BIGINT PRIMARY KEY DEFAULT nextval('audit_seq'),
+    at        TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    who       VARCHAR NOT NULL,
+    role      VARCHAR,
+    action    VARCHAR NOT NULL,    -- login | logout | import | export | download | goal_change | note_change | role_change
+    object    VARCHAR,
+    details   VARCHAR,
+    origin    VARCHAR              -- command line, or the browser's address
+);
+
 CREATE VIEW goals AS
 SELECT * EXCLUDE (rn) FROM (
     SELECT *, row_number() OVER (PARTITION BY goal_id ORDER BY version DESC) AS rn
