@@ -204,7 +204,7 @@ SELECT * EXCLUDE (rn) FROM (
 CREATE SEQUENCE audit_seq START 1;
 CREATE TABLE audit_log (
     audit_id  BIGINT PRIMARY KEY DEFAULT nextval('audit_seq'),
-    at        TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    occurred_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
     who       VARCHAR NOT NULL,
     role      VARCHAR,
     action    VARCHAR NOT NULL,    -- login | logout | import | export | download | goal_change | note_change | role_change
