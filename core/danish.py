@@ -1,0 +1,68 @@
+"""Danish number formatting for pages, charts and reports (Babel, locale da_DK).
+
+Missing values are shown as an en dash, never as zero.
+
+>>> pct(0.783), num(3.9), integer(1234)
+('78,3 %', '3,9', '1.234')
+"""
+
+from __future__ import annotations
+
+import math
+
+from babel.numbers import format_decimal, format_percent
+
+LOCALE = "da_DK"
+MISSING = "–"
+# Plotly's layout.separators: decimal mark first, then the thousands separator.
+PLOTLY_SEPARATORS = ",."
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _pattern(decimals: int) -> str:
+    return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+
+
+def pct(share, decimals: int = 1) -> str:
+    """A share 0..1 as a Danish percentage: ``0.783 -> '78,3 %'``."""
+    if _missing(share):
+        return MISSING
+    return format_percent(share, format=_pattern(decimals) + " %", locale=LOCALE)
+
+
+def num(value, decimals: int = 1) -> str:
+    """A decimal number: ``3.9 -> '3,9'``, ``1234.5 -> '1.234,5'``."""
+    if _missing(value):
+        return MISSING
+    return format_decimal(value, format=_pattern(decimals), locale=LOCALE)
+
+
+def integer(value) -> str:
+    """A whole number with a thousands separator: ``1234 -> '1.234'``."""
+    if _missing(value):
+        return MISSING
+    return format_decimal(round(value), format="#,##0", locale=LOCALE)
+
+
+def value(x, unit: str) -> str:
+    """An indicator value in its catalogue unit (share, score, scale5, grade)."""
+    return pct(x) if unit == "share" else num(x, 1)
+
+
+def change(delta, unit: str) -> str:
+    """A signed difference: shares in percentage points (``+2,1 procentpoint``), else ``+0,2``."""
+    if _missing(delta):
+        return MISSING
+    sign = "+" if delta > 0 else ""
+    if unit == "share":
+        return f"{sign}{num(delta * 100, 1)} procentpoint"
+    return f"{sign}{num(delta, 1)}"
+
+
+def style_figure(fig):
+    """Give a Plotly figure Danish separators (``78,3``, ``1.234``); returns the figure."""
+    fig.update_layout(separators=PLOTLY_SEPARATORS)
+    return fig

@@ -1,0 +1,46 @@
+"""Danish number formatting (core.danish), as pages and reports show numbers."""
+
+import math
+
+import plotly.graph_objects as go
+import pytest
+
+from core import danish
+
+
+@pytest.mark.parametrize(
+    "share, decimals, expected",
+    [
+        (0.783, 1, "78,3 %"),
+        (0.0, 1, "0,0 %"),
+        (1.0, 0, "100 %"),
+        (12.345, 1, "1.234,5 %"),  # a share above 1 still gets a thousands separator
+        (None, 1, "–"),
+        (math.nan, 1, "–"),
+    ],
+)
+def test_pct(share, decimals, expected):
+    assert danish.pct(share, decimals) == expected
+
+
+def test_num_and_integer():
+    assert danish.num(3.9) == "3,9"
+    assert danish.num(3.94, 2) == "3,94"
+    assert danish.num(1234.5) == "1.234,5"
+    assert danish.integer(1234) == "1.234"
+    assert danish.integer(1234567.6) == "1.234.568"
+    assert danish.integer(None) == "–"
+
+
+def test_value_by_unit_and_change():
+    assert danish.value(0.5, "share") == "50,0 %"
+    assert danish.value(3.86, "scale5") == "3,9"
+    # 0.812 - 0.79 = 0.022 -> 2,2 percentage points
+    assert danish.change(0.812 - 0.79, "share") == "+2,2 procentpoint"
+    assert danish.change(-0.2, "scale5") == "-0,2"
+    assert danish.change(None, "share") == "–"
+
+
+def test_style_figure_sets_danish_separators():
+    fig = danish.style_figure(go.Figure())
+    assert fig.layout.separators == ",."
