@@ -1,0 +1,326 @@
+"""Dialogue notes: versioned, viewer-checked, and every change audited.
+
+A note belongs to one institution and school year and is about a goal, an
+indicator area or the whole institution. Nothing is overwritten: an edit adds
+a version, a deletion adds a deleted version (``current_dialogue_notes`` shows
+the latest live version of each note).
+
+Who may do what (DOMAIN.md, "Who sees what"):
+
+- the administration writes every kind of note and reads everything;
+- a leader reads every note of their own institution(s) and writes the
+  institution's assessment and the follow-up; of an agreed action they may
+  change only its status; a leader's edit withdraws the council sharing,
+  because the council sees only what the administration has approved;
+- the council reads only notes the administration marked ``shared_with_council``;
+- the public reads no notes at all.
+
+>>> from core.viewer import Viewer
+>>> _may_read(Viewer.parse("leader:1"), "2", False), _may_read(Viewer.parse("council"), "2", True)
+(False, True)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from core import database, schoolyear
+from core.errors import KvalitetsdialogError
+from core.viewer import Viewer
+
+NOTE_KINDS: dict[str, str] = {
+    "assessment": "Institutionens vurdering",
+    "administration": "Forvaltningens bemærkning",
+    "action": "Aftale",
+    "followup": "Opfølgning",
+}
+TOPIC_KINDS: dict[str, str] = {"institution": "Hele institutionen", "goal": "Mål", "area": "Område"}
+ACTION_STATUSES = ("åben", "i gang", "gennemført", "opgivet")
+OPEN_STATUSES = ("åben", "i gang")
+
+_LEADER_KINDS = ("assessment", "followup")
+# What an edit may change; institution, year and kind are the note's identity.
+_EDITABLE = (
+    "text", "topic_kind", "topic", "action_owner", "action_due",
+    "action_status", "follows_up", "shared_with_council",
+)
+_DENIED = "Ingen adgang"
+
+
+@dataclass(frozen=True)
+class Note:
+    """One version of a note, as stored in ``dialogue_notes``."""
+
+    note_id: str
+    version: int
+    institution_id: str
+    school_year: int
+    topic_kind: str
+    topic: str | None
+    note_kind: str
+    text: str
+    action_owner: str | None
+    action_due: dt.date | None
+    action_status: str | None
+    follows_up: str | None
+    shared_with_council: bool
+    deleted: bool
+    author: str | None
+    author_role: str | None
+    written_at: dt.datetime
+
+    @property
+    def kind_label(self) -> str:
+        return NOTE_KINDS[self.note_kind]
+
+    @property
+    def topic_label(self) -> str:
+        return TOPIC_KINDS[self.topic_kind] + (f": {self.topic}" if self.topic else "")
+
+
+_COLUMNS = [f.name for f in fields(Note)]
+_SELECT = ", ".join(_COLUMNS)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[Note]:
+    return [Note(*row) for row in con.execute(sql, params).fetchall()]
+
+
+# --- who may do what -------------------------------------------------------
+
+def _may_read(viewer: Viewer, institution_id: str, shared_with_council: bool) -> bool:
+    if viewer.role == "administration":
+        return True
+    if viewer.role == "leader":
+        return institution_id in viewer.institutions
+    if viewer.role == "council":
+        return bool(shared_with_council)
+    return False
+
+
+def _check_write(viewer: Viewer, institution_id: str, note_kind: str, changes: dict) -> None:
+    """Raise unless the viewer may write this change to a note of this kind."""
+    if viewer.role == "administration":
+        return
+    if viewer.role != "leader" or institution_id not in viewer.institutions:
+        raise KvalitetsdialogError(
+            f"Du kan ikke skrive noter for institution {institution_id}.", _DENIED
+        )
+    if changes.get("shared_with_council"):
+        raise KvalitetsdialogError("Kun forvaltningen kan dele noter med udvalget.", _DENIED)
+    if note_kind in _LEADER_KINDS:
+        return
+    if note_kind == "action" and set(changes) <= {"action_status", "shared_with_council"}:
+        return
+    raise KvalitetsdialogError(
+        f"En leder kan ikke skrive '{NOTE_KINDS.get(note_kind, note_kind)}'"
+        " (kun institutionens vurdering, opfølgning og status på aftaler).",
+        _DENIED,
+    )
+
+
+# --- validation ------------------------------------------------------------
+
+def _due_date(value) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise KvalitetsdialogError(
+            f"Fristen '{value}' er ikke en dato (skriv fx 2025-06-30).", "Ugyldig note"
+        ) from None
+
+
+def _validate(con: duckdb.DuckDBPyConnection, note: dict) -> dict:
+    """Normalise a note's fields and raise on anything inconsistent; returns the note."""
+    bad = lambda msg: KvalitetsdialogError(msg, "Ugyldig note")  # noqa: E731
+    note["text"] = (note.get("text") or "").strip()
+    if note["note_kind"] not in NOTE_KINDS:
+        raise bad(f"Ukendt notetype '{note['note_kind']}'.")
+    if note["topic_kind"] not in TOPIC_KINDS:
+        raise bad(f"Ukendt emne '{note['topic_kind']}'.")
+    if note["topic_kind"] == "institution":
+        note["topic"] = None
+    elif not note.get("topic"):
+        raise bad("Angiv hvilket mål eller område noten handler om.")
+    if not note["text"]:
+        raise bad("Noten er tom.")
+    note["action_due"] = _due_date(note.get("action_due"))
+    if note["note_kind"] == "action":
+        note["action_status"] = note.get("action_status") or "åben"
+        if note["action_status"] not in ACTION_STATUSES:
+            raise bad(f"Status skal være en af: {', '.join(ACTION_STATUSES)}.")
+        if not (note.get("action_owner") or "").strip():
+            raise bad("En aftale skal have en ansvarlig (hvem).")
+        if note["action_due"] is None:
+            raise bad("En aftale skal have en frist (hvornår).")
+    else:
+        note["action_owner"] = note["action_due"] = note["action_status"] = None
+    if note["note_kind"] == "followup":
+        target = con.execute(
+            "SELECT institution_id, school_year FROM current_dialogue_notes"
+            " WHERE note_id = ? AND note_kind = 'action'",
+            [note.get("follows_up")],
+        ).fetchone()
+        if target is None or target[0] != note["institution_id"] or target[1] > note["school_year"]:
+            raise bad("En opfølgning skal pege på en aftale for samme institution fra et tidligere eller samme år.")
+    else:
+        note["follows_up"] = None
+    note["shared_with_council"] = bool(note.get("shared_with_council"))
+    return note
+
+
+# --- writes ----------------------------------------------------------------
+
+@contextmanager
+def _transaction(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    with database.write(Path(db)) as con:
+        con.execute("BEGIN")
+        try:
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+
+def _store(con, viewer: Viewer, note: dict, version: int, op: str, changed: list[str],
+           author: str | None, origin: str | None) -> None:
+    who = author or str(viewer)
+    row = dict(note, version=version, author=who, author_role=viewer.role,
+               deleted=op == "delete")
+    cols = [c for c in _COLUMNS if c != "written_at"]
+    con.execute(
+        f"INSERT INTO dialogue_notes ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+        [row[c] for c in cols],
+    )
+    details = {
+        "op": op, "version": version, "institution_id": note["institution_id"],
+        "school_year": schoolyear.short(note["school_year"]), "note_kind": note["note_kind"],
+        "changed": changed,
+    }
+    con.execute(
+        "INSERT INTO audit_log (who, role, action, object, details, origin) VALUES (?, ?, 'note_change', ?, ?, ?)",
+        [who, viewer.role, f"dialogue_note:{note['note_id']}", json.dumps(details, ensure_ascii=False), origin],
+    )
+
+
+def add_note(
+    db: Path, viewer: Viewer, *, institution_id: str, school_year: int, note_kind: str, text: str,
+    topic_kind: str = "institution", topic: str | None = None, action_owner: str | None = None,
+    action_due: dt.date | str | None = None, action_status: str | None = None,
+    follows_up: str | None = None, shared_with_council: bool = False,
+    author: str | None = None, origin: str | None = None,
+) -> str:
+    """Write a new note (version 1) and return its id."""
+    note = dict(
+        note_id=uuid.uuid4().hex[:12], institution_id=str(institution_id), school_year=int(school_year),
+        topic_kind=topic_kind, topic=topic, note_kind=note_kind, text=text, action_owner=action_owner,
+        action_due=action_due, action_status=action_status, follows_up=follows_up,
+        shared_with_council=shared_with_council,
+    )
+    _check_write(viewer, note["institution_id"], note_kind, {k: v for k, v in note.items() if v})
+    with _transaction(db) as con:
+        if con.execute("SELECT count(*) FROM institutions WHERE institution_id = ?",
+                       [note["institution_id"]]).fetchone()[0] == 0:
+            raise KvalitetsdialogError(f"Institution {institution_id} findes ikke.", "Ugyldig note")
+        _store(con, viewer, _validate(con, note), 1, "add", sorted(k for k, v in note.items() if v),
+               author, origin)
+    return note["note_id"]
+
+
+def _current(con, note_id: str) -> dict:
+    row = con.execute(
+        f"SELECT {_SELECT} FROM current_dialogue_notes WHERE note_id = ?", [note_id]
+    ).fetchone()
+    if row is None:
+        raise KvalitetsdialogError(f"Noten {note_id} findes ikke (eller er slettet).", "Ukendt note")
+    return dict(zip(_COLUMNS, row))
+
+
+def edit_note(db: Path, viewer: Viewer, note_id: str, *, author: str | None = None,
+              origin: str | None = None, **changes) -> int:
+    """Add a version with ``changes`` applied; returns the new version number.
+
+    ``changes`` may set text, topic_kind, topic, action_owner, action_due,
+    action_status, follows_up and shared_with_council.
+    """
+    unknown = set(changes) - set(_EDITABLE)
+    if unknown:
+        raise KvalitetsdialogError(f"Kan ikke ændre {', '.join(sorted(unknown))}.", "Ugyldig note")
+    with _transaction(db) as con:
+        note = _current(con, note_id)
+        changed = {k: v for k, v in changes.items() if v != note[k]}
+        if not changed:
+            return note["version"]
+        _check_write(viewer, note["institution_id"], note["note_kind"], changed)
+        note.update(changed)
+        if viewer.role == "leader":
+            note["shared_with_council"] = False
+        version = note["version"] + 1
+        _store(con, viewer, _validate(con, note), version, "edit", sorted(changed), author, origin)
+    return version
+
+
+def delete_note(db: Path, viewer: Viewer, note_id: str, *, author: str | None = None,
+                origin: str | None = None) -> int:
+    """Add a deleted version (the history stays); returns its version number."""
+    with _transaction(db) as con:
+        note = _current(con, note_id)
+        _check_write(viewer, note["institution_id"], note["note_kind"], {"deleted": True})
+        version = note["version"] + 1
+        _store(con, viewer, note, version, "delete", ["deleted"], author, origin)
+    return version
+
+
+# --- reads -----------------------------------------------------------------
+
+def _visible(viewer: Viewer, rows: list[Note]) -> list[Note]:
+    return [n for n in rows if _may_read(viewer, n.institution_id, n.shared_with_council)]
+
+
+def notes(con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id: str | None, school_year: int,
+          kinds: tuple[str, ...] | None = None) -> list[Note]:
+    """The current notes of one institution (None = every institution) and year the viewer may read."""
+    rows = _rows(
+        con,
+        f"SELECT {_SELECT} FROM current_dialogue_notes WHERE school_year = ?"
+        " AND (? IS NULL OR institution_id = ?)"
+        " ORDER BY institution_id, note_kind, topic_kind, topic NULLS FIRST, written_at, note_id",
+        [int(school_year), institution_id, institution_id],
+    )
+    return [n for n in _visible(viewer, rows) if kinds is None or n.note_kind in kinds]
+
+
+def open_actions(con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id: str,
+                 school_year: int) -> list[Note]:
+    """Actions from earlier school years still ``åben`` or ``i gang``: carried into this year's dialogue."""
+    rows = _rows(
+        con,
+        f"SELECT {_SELECT} FROM current_dialogue_notes WHERE note_kind = 'action'"
+        " AND institution_id = ? AND school_year < ? AND action_status IN ('åben', 'i gang')"
+        " ORDER BY school_year DESC, action_due, note_id",
+        [institution_id, int(school_year)],
+    )
+    return _visible(viewer, rows)
+
+
+def note_history(con: duckdb.DuckDBPyConnection, viewer: Viewer, note_id: str) -> list[Note]:
+    """Every version of a note the viewer may read, oldest first (deleted versions included)."""
+    rows = _rows(
+        con, f"SELECT {_SELECT} FROM dialogue_notes WHERE note_id = ? ORDER BY version", [note_id]
+    )
+    return _visible(viewer, rows)
