@@ -76,6 +76,9 @@ class Indicator:
     has_grades: bool = False        # can be split and filtered by grade
     pooled: bool = True             # False: institution level only (never pooled)
     description: str = ""
+    # The 95 % interval the engine attaches: "wilson" (a share of independent pupils or children),
+    # "t" (a mean, only where pupil-level spread is known), None (no spread known: no interval).
+    interval: str | None = None
     extra: dict = field(default_factory=dict, compare=False)
 
 
@@ -85,19 +88,19 @@ _ALL_SUBJECTS = tuple(SUBJECTS)
 INDICATORS: tuple[Indicator, ...] = (
     Indicator("nt_share_good", "Andel gode (nationale test)", "share", "tests", "higher", True,
               _LEVEL_SUBJECTS, "national_test", True,
-              description="Elever på niveau God eller bedre / testede elever med et niveau"),
+              interval="wilson", description="Elever på niveau God eller bedre / testede elever med et niveau"),
     Indicator("nt_share_top", "Andel fremragende (nationale test)", "share", "tests", "higher", True,
               _LEVEL_SUBJECTS, "national_test", True,
-              description="Elever på niveau Fremragende / testede elever med et niveau"),
+              interval="wilson", description="Elever på niveau Fremragende / testede elever med et niveau"),
     Indicator("nt_share_poor", "Andel med dårlige resultater (nationale test)", "share", "tests", "lower", True,
               _LEVEL_SUBJECTS, "national_test", True,
-              description="Elever på niveau Ikke tilstrækkelig eller Mangelfuld / testede elever med et niveau"),
+              interval="wilson", description="Elever på niveau Ikke tilstrækkelig eller Mangelfuld / testede elever med et niveau"),
     Indicator("nt_mean_score", "Gennemsnitlig normbaseret score (nationale test)", "score", "tests", "higher", True,
               _ALL_SUBJECTS, "national_test", True,
-              description="Gennemsnit af den normbaserede score (1-100)"),
+              interval="t", description="Gennemsnit af den normbaserede score (1-100)"),
     Indicator("tt_mean_correct", "Andel korrekte svar (overgangstest)", "share", "tests", "higher", True,
               _LEVEL_SUBJECTS, "overgangstest", True,
-              description="Gennemsnit af point / maksimale point"),
+              interval="t", description="Gennemsnit af point / maksimale point"),
     Indicator("wb_social", "Social trivsel", "scale5", "wellbeing", "higher", has_grades=True,
               description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser"),
     Indicator("wb_academic", "Faglig trivsel", "scale5", "wellbeing", "higher", has_grades=True,
@@ -109,23 +112,23 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("wb_general", "Generel skoletrivsel", "scale5", "wellbeing", "higher", has_grades=True,
               description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser"),
     Indicator("la_share_general", "Andel i generel indsats (sprogvurdering)", "share", "language_assessments", "higher",
-              description="Børn i generel indsats / vurderede børn"),
+              interval="wilson", description="Børn i generel indsats / vurderede børn"),
     Indicator("la_share_focused", "Andel i fokuseret indsats (sprogvurdering)", "share", "language_assessments", "lower",
-              description="Børn i fokuseret indsats / vurderede børn"),
+              interval="wilson", description="Børn i fokuseret indsats / vurderede børn"),
     Indicator("la_share_special", "Andel i særlig indsats (sprogvurdering)", "share", "language_assessments", "lower",
-              description="Børn i særlig indsats / vurderede børn"),
+              interval="wilson", description="Børn i særlig indsats / vurderede børn"),
     Indicator("abs_mean_pct", "Gennemsnitligt elevfravær", "share", "absence", "lower", has_grades=True,
               description="Fravær i alt, vægtet med antal elever"),
     Indicator("abs_share_over_10", "Andel elever med over 10 % fravær", "share", "absence", "lower", has_grades=True,
-              description="Elever med mere end 10 % fravær / elever"),
+              interval="wilson", description="Elever med mere end 10 % fravær / elever"),
     Indicator("exam_mean", "Karaktergennemsnit ved 9.-klasseprøverne", "grade", "exam_grades", "higher",
               description="Karaktergennemsnit, vægtet med antal elever"),
     Indicator("exam_socref_diff", "Forskel til socioøkonomisk reference", "grade", "exam_grades", "higher",
               pooled=False, description="Karaktergennemsnit minus den socioøkonomiske reference"),
     Indicator("tr_share_3m", "Andel i gang med ungdomsuddannelse efter 3 mdr.", "share", "youth_transition", "higher",
-              description="Elever i gang med en ungdomsuddannelse 3 måneder efter 9. klasse"),
+              interval="wilson", description="Elever i gang med en ungdomsuddannelse 3 måneder efter 9. klasse"),
     Indicator("tr_share_15m", "Andel i gang med ungdomsuddannelse efter 15 mdr.", "share", "youth_transition", "higher",
-              description="Elever i gang med en ungdomsuddannelse 15 måneder efter 9. klasse"),
+              interval="wilson", description="Elever i gang med en ungdomsuddannelse 15 måneder efter 9. klasse"),
     Indicator("comp_coverage", "Kompetencedækning", "share", "competence", "higher",
               description="Timer med undervisningskompetence / planlagte timer"),
 )
@@ -133,11 +136,34 @@ INDICATORS: tuple[Indicator, ...] = (
 CATALOGUE: dict[str, Indicator] = {i.id: i for i in INDICATORS}
 
 
-def comparable(indicator: Indicator, year_a: int, year_b: int) -> bool:
-    """Whether two school years' values of an indicator may be compared or joined by a line."""
+def comparable_group(indicator: Indicator, year: int) -> str:
+    """The group of school years whose values of an indicator lie on one scale.
+
+    Values in different groups are never compared or joined by a line: each test
+    kind is its own group, and a non-comparable year (2019/20) is a group of its own.
+
+    >>> comparable_group(CATALOGUE["nt_share_good"], 2018), comparable_group(CATALOGUE["nt_share_good"], 2019)
+    ('national_test', 'national_test_2019')
+    >>> comparable_group(CATALOGUE["wb_social"], 2019)
+    'all'
+    """
     if indicator.test_kind is None:
-        return True
+        return "all"
     kind = TEST_KINDS[indicator.test_kind]
-    if year_a in kind.non_comparable_years or year_b in kind.non_comparable_years:
-        return year_a == year_b
-    return default_test_kind(year_a) == default_test_kind(year_b)
+    if year in kind.non_comparable_years:
+        return f"{kind.id}_{year}"
+    return kind.id
+
+
+def comparable(indicator: Indicator, year_a: int, year_b: int) -> bool:
+    """Whether two school years' values of an indicator may be compared or joined by a line.
+
+    >>> comparable(CATALOGUE["nt_share_good"], 2018, 2020), comparable(CATALOGUE["nt_share_good"], 2018, 2019)
+    (True, False)
+    """
+    if indicator.test_kind is not None:
+        # An indicator is defined on one test kind; years outside that kind's span have another scale.
+        years_kind = {default_test_kind(year_a), default_test_kind(year_b)}
+        if years_kind != {indicator.test_kind}:
+            return False
+    return comparable_group(indicator, year_a) == comparable_group(indicator, year_b)

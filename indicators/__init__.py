@@ -1,0 +1,18 @@
+"""Indicators: the catalogue, the one engine that computes them, goals and cohort progression.
+
+Plain Python and DuckDB SQL; never imports Streamlit. Every read takes the
+viewer as a required positional argument, so a caller that forgets it fails.
+"""
+
+from indicators.catalogue import CATALOGUE, LEVELS, SUBJECTS, Indicator
+from indicators.cohorts import cohort_progression
+from indicators.engine import compute, latest_year, level_distribution, trend
+from indicators.goals import (
+    STATUS_LABELS, delete_goal, evaluate_goals, goal_history, normalise_target, save_goal, validate_goal,
+)
+
+__all__ = [
+    "CATALOGUE", "LEVELS", "SUBJECTS", "Indicator", "STATUS_LABELS", "compute", "trend", "latest_year",
+    "level_distribution", "cohort_progression", "evaluate_goals", "save_goal", "delete_goal",
+    "goal_history", "normalise_target", "validate_goal",
+]

@@ -1,0 +1,511 @@
+"""The one function that computes any indicator for any units, years, subjects and grades.
+
+How a value comes about, in two steps, both in DuckDB SQL:
+
+1. **Cells.** Each source is reduced to cells at its finest grain (institution,
+   school year, grade, class, subject) carrying additive counts: ``num`` and
+   ``den`` (value = num / den), ``s2`` (sum of squares, for a t interval; only
+   pupil-level data have it), ``n`` (distinct pupils, children or respondents)
+   and ``known`` (whether the cell's weight is known, so it may be pooled).
+   National tests come from pupil rows and aggregated rows alike; each test
+   cell also exists pooled over subjects (``subject = 'all'``), whose ``n`` is
+   the distinct pupils across subjects (pupil rows) or the largest per-subject
+   count (aggregated rows), as FORMATS.md says.
+2. **Pooling.** Cells are summed into units (class, institution, district,
+   municipality) and grades (each grade and ``all``). A pool is a ratio of
+   sums, never a mean of means. If any cell of a pool has an unknown weight
+   (well-being without a respondent count) the pooled value is not computed;
+   a pool of one such cell shows the source's value with ``n`` unknown.
+
+Tables whose grade may be NULL (well-being, absence: NULL = all grades
+together) could count pupils twice. Rule: for each institution and year, the
+grade rows are used when there are any (to pool over grades as well), else the
+all-grades row; a grade filter uses grade rows only. Competence rows per
+subject are used likewise in preference to a row without a subject.
+
+Small numbers: a value whose ``n`` is below the threshold is withheld (value
+and interval NULL, ``suppressed`` true); its counts still go into every pool.
+Unknown ``n`` is never suppressed. Missing is never zero: a missing source
+value is left out of the cell (and a missing count makes the pool unknown).
+
+Viewer scoping (DOMAIN.md, "Who sees what") happens here, not in pages.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from core import settings
+from core.errors import KvalitetsdialogError
+from core.viewer import Viewer
+from indicators import uncertainty
+from indicators.catalogue import (
+    CATALOGUE, GOOD_LEVELS, LEVELS, POOR_LEVELS, TOP_LEVELS, Indicator, comparable_group,
+)
+
+LEVEL_ORDER = ("municipality", "district", "institution", "class")
+ALL_LEVELS = ("institution", "district", "municipality")
+COLUMNS = [
+    "indicator", "level", "unit_id", "unit_name", "institution_id", "school_year", "subject", "grade",
+    "value", "n", "lower", "upper", "suppressed", "comparable_group",
+]
+# Nobody may ever see one pupil's value, whatever threshold a caller passes.
+ABSOLUTE_MIN_N = 2
+
+_WELLBEING = {"wb_social": "social", "wb_academic": "academic", "wb_support": "support",
+              "wb_order": "order", "wb_general": "general"}
+_LEVEL_SETS = {"nt_share_good": GOOD_LEVELS, "nt_share_top": TOP_LEVELS, "nt_share_poor": POOR_LEVELS}
+# Weighted source values: indicator -> (table, value column, weight column).
+_WEIGHTED = {
+    "abs_mean_pct": ("absence", "absence_pct", "n_pupils"),
+    "abs_share_over_10": ("absence", "share_over_10", "n_pupils"),
+    "exam_mean": ("exam_grades", "mean_grade", "n_pupils"),
+    "exam_socref_diff": ("exam_grades", "socref_diff", "n_pupils"),
+    "tr_share_3m": ("youth_transition", "share_3m", "n_pupils"),
+    "tr_share_15m": ("youth_transition", "share_15m", "n_pupils"),
+    **{k: ("wellbeing", "value", "respondents") for k in _WELLBEING},
+}
+_LANGUAGE = {"la_share_general": "n_general", "la_share_focused": "n_focused", "la_share_special": "n_special"}
+
+
+def indicator(indicator_id: str) -> Indicator:
+    """The catalogue entry, or a Danish error naming the unknown id."""
+    try:
+        return CATALOGUE[indicator_id]
+    except KeyError:
+        raise KvalitetsdialogError(f"Ukendt indikator '{indicator_id}'.", "Ukendt indikator") from None
+
+
+def _in_list(column: str, values: Iterable) -> str:
+    """``column IN (...)`` with literal values quoted for SQL (values are ids, years, grades)."""
+    quoted = []
+    for v in values:
+        if isinstance(v, (int, np.integer)):
+            quoted.append(str(int(v)))
+        else:
+            quoted.append("'" + str(v).replace("'", "''") + "'")
+    return f"{column} IN ({', '.join(quoted)})" if quoted else "false"
+
+
+def _test_cells(ind: Indicator, where: list[str], subjects: list[str] | None, by_class: bool) -> str:
+    """Cells of a test indicator from pupil rows and aggregated rows, per subject and pooled ('all')."""
+    subs = subjects if subjects is not None else list(ind.subjects)
+    filters = where + [f"test_kind = '{ind.test_kind}'", _in_list("subject", subs)]
+    if ind.id in _LEVEL_SETS:
+        x, has = f"CAST({_in_list('level', _LEVEL_SETS[ind.id])} AS DOUBLE)", "level IS NOT NULL"
+    elif ind.id == "nt_mean_score":
+        x, has = "score", "score IS NOT NULL"
+    elif ind.id == "tt_mean_correct":
+        x, has = "points / max_points", "points IS NOT NULL AND max_points > 0"
+    else:
+        raise AssertionError(ind.id)
+    cls = "class" if by_class else "NULL::VARCHAR"
+    pupil = f"""
+        SELECT institution_id AS inst, school_year AS yr, grade, {cls} AS class,
+               CASE WHEN grouping(subject) = 1 THEN 'all' ELSE subject END AS subject,
+               sum(x) AS num, count(*)::DOUBLE AS den, sum(x * x) AS s2,
+               count(DISTINCT pupil_key) AS n, true AS known
+        FROM (SELECT institution_id, school_year, grade, {cls} AS class, subject, pupil_key, {x} AS x
+              FROM test_pupil_results WHERE {' AND '.join(filters + [has])})
+        GROUP BY GROUPING SETS ((inst, yr, grade, class, subject), (inst, yr, grade, class))"""
+    if ind.id == "tt_mean_correct":
+        return pupil  # aggregated extracts carry no points
+    if ind.id in _LEVEL_SETS:
+        all_levels = " + ".join(f"level_{i}" for i in range(1, 7))
+        agg_row = (f"{' + '.join(f'level_{i}' for i in _LEVEL_SETS[ind.id])} AS num, "
+                   f"({all_levels})::DOUBLE AS den, ({all_levels}) AS n, ({all_levels}) IS NOT NULL AS known")
+        agg_has = "true"
+    else:
+        agg_row = ("mean_score * n_tested AS num, n_tested::DOUBLE AS den, n_tested AS n, "
+                   "n_tested > 0 AS known")
+        agg_has = "mean_score IS NOT NULL"
+    aggregated = f"""
+        SELECT institution_id AS inst, school_year AS yr, grade, NULL::VARCHAR AS class, subject, {agg_row}
+        FROM test_aggregates WHERE {' AND '.join(filters + [agg_has])}"""
+    return f"""
+        {pupil}
+        UNION ALL
+        SELECT inst, yr, grade, class, subject, num, den, NULL::DOUBLE AS s2, n, known FROM ({aggregated})
+        UNION ALL
+        -- pooled over subjects: distinct pupils unknown, so n = the largest per-subject count
+        SELECT inst, yr, grade, class, 'all', sum(num), sum(den), NULL::DOUBLE, max(n), bool_and(known)
+        FROM ({aggregated}) GROUP BY inst, yr, grade, class"""
+
+
+def _other_cells(ind: Indicator, where: list[str]) -> str:
+    """Cells of a non-test indicator (no subject, no class)."""
+    cond = " AND ".join(where) or "true"
+    if ind.id in _WEIGHTED:
+        table, value, weight = _WEIGHTED[ind.id]
+        if table == "wellbeing":
+            cond += f" AND indicator = '{_WELLBEING[ind.id]}'"
+        grade = "grade" if ind.has_grades else "NULL::TINYINT"
+        # A row with an unknown weight keeps its own value (num = value, den = 1) but cannot be pooled.
+        return f"""
+            SELECT institution_id AS inst, school_year AS yr, {grade} AS grade, NULL::VARCHAR AS class,
+                   NULL::VARCHAR AS subject,
+                   CASE WHEN {weight} IS NULL THEN {value} ELSE {value} * {weight} END AS num,
+                   coalesce({weight}, 1)::DOUBLE AS den, NULL::DOUBLE AS s2, {weight} AS n,
+                   {weight} IS NOT NULL AS known
+            FROM {table} WHERE {cond} AND {value} IS NOT NULL AND ({weight} IS NULL OR {weight} > 0)"""
+    if ind.id in _LANGUAGE:
+        count = _LANGUAGE[ind.id]
+        return f"""
+            SELECT institution_id AS inst, school_year AS yr, NULL::TINYINT AS grade, NULL::VARCHAR AS class,
+                   NULL::VARCHAR AS subject, {count}::DOUBLE AS num, n_assessed::DOUBLE AS den,
+                   NULL::DOUBLE AS s2, n_assessed AS n, {count} IS NOT NULL AS known
+            FROM language_assessments WHERE {cond} AND n_assessed > 0"""
+    if ind.id == "comp_coverage":
+        # Hours, not pupils: n is not applicable (NULL) and the value is never suppressed.
+        return f"""
+            SELECT inst, yr, NULL::TINYINT AS grade, NULL::VARCHAR AS class, NULL::VARCHAR AS subject,
+                   sum(covered_hours) AS num, sum(planned_hours) AS den, NULL::DOUBLE AS s2,
+                   NULL::BIGINT AS n, bool_and(covered_hours IS NOT NULL) AS known
+            FROM (SELECT institution_id AS inst, school_year AS yr, *,
+                         bool_or(subject IS NOT NULL) OVER (PARTITION BY institution_id, school_year) AS detail
+                  FROM competence WHERE {cond} AND planned_hours > 0)
+            WHERE subject IS NOT NULL OR NOT detail
+            GROUP BY inst, yr"""
+    raise AssertionError(ind.id)
+
+
+def _grade_spec(grades) -> tuple[bool, bool, list[int] | None]:
+    """(each grade rows, an 'all' row, restrict to these grades)."""
+    if grades == "each+all":
+        return True, True, None
+    if grades == "all":
+        return False, True, None
+    wanted = [int(g) for g in grades if g != "all"]
+    return bool(wanted), "all" in grades, wanted or None
+
+
+def _subject_spec(ind: Indicator, subjects) -> tuple[bool, bool, list[str] | None]:
+    """(each subject rows, an 'all' row, restrict to these subjects) for an indicator with subjects."""
+    if subjects == "each+all":
+        return True, True, None
+    if subjects == "all":
+        return False, True, None
+    wanted = [s for s in subjects if s != "all"]
+    unknown = [s for s in wanted if s not in ind.subjects]
+    if unknown:
+        raise KvalitetsdialogError(
+            f"Indikatoren '{ind.id}' findes ikke for faget {', '.join(unknown)}.", "Ukendt fag"
+        )
+    return bool(wanted), "all" in subjects, wanted or None
+
+
+def _leader_districts(con, viewer: Viewer) -> set[tuple[int, str]]:
+    """Districts a leader may see: those made up only of the leader's own institutions."""
+    rows = con.execute(
+        "SELECT municipality_code, district, list(institution_id) FROM institutions "
+        "WHERE district IS NOT NULL GROUP BY ALL"
+    ).fetchall()
+    return {(m, d) for m, d, ids in rows if set(ids) <= viewer.institutions}
+
+
+def _leader_municipalities(con, viewer: Viewer) -> set[int]:
+    rows = con.execute(
+        f"SELECT DISTINCT municipality_code FROM institutions WHERE {_in_list('institution_id', viewer.institutions)}"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def compute(con: duckdb.DuckDBPyConnection, viewer: Viewer, indicator_id: str, *, kommune: int | None = None,
+            levels=ALL_LEVELS, institutions: list[str] | None = None, years: list[int] | None = None,
+            subjects="each+all", grades="each+all", by_class: bool = False,
+            min_n: int | None = None) -> pd.DataFrame:
+    """One indicator for the units, years, subjects and grades asked for, as this viewer may see it.
+
+    ``subjects``/``grades``: ``"each+all"`` (a row per subject/grade and one pooled over all),
+    ``"all"`` (pooled only) or a list (those only; add ``"all"`` to the list for the pooled row too).
+    ``kommune`` restricts to one municipality's institutions (None = every municipality).
+    ``institutions`` restricts the institution and class rows (pools are unaffected).
+
+    >>> from core import database; from core.viewer import Viewer
+    >>> import tempfile, pathlib; db = pathlib.Path(tempfile.mkdtemp()) / "x.duckdb"; database.ensure(db)
+    >>> with database.write(db) as con:
+    ...     _ = con.execute("INSERT INTO institutions (institution_id, name, kind, municipality_code) "
+    ...                     "VALUES ('999001', 'Skole A', 'skole', 999)")
+    ...     _ = con.execute("INSERT INTO language_assessments VALUES (1, '999001', 2024, 20, 17, 2, 1)")
+    >>> with database.read(db) as con:
+    ...     df = compute(con, Viewer.parse("public"), "la_share_general", levels=("municipality",))
+    >>> df[["unit_id", "school_year", "value", "n", "suppressed"]].to_dict("records")
+    [{'unit_id': '999', 'school_year': 2024, 'value': 0.85, 'n': 20, 'suppressed': False}]
+    """
+    ind = indicator(indicator_id)
+    threshold = max(settings.min_n() if min_n is None else int(min_n), ABSOLUTE_MIN_N)
+    if ind.confidential and not viewer.sees_national_tests:
+        return _empty()
+    levels = tuple(levels)
+    unknown_levels = set(levels) - set(LEVEL_ORDER)
+    if unknown_levels:
+        raise KvalitetsdialogError(f"Ukendt niveau: {', '.join(sorted(unknown_levels))}.", "Ukendt niveau")
+    if not ind.pooled:
+        levels = tuple(lv for lv in levels if lv == "institution")
+    by_class = bool(by_class and viewer.sees_class_level and ind.source == "tests")
+    if by_class:
+        levels = levels + ("class",)
+    if not levels:
+        return _empty()
+
+    where = []
+    if years is not None:
+        where.append(_in_list("school_year", [int(y) for y in years]))
+    if kommune is not None:
+        where.append(f"institution_id IN (SELECT institution_id FROM institutions "
+                     f"WHERE municipality_code = {int(kommune)})")
+    if viewer.role == "leader" and not ({"municipality", "district"} & set(levels)):
+        where.append(_in_list("institution_id", viewer.institutions))  # only own rows can be returned
+
+    each_grade, all_grade, grade_list = _grade_spec(grades)
+    if ind.subjects:
+        each_subject, all_subject, subject_list = _subject_spec(ind, subjects)
+        cells = _test_cells(ind, where, subject_list, by_class)
+        subject_filter = []
+        if not each_subject:
+            subject_filter.append("subject = 'all'")
+        if not all_subject:
+            subject_filter.append("subject <> 'all'")
+        subject_cond = " AND ".join(subject_filter) or "true"
+    else:
+        cells = _other_cells(ind, where)
+        subject_cond = "true"
+
+    grade_parts = []
+    if not ind.has_grades:
+        grade_parts.append("SELECT *, NULL::VARCHAR AS gkey FROM c")
+    else:
+        gcond = "grade IS NOT NULL" + (f" AND {_in_list('grade', grade_list)}" if grade_list else "")
+        if each_grade:
+            grade_parts.append(f"SELECT *, CAST(grade AS VARCHAR) AS gkey FROM c WHERE {gcond}")
+        if all_grade:
+            # grade rows when the institution has any that year, else its all-grades row
+            grade_parts.append(f"SELECT *, 'all' AS gkey FROM c WHERE ({gcond}) OR (grade IS NULL AND NOT detail "
+                               f"AND {'false' if grade_list else 'true'})")
+    if not grade_parts:
+        return _empty()
+
+    unit_parts = {
+        "institution": "SELECT 'institution' AS level, inst AS unit_id, inst AS institution_id, mun, * "
+                       "EXCLUDE (mun, inst) FROM g",
+        "district": "SELECT 'district' AS level, district AS unit_id, NULL AS institution_id, mun, * EXCLUDE (mun, inst) FROM g WHERE district IS NOT NULL",
+        "municipality": "SELECT 'municipality' AS level, CAST(mun AS VARCHAR) AS unit_id, NULL AS institution_id, mun, * EXCLUDE (mun, inst) FROM g",
+        "class": "SELECT 'class' AS level, class AS unit_id, inst AS institution_id, mun, * EXCLUDE (mun, inst) FROM g WHERE class IS NOT NULL",
+    }
+    sql = f"""
+        WITH cells AS ({cells}),
+        c AS (
+            SELECT cells.*, i.municipality_code AS mun, i.district,
+                   bool_or(cells.grade IS NOT NULL) OVER (PARTITION BY cells.inst, cells.yr, cells.subject) AS detail
+            FROM cells JOIN institutions i ON i.institution_id = cells.inst
+            WHERE {subject_cond}
+        ),
+        g AS ({' UNION ALL '.join(grade_parts)}),
+        u AS ({' UNION ALL BY NAME '.join(unit_parts[lv] for lv in levels)})
+        SELECT level, unit_id, institution_id, mun, yr AS school_year,
+               subject, gkey AS grade,
+               CASE WHEN bool_and(known) OR count(*) = 1 THEN sum(num) / sum(den) END AS value,
+               CASE WHEN count(n) = count(*) THEN sum(n) END AS n,
+               sum(num) AS num, sum(den) AS den,
+               CASE WHEN count(s2) = count(*) THEN sum(s2) END AS s2
+        FROM u
+        GROUP BY level, unit_id, institution_id, mun, yr, subject, gkey
+    """
+    df = con.execute(sql).df()
+    df = _scope(con, viewer, df, institutions)
+    return _finish(con, ind, df, threshold)
+
+
+def _scope(con, viewer: Viewer, df: pd.DataFrame, institutions: list[str] | None) -> pd.DataFrame:
+    """Keep only the rows this viewer may see (and the institutions asked for)."""
+    own_rows = df["level"].isin(("institution", "class"))
+    keep = pd.Series(True, index=df.index)
+    if institutions is not None:
+        keep &= ~own_rows | df["institution_id"].isin(list(institutions))
+    if viewer.role == "leader":
+        keep &= ~own_rows | df["institution_id"].isin(list(viewer.institutions))
+        municipalities = _leader_municipalities(con, viewer)
+        keep &= (df["level"] != "municipality") | df["mun"].isin(municipalities)
+        districts = _leader_districts(con, viewer)
+        in_district = [(m, d) in districts for m, d in zip(df["mun"], df["unit_id"])]
+        keep &= (df["level"] != "district") | pd.Series(in_district, index=df.index, dtype=bool)
+    if not viewer.sees_class_level:
+        keep &= df["level"] != "class"
+    return df[keep]
+
+
+def _finish(con, ind: Indicator, df: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Suppression, intervals, names, types and order."""
+    if df.empty:
+        return _empty()
+    n = df["n"].astype("Int64")
+    suppressed = (n.notna() & (n < threshold)).fillna(False).astype(bool)
+    value = df["value"].astype("float64")
+    if ind.interval == "wilson":
+        lower, upper = uncertainty.wilson(df["num"], df["den"])
+    elif ind.interval == "t":
+        lower, upper = uncertainty.t_interval(df["num"], df["s2"].astype("float64"), df["den"])
+    else:
+        lower = upper = np.full(len(df), np.nan)
+    no_value = suppressed.to_numpy() | value.isna().to_numpy()
+    out = pd.DataFrame({
+        "indicator": ind.id,
+        "level": df["level"].to_numpy(),
+        "unit_id": df["unit_id"].astype(str).to_numpy(),
+        "unit_name": None,
+        "institution_id": df["institution_id"].to_numpy(),
+        "school_year": df["school_year"].astype(int).to_numpy(),
+        "subject": df["subject"].to_numpy() if ind.subjects else None,
+        "grade": [None if g is None or g != g else (g if g == "all" else int(g)) for g in df["grade"]],
+        "value": np.where(no_value, np.nan, value),
+        "n": n.to_numpy(),
+        "lower": np.where(no_value, np.nan, lower),
+        "upper": np.where(no_value, np.nan, upper),
+        "suppressed": suppressed.to_numpy(),
+        "comparable_group": [comparable_group(ind, int(y)) for y in df["school_year"]],
+    })
+    out["n"] = out["n"].astype("Int64")
+    out["grade"] = out["grade"].astype(object)
+    out["unit_name"] = _unit_names(con, out)
+    out["_lv"] = out["level"].map(LEVEL_ORDER.index)
+    out["_g"] = [99 if g == "all" else (-1 if g is None else g) for g in out["grade"]]
+    out["_s"] = ["~" if s == "all" else (s or "") for s in out["subject"]]
+    out = out.sort_values(["_lv", "unit_id", "institution_id", "school_year", "_s", "_g"], na_position="first")
+    return out.drop(columns=["_lv", "_g", "_s"]).reset_index(drop=True)[COLUMNS]
+
+
+def _unit_names(con, out: pd.DataFrame) -> list:
+    inst = dict(con.execute("SELECT institution_id, name FROM institutions").fetchall())
+    mun = {str(k): v for k, v in con.execute("SELECT code, name FROM municipalities").fetchall()}
+    names = []
+    for level, unit, inst_id in zip(out["level"], out["unit_id"], out["institution_id"]):
+        if level == "institution":
+            names.append(inst.get(unit, unit))
+        elif level == "municipality":
+            names.append(mun.get(unit, unit))
+        elif level == "class":
+            names.append(f"{inst.get(inst_id, inst_id)}, {unit}")
+        else:
+            names.append(unit)
+    return names
+
+
+def _empty() -> pd.DataFrame:
+    df = pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
+    df["school_year"] = df["school_year"].astype(int)
+    df["value"] = df["value"].astype("float64")
+    df["lower"] = df["lower"].astype("float64")
+    df["upper"] = df["upper"].astype("float64")
+    df["n"] = df["n"].astype("Int64")
+    df["suppressed"] = df["suppressed"].astype(bool)
+    return df
+
+
+def trend(con: duckdb.DuckDBPyConnection, viewer: Viewer, indicator_id: str, unit_level: str, unit_id,
+          *, subject: str | None = None, grade: int | None = None, kommune: int | None = None,
+          min_n: int | None = None) -> pd.DataFrame:
+    """One row per school year for one unit, with interval and comparable group (a chart breaks
+    its line where the group changes). ``subject``/``grade`` None = pooled over all.
+
+    >>> # trend(con, Viewer.parse("council"), "nt_share_good", "municipality", 999, subject="matematik")
+    """
+    ind = indicator(indicator_id)
+    df = compute(con, viewer, indicator_id, kommune=kommune, levels=(unit_level,),
+                 subjects=[subject] if subject else "all", grades=[grade] if grade is not None else "all",
+                 min_n=min_n)
+    if not ind.subjects:
+        df = df[df["subject"].isna()]
+    df = df[df["unit_id"] == str(unit_id)]
+    return df.sort_values("school_year").reset_index(drop=True)
+
+
+def latest_year(con: duckdb.DuckDBPyConnection, indicator_id: str) -> int | None:
+    """The latest school year in which the indicator has any value in the database (any unit)."""
+    ind = indicator(indicator_id)
+    cells = _test_cells(ind, [], None, False) if ind.subjects else _other_cells(ind, [])
+    row = con.execute(f"SELECT max(yr) FROM ({cells}) WHERE num IS NOT NULL AND den > 0").fetchone()
+    return None if row[0] is None else int(row[0])
+
+
+def level_distribution(con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id: str | None, *,
+                       kommune: int | None = None, years: list[int] | None = None, subject: str | None = None,
+                       min_n: int | None = None) -> pd.DataFrame:
+    """Shares of pupils at each performance level 1-6, by school year, subject and grade (and ``all``).
+
+    ``institution_id`` None = the municipality (``kommune``, else the deployment's own). A whole
+    grade's distribution is withheld when fewer than the threshold were tested (then every share
+    is NULL and ``suppressed`` true); counts are never returned, only shares and n.
+    ``subject`` None = each level subject and ``all`` pooled.
+
+    >>> # level_distribution(con, Viewer.parse("leader:999001"), "999001", subject="dansk_laesning")
+    """
+    threshold = max(settings.min_n() if min_n is None else int(min_n), ABSOLUTE_MIN_N)
+    columns = ["school_year", "subject", "grade", "level", "level_label", "share", "n", "suppressed"]
+    if not viewer.sees_national_tests:
+        return pd.DataFrame(columns=columns)
+    if institution_id is None:
+        code = settings.kommune(kommune)
+        if viewer.role == "leader" and code not in _leader_municipalities(con, viewer):
+            return pd.DataFrame(columns=columns)
+        unit = f"institution_id IN (SELECT institution_id FROM institutions WHERE municipality_code = {code})"
+    else:
+        if not viewer.sees_institution(institution_id):
+            return pd.DataFrame(columns=columns)
+        unit = _in_list("institution_id", [institution_id])
+    subjects = [subject] if subject else ["dansk_laesning", "matematik"]
+    where = [unit, "test_kind = 'national_test'", _in_list("subject", subjects)]
+    if years is not None:
+        where.append(_in_list("school_year", [int(y) for y in years]))
+    cond = " AND ".join(where)
+    counts = ", ".join(f"count(*) FILTER (level = {i}) AS level_{i}" for i in LEVELS)
+    sql = f"""
+        WITH rows AS (
+            SELECT school_year, grade, subject, {counts}, count(DISTINCT pupil_key) AS n
+            FROM test_pupil_results WHERE {cond} AND level IS NOT NULL GROUP BY ALL
+            UNION ALL
+            SELECT school_year, grade, subject, level_1, level_2, level_3, level_4, level_5, level_6,
+                   level_1 + level_2 + level_3 + level_4 + level_5 + level_6
+            FROM test_aggregates WHERE {cond}
+        )
+        SELECT school_year, CASE WHEN grouping(subject) = 1 THEN 'all' ELSE subject END AS subject,
+               CASE WHEN grouping(grade) = 1 THEN 'all' ELSE CAST(grade AS VARCHAR) END AS grade,
+               {', '.join(f'sum(level_{i}) AS level_{i}' for i in LEVELS)},
+               CASE WHEN grouping(subject) = 1 THEN NULL ELSE sum(n) END AS n
+        FROM rows
+        GROUP BY GROUPING SETS ((school_year, subject, grade), (school_year, subject), (school_year, grade), (school_year))
+    """
+    wide = con.execute(sql).df()
+    if wide.empty:
+        return pd.DataFrame(columns=columns)
+    # Pooled over subjects, n = distinct pupils is not at hand here: take the largest subject's count
+    # for each grade and sum over grades, as FORMATS.md prescribes for aggregated data.
+    per_subject = wide[wide["subject"] != "all"]
+    by_grade = per_subject[per_subject["grade"] != "all"].groupby(["school_year", "grade"])["n"].max()
+    pooled_n = by_grade.groupby("school_year").sum()
+    for idx in wide.index[wide["subject"] == "all"]:
+        y, g = wide.at[idx, "school_year"], wide.at[idx, "grade"]
+        wide.at[idx, "n"] = pooled_n.get(y) if g == "all" else by_grade.get((y, g))
+    rows = []
+    for rec in wide.to_dict("records"):
+        total = sum(rec[f"level_{i}"] for i in LEVELS)
+        n = None if pd.isna(rec["n"]) else int(rec["n"])
+        hidden = n is None or n < threshold or total <= 0
+        for i, label in LEVELS.items():
+            rows.append({
+                "school_year": int(rec["school_year"]), "subject": rec["subject"],
+                "grade": rec["grade"] if rec["grade"] == "all" else int(rec["grade"]),
+                "level": i, "level_label": label,
+                "share": np.nan if hidden else rec[f"level_{i}"] / total,
+                "n": n, "suppressed": hidden and n is not None and n < threshold,
+            })
+    out = pd.DataFrame(rows, columns=columns)
+    out["n"] = out["n"].astype("Int64")
+    out["grade"] = out["grade"].astype(object)
+    out["_g"] = [99 if g == "all" else g for g in out["grade"]]
+    out["_s"] = ["~" if s == "all" else s for s in out["subject"]]
+    out = out.sort_values(["school_year", "_s", "_g", "level"])
+    return out.drop(columns=["_g", "_s"]).reset_index(drop=True)
