@@ -1,0 +1,61 @@
+"""Reports for the council and the dialogue: XLSX and self-contained HTML, no Streamlit.
+
+>>> # with database.read(db) as con: data = quality(con, Viewer.parse("council"), fmt="html")
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+
+from core import database, schoolyear
+from core.errors import KvalitetsdialogError
+from core.viewer import Viewer
+from reports import data, html, xlsx
+
+FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+           "html": "text/html"}
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise KvalitetsdialogError(f"Ukendt filformat '{fmt}'. Brug .xlsx eller .html.", "Ukendt format")
+
+
+def quality(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, kommune: int | None = None,
+            year: int | None = None, fmt: str = "xlsx") -> bytes:
+    """The quality report for one school year (default: the latest with data) as XLSX or HTML bytes."""
+    _check_format(fmt)
+    report = data.quality_report(con, viewer, kommune, year)
+    return xlsx.quality_xlsx(report) if fmt == "xlsx" else html.quality_html(report).encode("utf-8")
+
+
+def dialogue(con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id: str, *, year: int | None = None,
+             kommune: int | None = None, fmt: str = "xlsx") -> bytes:
+    """The dialogue sheet of one institution and school year as XLSX or HTML bytes."""
+    _check_format(fmt)
+    sheet = data.dialogue_sheet(con, viewer, institution_id, year, kommune)
+    return xlsx.dialogue_xlsx(sheet) if fmt == "xlsx" else html.dialogue_html(sheet).encode("utf-8")
+
+
+def record_export(db: Path, viewer: Viewer, what: str, details: dict, *, who: str | None = None,
+                  origin: str | None = None) -> None:
+    """Write the export to the audit log (DOMAIN.md: every export is recorded)."""
+    with database.write(Path(db)) as con:
+        con.execute(
+            "INSERT INTO audit_log (who, role, action, object, details, origin) VALUES (?, ?, 'export', ?, ?, ?)",
+            [who or str(viewer), viewer.role, what, json.dumps(details, ensure_ascii=False), origin],
+        )
+
+
+def parse_year(text: str | None) -> int | None:
+    """``2024/25``, ``2024/2025`` or ``2024`` -> 2024; None stays None."""
+    if text in (None, ""):
+        return None
+    text = str(text).strip()
+    year = int(text) if text.isdigit() and len(text) == 4 else schoolyear.parse(text)
+    if year is None:
+        raise KvalitetsdialogError(f"Skoleåret '{text}' forstås ikke (skriv fx 2024/25).", "Ukendt skoleår")
+    return year

@@ -1,0 +1,62 @@
+"""``python -m reports quality|dialogue --out FILE.xlsx|FILE.html ...`` (see FORMATS.md and the README)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import reports
+from core import database, schoolyear, settings
+from core.errors import KvalitetsdialogError
+from core.viewer import Viewer
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m reports", description="Kvalitetsrapport og dialogark.")
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, help_text in (("quality", "kvalitetsrapporten"), ("dialogue", "dialogarket for én institution")):
+        s = sub.add_parser(name, help=help_text)
+        s.add_argument("--out", required=True, help="FILE.xlsx eller FILE.html")
+        s.add_argument("--year", help="skoleår, fx 2024/25 (standard: det seneste med data)")
+        s.add_argument("--as", dest="viewer", help="administration, council, public eller leader:ID")
+        s.add_argument("--db", help="databasefilen")
+        s.add_argument("--kommune", help="kommunekode")
+        if name == "dialogue":
+            s.add_argument("--institution", required=True, help="institutionens id")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        viewer = Viewer.parse(args.viewer)
+        db = settings.db_path(args.db)
+        out = Path(args.out)
+        fmt = out.suffix.lower().lstrip(".")
+        reports._check_format(fmt)
+        year = reports.parse_year(args.year)
+        kommune = settings.kommune(args.kommune) if args.kommune else None
+        with database.read(db) as con:
+            if args.command == "quality":
+                content = reports.quality(con, viewer, kommune=kommune, year=year, fmt=fmt)
+            else:
+                content = reports.dialogue(con, viewer, args.institution, year=year, kommune=kommune, fmt=fmt)
+        out.write_bytes(content)
+        details = {"file": str(out), "year": schoolyear.short(year) if year else "seneste"}
+        if args.command == "dialogue":
+            details["institution"] = args.institution
+        reports.record_export(db, viewer, f"report:{args.command}", details, origin="command line")
+    except KvalitetsdialogError as e:
+        print(f"{e.title}: {e.message}", file=sys.stderr)
+        return 1
+    except Exception:
+        logging.exception("Unexpected error")
+        return 2
+    print(f"{out}: {len(content):,} bytes".replace(",", "."))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

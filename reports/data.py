@@ -1,0 +1,243 @@
+"""What the reports show, gathered once per report from the indicator engine and the notes.
+
+Every number comes from ``indicators.compute`` / ``indicators.evaluate_goals``
+with the report's viewer, so a report never shows what its reader may not see.
+The writers (``reports.xlsx``, ``reports.html``) only lay these objects out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+import indicators
+from indicators import engine
+from core import settings
+from core.viewer import Viewer
+from dialogue.notes import NOTE_KINDS, Note, notes as read_notes, open_actions
+from indicators.catalogue import CATALOGUE, Indicator
+
+CONFIDENTIAL_MARK = "Fortroligt - folkeskolelovens § 55 b"
+SYNTHETIC_MARK = "Syntetiske data"
+
+# The quality report's areas, in the order of the report: (title, indicator ids).
+AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Nationale test", ("nt_share_good", "nt_share_top", "nt_share_poor", "nt_mean_score")),
+    ("Overgangstest", ("tt_mean_correct",)),
+    ("Trivsel", ("wb_general", "wb_social", "wb_academic", "wb_support", "wb_order")),
+    ("Sprogvurdering", ("la_share_general", "la_share_focused", "la_share_special")),
+    ("Fravær", ("abs_mean_pct", "abs_share_over_10")),
+    ("Karakterer", ("exam_mean", "exam_socref_diff")),
+    ("Overgang til ungdomsuddannelse", ("tr_share_3m", "tr_share_15m")),
+    ("Kompetencedækning", ("comp_coverage",)),
+)
+
+STATUS_LABELS_DA = {"met": "Opfyldt", "on_track": "På vej", "not_met": "Ikke opfyldt", "no_data": "Ingen data"}
+
+
+@dataclass(frozen=True)
+class Value:
+    """One indicator value as a reader may see it."""
+
+    value: float | None
+    n: int | None
+    suppressed: bool
+
+    @property
+    def shown(self) -> bool:
+        return not self.suppressed and self.value is not None
+
+
+@dataclass(frozen=True)
+class Unit:
+    level: str        # institution | municipality
+    unit_id: str
+    name: str
+
+
+@dataclass
+class Area:
+    """One report section: a row per institution and the municipality, a column per indicator."""
+
+    title: str
+    indicators: list[Indicator]
+    units: list[Unit]
+    values: dict[tuple[str, str], Value]  # (unit_id, indicator_id) -> value
+
+    @property
+    def confidential(self) -> bool:
+        return any(i.confidential for i in self.indicators)
+
+    def get(self, unit_id: str, indicator_id: str) -> Value:
+        return self.values.get((unit_id, indicator_id), Value(None, None, False))
+
+
+@dataclass
+class QualityReport:
+    kommune: int
+    kommune_name: str
+    year: int
+    viewer: Viewer
+    created: dt.date
+    demo: bool
+    min_n: int
+    goals: pd.DataFrame          # goal_id, title, unit_name, level, indicator, value, target, status, sentence
+    areas: list[Area]
+    assessments: list[tuple[str, Note]]  # (institution name, note)
+    definitions: list[Indicator] = field(default_factory=list)
+
+    @property
+    def confidential(self) -> bool:
+        return any(a.confidential for a in self.areas) or any(
+            CATALOGUE[i].confidential for i in self.goals.get("indicator", pd.Series(dtype=str)))
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA
+
+
+def _meta(con) -> dict[str, str]:
+    return dict(con.execute("SELECT key, value FROM meta").fetchall())
+
+
+def kommune_name(con: duckdb.DuckDBPyConnection, code: int) -> str:
+    row = con.execute("SELECT name FROM municipalities WHERE code = ?", [code]).fetchone()
+    return f"{row[0]} Kommune" if row else f"Kommune {code}"
+
+
+def _institutions(con, viewer: Viewer, kommune: int) -> list[Unit]:
+    rows = con.execute(
+        "SELECT institution_id, name FROM institutions WHERE municipality_code = ? ORDER BY kind, name",
+        [kommune],
+    ).fetchall()
+    return [Unit("institution", i, n) for i, n in rows if viewer.sees_institution(i)]
+
+
+def latest_year(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> int | None:
+    """The latest school year with data the viewer may see."""
+    tables = ["wellbeing", "language_assessments", "absence", "exam_grades", "youth_transition", "competence"]
+    if viewer.sees_national_tests:
+        tables += ["test_pupil_results", "test_aggregates"]
+    return con.execute(
+        "SELECT max(y) FROM (" + " UNION ALL ".join(f"SELECT max(school_year) AS y FROM {t}" for t in tables) + ")"
+    ).fetchone()[0]
+
+
+def _area(con, viewer: Viewer, kommune: int, year: int, title: str, ids: tuple[str, ...],
+          units: list[Unit], kname: str) -> Area | None:
+    visible = [CATALOGUE[i] for i in ids if viewer.sees_national_tests or not CATALOGUE[i].confidential]
+    if not visible:
+        return None
+    df = pd.concat([
+        engine.compute(con, viewer, i.id, kommune=kommune, levels=("institution", "municipality"),
+                           years=[year], subjects="all", grades="all")
+        for i in visible
+    ])
+    if df.empty:
+        return None
+    municipality = Unit("municipality", str(kommune), kname)
+    values = {}
+    for r in df.itertuples():
+        values[(str(r.unit_id), r.indicator)] = Value(
+            None if _missing(r.value) else float(r.value),
+            None if _missing(r.n) else int(r.n),
+            bool(r.suppressed),
+        )
+    present = {u for u, _ in values}
+    rows = [u for u in units if u.unit_id in present] + [municipality]
+    return Area(title, visible, rows, values)
+
+
+def _goals(con, viewer: Viewer, kommune: int, year: int | None, names: dict[str, str]) -> pd.DataFrame:
+    cols = ["goal_id", "title", "level", "unit_id", "unit_name", "school_year", "indicator",
+            "value", "target", "status", "sentence"]
+    evaluate = getattr(indicators, "evaluate_goals", None)  # TODO(lead): drop once the goal engine lands
+    df = evaluate(con, viewer, kommune=kommune, year=year) if evaluate else pd.DataFrame(columns=cols)
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    df = df.copy()
+    if "title" not in df:
+        titles = dict(con.execute("SELECT goal_id, title FROM goals").fetchall())
+        df["title"] = df["goal_id"].map(titles)
+    if "sentence" not in df:
+        df["sentence"] = ""
+    df["unit_name"] = [names.get(str(u), str(u)) for u in df["unit_id"]]
+    df["_order"] = (df["level"] != "municipality").astype(int)
+    return df.sort_values(["goal_id", "_order", "unit_name"])[cols].reset_index(drop=True)
+
+
+def quality_report(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommune: int | None = None,
+                   year: int | None = None) -> QualityReport:
+    """Everything the quality report shows for one school year (default: the latest with data)."""
+    kommune = settings.kommune(kommune)
+    year = year if year is not None else latest_year(con, viewer)
+    if year is None:
+        from core.errors import KvalitetsdialogError
+
+        raise KvalitetsdialogError("Databasen har ingen data at lave en kvalitetsrapport af.", "Ingen data")
+    kname = kommune_name(con, kommune)
+    units = _institutions(con, viewer, kommune)
+    names = {u.unit_id: u.name for u in units} | {str(kommune): kname}
+    areas = [a for title, ids in AREAS if (a := _area(con, viewer, kommune, year, title, ids, units, kname))]
+    own = {u.unit_id for u in units}
+    assessments = [
+        (names[n.institution_id], n)
+        for n in read_notes(con, viewer, None, year, ("assessment",))
+        if n.institution_id in own
+    ]
+    return QualityReport(
+        kommune=kommune, kommune_name=kname, year=year, viewer=viewer, created=dt.date.today(),
+        demo=_meta(con).get("demo") == "true", min_n=settings.min_n(),
+        goals=_goals(con, viewer, kommune, year, names), areas=areas, assessments=assessments,
+        definitions=[i for a in areas for i in a.indicators],
+    )
+
+
+@dataclass
+class DialogueSheet:
+    """One institution's dialogue for one school year."""
+
+    institution_id: str
+    institution_name: str
+    kommune_name: str
+    year: int
+    viewer: Viewer
+    created: dt.date
+    demo: bool
+    goals: pd.DataFrame
+    carried: list[Note]        # open actions from earlier years, shown first
+    notes: dict[str, list[Note]]  # note kind -> this year's notes
+
+    @property
+    def confidential(self) -> bool:
+        return any(CATALOGUE[i].confidential for i in self.goals["indicator"])
+
+
+def dialogue_sheet(con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id: str, year: int | None = None,
+                   kommune: int | None = None) -> DialogueSheet:
+    """The numbers, the assessment, the actions and the follow-up of one institution and year."""
+    from core.errors import KvalitetsdialogError
+
+    row = con.execute(
+        "SELECT name, municipality_code FROM institutions WHERE institution_id = ?", [institution_id]
+    ).fetchone()
+    if row is None or not viewer.sees_institution(institution_id) or viewer.role == "public":
+        raise KvalitetsdialogError(f"Institution {institution_id} findes ikke eller er ikke din.", "Ingen adgang")
+    kommune = settings.kommune(kommune if kommune is not None else row[1])
+    year = year if year is not None else latest_year(con, viewer)
+    if year is None:
+        raise KvalitetsdialogError("Databasen har ingen data endnu.", "Ingen data")
+    kname = kommune_name(con, kommune)
+    goals = _goals(con, viewer, kommune, year, {institution_id: row[0], str(kommune): kname})
+    goals = goals[goals["unit_id"].astype(str) == institution_id].reset_index(drop=True)
+    this_year = read_notes(con, viewer, institution_id, year)
+    return DialogueSheet(
+        institution_id=institution_id, institution_name=row[0], kommune_name=kname, year=year,
+        viewer=viewer, created=dt.date.today(), demo=_meta(con).get("demo") == "true", goals=goals,
+        carried=open_actions(con, viewer, institution_id, year),
+        notes={k: [n for n in this_year if n.note_kind == k] for k in NOTE_KINDS},
+    )

