@@ -15,7 +15,6 @@ import duckdb
 import pandas as pd
 
 import indicators
-from indicators import engine
 from core import settings
 from core.viewer import Viewer
 from dialogue.notes import NOTE_KINDS, Note, notes as read_notes, open_actions
@@ -36,7 +35,6 @@ AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Kompetencedækning", ("comp_coverage",)),
 )
 
-STATUS_LABELS_DA = {"met": "Opfyldt", "on_track": "På vej", "not_met": "Ikke opfyldt", "no_data": "Ingen data"}
 
 
 @dataclass(frozen=True)
@@ -133,7 +131,7 @@ def _area(con, viewer: Viewer, kommune: int, year: int, title: str, ids: tuple[s
     if not visible:
         return None
     df = pd.concat([
-        engine.compute(con, viewer, i.id, kommune=kommune, levels=("institution", "municipality"),
+        indicators.compute(con, viewer, i.id, kommune=kommune, levels=("institution", "municipality"),
                            years=[year], subjects="all", grades="all")
         for i in visible
     ])
@@ -155,16 +153,10 @@ def _area(con, viewer: Viewer, kommune: int, year: int, title: str, ids: tuple[s
 def _goals(con, viewer: Viewer, kommune: int, year: int | None, names: dict[str, str]) -> pd.DataFrame:
     cols = ["goal_id", "title", "level", "unit_id", "unit_name", "school_year", "indicator",
             "value", "target", "status", "sentence"]
-    evaluate = getattr(indicators, "evaluate_goals", None)  # TODO(lead): drop once the goal engine lands
-    df = evaluate(con, viewer, kommune=kommune, year=year) if evaluate else pd.DataFrame(columns=cols)
+    df = indicators.evaluate_goals(con, viewer, kommune=kommune, year=year)
     if df.empty:
         return pd.DataFrame(columns=cols)
     df = df.copy()
-    if "title" not in df:
-        titles = dict(con.execute("SELECT goal_id, title FROM goals").fetchall())
-        df["title"] = df["goal_id"].map(titles)
-    if "sentence" not in df:
-        df["sentence"] = ""
     df["unit_name"] = [names.get(str(u), str(u)) for u in df["unit_id"]]
     df["_order"] = (df["level"] != "municipality").astype(int)
     return df.sort_values(["goal_id", "_order", "unit_name"])[cols].reset_index(drop=True)

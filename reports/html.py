@@ -13,10 +13,10 @@ import html
 import plotly.graph_objects as go
 
 from core import danish, schoolyear
+from indicators import STATUS_LABELS
 from indicators.catalogue import CATALOGUE
 from reports.data import (
     CONFIDENTIAL_MARK,
-    STATUS_LABELS_DA,
     SYNTHETIC_MARK,
     Area,
     DialogueSheet,
@@ -60,7 +60,7 @@ def _value(value, indicator_id: str, suppressed: bool, min_n: int) -> str:
 
 def _status(status: str) -> str:
     return (f'<span class="status" style="background:#{STATUS_FILLS[status]};padding:0 0.4em">'
-            f"{_e(STATUS_LABELS_DA[status])}</span>")
+            f"{_e(STATUS_LABELS[status])}</span>")
 
 
 def _page(title: str, body: str) -> str:

@@ -16,10 +16,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core import danish, schoolyear
+from indicators import STATUS_LABELS
 from indicators.catalogue import CATALOGUE
 from reports.data import (
     CONFIDENTIAL_MARK,
-    STATUS_LABELS_DA,
     SYNTHETIC_MARK,
     DialogueSheet,
     QualityReport,
@@ -88,7 +88,7 @@ def _number(cell, value, indicator_id: str, suppressed: bool, min_n: int):
 
 
 def _status(cell, status: str):
-    set_cell(cell, STATUS_LABELS_DA[status])
+    set_cell(cell, STATUS_LABELS[status])
     cell.fill = PatternFill("solid", fgColor=STATUS_FILLS[status])
     cell.font = _BOLD
     return cell

@@ -46,6 +46,11 @@ def rdb(db):
             "INSERT INTO test_aggregates VALUES (1, '999001', 2021, 4, 'dansk_laesning', 'national_test',"
             " 20, 1, 2, 3, 6, 5, 3, NULL)"
         )
+        # Goal: general well-being at least 3.8 in every school by 2022/23.
+        con.execute(
+            "INSERT INTO goal_versions (goal_id, version, title, indicator, scope, direction, target, target_year)"
+            " VALUES ('T1', 1, 'Trivsel mindst 3,8', 'wb_general', 'skoler', '>=', 3.8, 2022)"
+        )
         con.execute("INSERT OR REPLACE INTO meta VALUES ('demo', 'true')")
     add_note(db, ADMIN, institution_id="999001", school_year=2021, note_kind="assessment", text=INJECTION)
     return db
@@ -73,6 +78,18 @@ def test_quality_xlsx_sheets_values_and_marks(rdb):
     assert cover["Kommune"] == "Eksempelby Kommune"
     assert cover["Skoleår"] == "2021/22"
     assert cover["Data"] == "Syntetiske data"
+
+    # 3.9 >= 3.8: met. Sydskolen 3.5 and the municipality 3.604 miss it before the target year
+    # with only one year of data (no line to fit): not met. Lilleskolen is withheld: no data.
+    goals = wb["Mål"]
+    by_unit = {r[2].value: r for r in goals.iter_rows(min_row=5)}
+    statuses = {unit: r[6] for unit, r in by_unit.items()}
+    assert {k: c.value for k, c in statuses.items()} == {
+        "Eksempelby Kommune": "Ikke opfyldt", "Lilleskolen": "Ingen data", "Nordskolen": "Opfyldt",
+        "Sydskolen": "Ikke opfyldt"}
+    assert statuses["Nordskolen"].fill.fgColor.rgb == "00009E73"
+    assert by_unit["Nordskolen"][4].value == 3.9 and by_unit["Nordskolen"][4].number_format == "0.0"
+    assert by_unit["Eksempelby Kommune"][4].value == pytest.approx(1452.6 / 403)
 
     wb_rows = rows(wb["Trivsel"])
     # Nordskolen's own value, and the municipality pooled on respondents:
