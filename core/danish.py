@@ -47,9 +47,13 @@ def integer(value) -> str:
     return format_decimal(round(value), format="#,##0", locale=LOCALE)
 
 
+# Well-being means move in hundredths from year to year; one decimal would hide every change.
+_DECIMALS = {"scale5": 2}
+
+
 def value(x, unit: str) -> str:
     """An indicator value in its catalogue unit (share, score, scale5, grade)."""
-    return pct(x) if unit == "share" else num(x, 1)
+    return pct(x) if unit == "share" else num(x, _DECIMALS.get(unit, 1))
 
 
 def change(delta, unit: str) -> str:
@@ -59,7 +63,7 @@ def change(delta, unit: str) -> str:
     sign = "+" if delta > 0 else ""
     if unit == "share":
         return f"{sign}{num(delta * 100, 1)} procentpoint"
-    return f"{sign}{num(delta, 1)}"
+    return f"{sign}{num(delta, _DECIMALS.get(unit, 1))}"
 
 
 def style_figure(fig):

@@ -1,0 +1,56 @@
+"""What every page receives: the database, the viewer, the generation, the municipality.
+
+The app never holds a DuckDB connection. Reads go through ``Context.read``:
+results are cached by small arguments that include the database generation
+and the viewer, and a cache miss opens ``core.database.read(db, expect=generation)``.
+If the database moved on in the meantime, ``StaleGeneration`` propagates and
+the app reruns the page with the new generation, so a page shows old or new
+data, never a mix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import streamlit as st
+
+from core import database
+from core.viewer import Viewer
+
+_SESSION_KEY = "_kvalitetsdialog_context"
+_FUNCTIONS: dict[str, Callable] = {}
+
+
+@dataclass(frozen=True)
+class Context:
+    db: Path
+    viewer: Viewer
+    generation: int
+    kommune: int
+    demo: bool
+
+    def read(self, fn: Callable, *args, **kwargs):
+        """``fn(con, viewer, *args, **kwargs)`` on a read connection, cached per generation and viewer.
+
+        Arguments must be small and hashable (ids, years, tuples), never DataFrames.
+        """
+        key = f"{fn.__module__}.{fn.__qualname__}"
+        _FUNCTIONS.setdefault(key, fn)
+        return _cached(key, str(self.db), self.generation, str(self.viewer), args, tuple(sorted(kwargs.items())))
+
+
+@st.cache_data(max_entries=2000, ttl=3600, show_spinner=False)
+def _cached(key: str, db: str, generation: int, viewer: str, args: tuple, kwargs: tuple):
+    with database.read(Path(db), expect=generation) as con:
+        return _FUNCTIONS[key](con, Viewer.parse(viewer), *args, **dict(kwargs))
+
+
+def set_current(ctx: Context) -> None:
+    st.session_state[_SESSION_KEY] = ctx
+
+
+def current() -> Context:
+    """The context app.py set for this script run."""
+    return st.session_state[_SESSION_KEY]

@@ -1,0 +1,231 @@
+"""Dialog (administration: any institution; leader: their own; council: what is shared).
+
+For one institution and school year: what the numbers show, the institution's
+assessment, the agreed actions and the follow-up, side by side, with the open
+actions of earlier dialogues first. Notes are written through
+``dialogue.notes`` (which checks the viewer); the downloads come from ``reports``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+import indicators
+import reports
+from core import schoolyear
+from core.errors import KvalitetsdialogError
+from dashboards import queries, widgets
+from dashboards.context import Context, current
+from dialogue import ACTION_STATUSES, NOTE_KINDS, Note, add_note, delete_note, edit_note, note_history, notes, open_actions
+from reports.data import AREAS, latest_year
+
+_FLASH = "_dialogue_flash"
+
+
+def _years(con, viewer) -> list[int]:
+    """School years with data or notes, newest first (the current dialogue year is offered too)."""
+    latest = latest_year(con, viewer)
+    noted = [r[0] for r in con.execute("SELECT DISTINCT school_year FROM dialogue_notes").fetchall()]
+    years = set(noted) | ({latest, latest + 1} if latest is not None else set())
+    return sorted(years, reverse=True)
+
+
+def _choose(ctx: Context) -> tuple[str, str, int] | None:
+    institutions = ctx.read(queries.institutions, ctx.kommune)
+    if institutions.empty:
+        widgets.empty("Der er ingen institutioner at vise.")
+        return None
+    names = dict(zip(institutions["institution_id"], institutions["name"]))
+    ids = list(names)
+    if st.session_state.get("institution") not in ids:
+        st.session_state["institution"] = ids[0]  # the same key as the Institution page: the choice carries over
+    years = ctx.read(_years)
+    if not years:
+        widgets.empty("Der er ingen data at føre en dialog om endnu.")
+        return None
+    c1, c2 = st.columns([3, 1])
+    institution_id = c1.selectbox("Institution", ids, format_func=names.get, key="institution")
+    default = next((y for y in years if y <= (ctx.read(latest_year) or years[0])), years[0])
+    year = c2.selectbox("Skoleår", years, index=years.index(default), format_func=schoolyear.short,
+                        key="dialogue_year")
+    return institution_id, names[institution_id], year
+
+
+def _write(ctx: Context, fn, *args, success: str, **kwargs) -> None:
+    """Run a note write as this viewer; show a refusal inline, otherwise rerun on the new data."""
+    try:
+        fn(ctx.db, ctx.viewer, *args, author=ctx.user, origin="app", **kwargs)
+    except KvalitetsdialogError as e:
+        st.error(f"**{e.title}**: {e.message}")
+        return
+    st.session_state[_FLASH] = success
+    st.rerun()
+
+
+def _numbers(ctx: Context, institution_id: str, year: int) -> list[str]:
+    """'Hvad viser tallene': the institution's goal statuses and sentences; returns the goal ids."""
+    st.subheader("Hvad viser tallene")
+    goals = ctx.read(indicators.evaluate_goals, kommune=ctx.kommune, year=year)
+    goals = goals[(goals["level"] == "institution") & (goals["unit_id"] == institution_id)]
+    if goals.empty:
+        st.caption("Ingen af kommunens mål gælder institutionen i dette skoleår.")
+        return []
+    for g in goals.itertuples():
+        st.markdown(f"{widgets.status_badge(g.status)} **{g.title}**  \n{g.sentence or ''}",
+                    unsafe_allow_html=True)
+    if any(indicators.CATALOGUE[i].confidential for i in goals["indicator"]):
+        st.caption(":material/lock: Fortroligt efter folkeskolelovens § 55 b – må ikke offentliggøres.")
+    return list(goals["goal_id"])
+
+
+def _note_text(note: Note) -> str:
+    lines = [f"*{note.topic_label}*", note.text]
+    if note.note_kind == "action":
+        lines.append(f"**Hvem:** {note.action_owner} · **Frist:** {note.action_due.strftime('%d-%m-%Y')}"
+                     f" · **Status:** {note.action_status}")
+    byline = f"{note.author or ''}, {note.written_at.strftime('%d-%m-%Y')}"
+    if note.version > 1:
+        byline += f" (version {note.version})"
+    if note.shared_with_council:
+        byline += " · delt med udvalget"
+    lines.append(f":gray[{byline}]")
+    return "  \n".join(lines)
+
+
+def _may_edit(ctx: Context, note: Note) -> bool:
+    role = ctx.viewer.role
+    return role == "administration" or (role == "leader" and note.note_kind in ("assessment", "followup", "action"))
+
+
+def _show(ctx: Context, note: Note) -> None:
+    """One note, with its history and (where the viewer may) an edit form."""
+    with st.container(border=True):
+        st.markdown(_note_text(note))
+        if not _may_edit(ctx, note):
+            return
+        with st.expander("Ret eller slet"):
+            with st.form(f"edit_{note.note_id}"):
+                changes = {}
+                if ctx.viewer.role == "administration" or note.note_kind != "action":
+                    changes["text"] = st.text_area("Tekst", note.text)
+                if note.note_kind == "action":
+                    changes["action_status"] = st.selectbox(
+                        "Status", ACTION_STATUSES, index=ACTION_STATUSES.index(note.action_status))
+                if ctx.viewer.role == "administration":
+                    changes["shared_with_council"] = st.checkbox("Del med udvalget", note.shared_with_council)
+                if st.form_submit_button("Gem ny version"):
+                    _write(ctx, edit_note, note.note_id, success="Noten er gemt som en ny version.", **changes)
+            if note.note_kind != "action" or ctx.viewer.role == "administration":
+                if st.button("Slet noten", key=f"delete_{note.note_id}", icon=":material/delete:"):
+                    _write(ctx, delete_note, note.note_id, success="Noten er slettet (historikken er gemt).")
+            history = ctx.read(note_history, note.note_id)
+            if len(history) > 1:
+                st.caption("Historik")
+                for old in history:
+                    state = "slettet" if old.deleted else (old.action_status or "")
+                    st.caption(f"v{old.version} · {old.written_at.strftime('%d-%m-%Y %H:%M')} · "
+                               f"{old.author or ''} · {state} — {old.text}")
+
+
+def _column(ctx: Context, title: str, items: list[Note], empty: str) -> None:
+    st.subheader(title)
+    if not items:
+        st.caption(empty)
+    for note in items:
+        _show(ctx, note)
+
+
+def _add_form(ctx: Context, institution_id: str, year: int, goal_ids: list[str], actions: list[Note]) -> None:
+    kinds = list(NOTE_KINDS) if ctx.viewer.role == "administration" else ["assessment", "followup"]
+    with st.expander("Skriv en ny note", icon=":material/edit_note:"):
+        kind = st.radio("Type", kinds, format_func=NOTE_KINDS.get, horizontal=True, key="new_kind")
+        with st.form("new_note", clear_on_submit=True):
+            topics = [("institution", None)] + [("goal", g) for g in goal_ids] + [("area", a) for a, _ in AREAS]
+            topic = st.selectbox("Emne", topics, format_func=lambda t: "Hele institutionen" if t[1] is None
+                                 else f"{'Mål' if t[0] == 'goal' else 'Område'}: {t[1]}")
+            fields = {"text": st.text_area("Tekst" if kind != "action" else "Hvad aftaler vi?")}
+            if kind == "action":
+                c1, c2, c3 = st.columns(3)
+                fields["action_owner"] = c1.text_input("Hvem")
+                fields["action_due"] = c2.date_input("Frist", dt.date(year + 1, 6, 30), format="DD-MM-YYYY")
+                fields["action_status"] = c3.selectbox("Status", ACTION_STATUSES)
+            if kind == "followup":
+                if not actions:
+                    st.caption("Der er ingen aftaler at følge op på.")
+                fields["follows_up"] = st.selectbox(
+                    "Aftale", [a.note_id for a in actions],
+                    format_func=lambda i: next(f"{schoolyear.short(a.school_year)}: {a.text}" for a in actions
+                                               if a.note_id == i))
+            if ctx.viewer.role == "administration":
+                fields["shared_with_council"] = st.checkbox("Del med udvalget")
+            if st.form_submit_button("Gem", type="primary"):
+                _write(ctx, add_note, institution_id=institution_id, school_year=year, note_kind=kind,
+                       topic_kind=topic[0], topic=topic[1], success="Noten er gemt.", **fields)
+
+
+def _record_download(ctx: Context, what: str, details: dict) -> None:
+    reports.record_export(ctx.db, ctx.viewer, what, details, who=ctx.user, origin="app")
+
+
+def _downloads(ctx: Context, institution_id: str, name: str, year: int) -> None:
+    st.subheader("Hent")
+    c1, c2, c3 = st.columns(3)
+    details = {"institution": institution_id, "year": schoolyear.short(year)}
+    for col, fmt, label in ((c1, "xlsx", "Dialogark (XLSX)"), (c2, "html", "Dialogark til udskrift (HTML)")):
+        col.download_button(
+            label, ctx.read(reports.dialogue, institution_id, year=year, kommune=ctx.kommune, fmt=fmt),
+            file_name=f"dialog-{institution_id}-{year}.{fmt}", mime=reports.FORMATS[fmt],
+            icon=":material/download:", on_click=_record_download, args=(ctx, "report:dialogue", details),
+        )
+    if ctx.viewer.role in ("administration", "council") and c3.toggle("Kvalitetsrapport for kommunen"):
+        for fmt in ("xlsx", "html"):
+            c3.download_button(
+                f"Kvalitetsrapport {schoolyear.short(year)} ({fmt.upper()})",
+                ctx.read(reports.quality, kommune=ctx.kommune, year=year, fmt=fmt),
+                file_name=f"kvalitetsrapport-{year}.{fmt}", mime=reports.FORMATS[fmt], icon=":material/download:",
+                on_click=_record_download, args=(ctx, "report:quality", {"year": schoolyear.short(year)}),
+            )
+
+
+def render(ctx: Context) -> None:
+    st.title("Dialog")
+    if ctx.viewer.role == "public":
+        st.info("Dialognoter er ikke offentlige.", icon=":material/lock:")
+        return
+    chosen = _choose(ctx)
+    if chosen is None:
+        return
+    institution_id, name, year = chosen
+    if _FLASH in st.session_state:
+        st.success(st.session_state.pop(_FLASH), icon=":material/check_circle:")
+    if ctx.viewer.role == "council":
+        st.caption("Udvalget ser de noter, forvaltningen har delt.")
+
+    this_year = ctx.read(notes, institution_id, year)
+    carried = ctx.read(open_actions, institution_id, year)
+    by_kind = {k: [n for n in this_year if n.note_kind == k] for k in NOTE_KINDS}
+    if carried:
+        st.subheader(f"Åbne aftaler fra tidligere dialoger ({len(carried)})")
+        for note in carried:
+            _show(ctx, note)
+
+    numbers, assessment, actions, followup = st.columns(4, gap="medium")
+    with numbers:
+        goal_ids = _numbers(ctx, institution_id, year)
+    with assessment:
+        _column(ctx, "Institutionens vurdering", by_kind["assessment"], "Ingen vurdering endnu.")
+        if by_kind["administration"]:
+            _column(ctx, "Forvaltningens bemærkninger", by_kind["administration"], "")
+    with actions:
+        _column(ctx, "Aftaler", by_kind["action"], "Ingen aftaler endnu.")
+    with followup:
+        _column(ctx, "Opfølgning", by_kind["followup"], "Ingen opfølgning endnu.")
+
+    if ctx.viewer.role in ("administration", "leader"):
+        _add_form(ctx, institution_id, year, goal_ids, carried + by_kind["action"])
+    _downloads(ctx, institution_id, name, year)
+
+
+render(current())

@@ -1,0 +1,63 @@
+"""Uploads from the Data page go through the same loader as ``python -m loaders import``.
+
+Kept apart from the page so tests can call it directly with real files.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+import loaders
+from core import danish, settings
+from core.errors import KvalitetsdialogError, Problem, ValidationError
+from core.viewer import Viewer
+
+
+def app_user(viewer: Viewer) -> str:
+    """Who the import log and the goal history record for an action in the app (until real login)."""
+    return f"app:{viewer}"
+
+
+def import_upload(db: Path, viewer: Viewer, name: str, data: bytes, *, dry_run: bool):
+    """Validate (``dry_run``) or load one uploaded file; raises ``ValidationError`` when rejected."""
+    if viewer.role != "administration":
+        raise KvalitetsdialogError("Kun forvaltningen kan indlæse data.", "Ingen adgang")
+    if len(data) > settings.MAX_FILE_BYTES:
+        raise KvalitetsdialogError(
+            f"{name} fylder {danish.integer(len(data) / 1024 / 1024)} MB; grænsen er "
+            f"{danish.integer(settings.MAX_FILE_BYTES / 1024 / 1024)} MB. Brug kommandoen "
+            "python -m loaders import til større filer.",
+            "Filen er for stor",
+        )
+    with tempfile.TemporaryDirectory(prefix="kvalitetsdialog-upload-") as tmp:
+        # Only the base name: an upload's name must not choose where it is written.
+        path = Path(tmp) / Path(name).name
+        path.write_bytes(data)
+        return loaders.import_files(db, [path], dry_run=dry_run, names=[name], user=app_user(viewer))
+
+
+def problems_frame(problems: list[Problem]) -> pd.DataFrame:
+    """The validation report as the page shows and downloads it (row, column, message)."""
+    return pd.DataFrame(
+        {
+            "Fil": [p.file for p in problems],
+            "Række": [p.row for p in problems],
+            "Kolonne": [p.column or "" for p in problems],
+            "Besked": [p.message for p in problems],
+            "Type": [p.severity for p in problems],
+        }
+    ).astype({"Række": "Int64"})
+
+
+def problems_csv(error: ValidationError) -> bytes:
+    """The rejected rows' report as CSV for Excel (semicolon, UTF-8 with BOM)."""
+    return problems_frame(error.problems).to_csv(sep=";", index=False).encode("utf-8-sig")
+
+
+def summary(result) -> str:
+    """What the loader reported, one line per file (as the command line prints it)."""
+    items = result if isinstance(result, (list, tuple)) else [result]
+    return "\n\n".join(str(item) for item in items)

@@ -1,0 +1,214 @@
+"""Institution (administration: any; leader: their own): the institution's indicators against its goals."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+import indicators
+from core import danish, schoolyear
+from dashboards import queries, widgets
+from dashboards.context import Context, current
+from indicators.catalogue import CATALOGUE, LEVELS, SUBJECTS
+
+
+def choose(ctx: Context) -> pd.Series | None:
+    """The institution to show, chosen by name among those the viewer may see."""
+    institutions = ctx.read(queries.institutions, ctx.kommune)
+    if institutions.empty:
+        widgets.empty("Der er ingen institutioner at vise.")
+        return None
+    ids = list(institutions["institution_id"])
+    if st.session_state.get("institution") not in ids:
+        st.session_state["institution"] = ids[0]
+    names = dict(zip(institutions["institution_id"], institutions["name"]))
+    if len(ids) > 1:
+        st.selectbox("Institution", ids, format_func=names.get, key="institution")
+    return institutions.set_index("institution_id").loc[st.session_state["institution"]]
+
+
+def goals_table(ctx: Context, institution_id: str) -> pd.DataFrame:
+    """The institution's goals with status, value and target (empty if none apply)."""
+    goals = ctx.read(indicators.evaluate_goals, kommune=ctx.kommune)
+    goals = goals[(goals["level"] == "institution") & (goals["unit_id"] == institution_id)]
+    if goals.empty:
+        return goals
+    st.subheader("Mål")
+    table = pd.DataFrame({
+        "Mål": goals["title"],
+        "Status": goals["status"].map(widgets.status_text),
+        "Værdi": [widgets.formatted(r.value, r.indicator) for r in goals.itertuples()],
+        "Skoleår": [schoolyear.short(int(y)) if pd.notna(y) else "" for y in goals["school_year"]],
+        "Målsætning": [widgets.target_text(r) for r in goals.itertuples()],
+        "Vurdering": goals["sentence"].fillna(""),
+    })
+    st.dataframe(table.style.map(widgets.status_cell_style, subset=["Status"]), hide_index=True, width="stretch")
+    return goals
+
+
+def trend_section(ctx: Context, institution: pd.Series, goals: pd.DataFrame) -> None:
+    st.subheader("Udvikling")
+    visible = [i for i in widgets.visible_indicators(ctx.viewer) if _fits(i, institution["kind"])]
+    c1, c2, c3 = st.columns([2, 1, 1])
+    indicator = CATALOGUE[c1.selectbox("Indikator", [i.id for i in visible], format_func=widgets.indicator_label, key="inst_indicator")]
+    with c2:
+        subject = widgets.subject_select(indicator, key="inst_subject")
+    grade = None
+    if indicator.has_grades:
+        grade = c3.selectbox("Klassetrin", [None, *range(0, 10)], key="inst_grade",
+                             format_func=lambda g: "Alle klassetrin" if g is None else f"{g}. klasse")
+    subject = None if subject == "all" else subject
+    own = ctx.read(indicators.trend, indicator.id, "institution", institution.name,
+                   subject=subject, grade=grade, kommune=ctx.kommune)
+    muni = ctx.read(indicators.trend, indicator.id, "municipality", ctx.kommune,
+                    subject=subject, grade=grade, kommune=ctx.kommune)
+    if own["value"].notna().sum() == 0 and not own["suppressed"].any():
+        widgets.empty(f"Der er ingen tal for {indicator.label.lower()} for {institution['name']}.")
+        return
+    level_goal = goals[(goals["indicator"] == indicator.id) & goals["direction"].isin([">=", "<="])]
+    target = level_goal["target"].iloc[0] if not level_goal.empty else None
+    widgets.confidential_note(indicator)
+    fig = widgets.trend_figure([own, muni], indicator.id, names=[institution["name"], "Kommunen"],
+                               colours=[widgets.INSTITUTION_COLOUR, widgets.MUNICIPALITY_COLOUR], target=target)
+    st.plotly_chart(fig, width="stretch")
+    hidden = own[own["suppressed"].astype(bool)]
+    if not hidden.empty:
+        st.caption(f"Ikke vist (færre end {widgets.min_n()} elever): "
+                   + ", ".join(schoolyear.short(int(y)) for y in hidden["school_year"]) + ".")
+
+
+def _fits(indicator, kind: str) -> bool:
+    """Daycares have language assessments; schools have everything else."""
+    return (indicator.source == "language_assessments") == (kind == "dagtilbud")
+
+
+def wellbeing_section(ctx: Context, institution: pd.Series) -> None:
+    st.subheader("Trivsel pr. klassetrin")
+    wb = [i for i in widgets.visible_indicators(ctx.viewer) if i.source == "wellbeing"]
+    indicator = CATALOGUE[st.selectbox("Trivselsindikator", [i.id for i in wb], format_func=widgets.indicator_label, key="inst_wb")]
+    values = ctx.read(indicators.compute, indicator.id, kommune=ctx.kommune, levels=("institution", "municipality"),
+                      institutions=(institution.name,), grades="each+all")
+    values = values[values["unit_id"].isin([institution.name, str(ctx.kommune)])]
+    if values["value"].isna().all():
+        widgets.empty("Der er ingen trivselsmåling for institutionen.")
+        return
+    year = int(values.loc[values["value"].notna(), "school_year"].max())
+    values = values[(values["school_year"] == year) & (values["grade"] != "all")]
+    fig = go.Figure()
+    for level, name, colour in (("institution", institution["name"], widgets.INSTITUTION_COLOUR),
+                                ("municipality", "Kommunen", widgets.MUNICIPALITY_COLOUR)):
+        part = values[values["level"] == level].sort_values("grade", key=lambda g: g.astype(int))
+        fig.add_trace(go.Bar(
+            x=[f"{int(g)}. kl." for g in part["grade"]], y=part["value"], name=name, marker_color=colour,
+            customdata=[widgets.formatted(v, indicator.id, s) for v, s in zip(part["value"], part["suppressed"])],
+            hovertemplate=f"{name}, %{{x}}: %{{customdata}}<extra></extra>",
+        ))
+    fig.update_layout(barmode="group", height=300, yaxis_range=[1, 5], margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      title=f"{indicator.label}, {schoolyear.short(year)} (1-5, 5 er bedst)", legend={"orientation": "h"})
+    st.plotly_chart(danish.style_figure(fig), width="stretch")
+
+
+def class_section(ctx: Context, institution: pd.Series) -> None:
+    """Class-level results for the leader and the administration, withheld below the threshold."""
+    if not ctx.viewer.sees_class_level:
+        return
+    st.subheader("Klasser")
+    tests = [i for i in widgets.visible_indicators(ctx.viewer) if i.source == "tests"]
+    c1, c2 = st.columns([2, 1])
+    indicator = CATALOGUE[c1.selectbox("Indikator", [i.id for i in tests], format_func=widgets.indicator_label, key="inst_class_indicator")]
+    with c2:
+        subject = widgets.subject_select(indicator, key="inst_class_subject")
+    values = ctx.read(indicators.compute, indicator.id, kommune=ctx.kommune, levels=("institution",),
+                      institutions=(institution.name,), by_class=True,
+                      subjects="all" if subject == "all" else (subject,), grades="all")
+    values = values[values["level"] == "class"]
+    if values.empty:
+        widgets.empty("Der er ingen resultater på klasseniveau for institutionen.")
+        return
+    year = int(values["school_year"].max())
+    values = values[values["school_year"] == year].sort_values("unit_id")
+    st.caption(f"{schoolyear.short(year)}. Klasser med færre end {widgets.min_n()} elever vises ikke.")
+    st.dataframe(pd.DataFrame({
+        "Klasse": values["unit_id"],
+        "Værdi": [widgets.formatted(v, indicator.id, s) for v, s in zip(values["value"], values["suppressed"])],
+        "Elever": values["n"].map(danish.integer),
+    }), hide_index=True, width="stretch")
+
+
+# Poor levels warm, Jævn neutral, good levels blue (distinguishable without red-green vision).
+_LEVEL_COLOURS = {1: "#D55E00", 2: "#E69F00", 3: "#BBBBBB", 4: "#9ECAE1", 5: "#4292C6", 6: "#08519C"}
+
+
+def distribution_section(ctx: Context, institution: pd.Series) -> None:
+    """Shares at the six performance levels by grade, beside the municipality (old national tests)."""
+    st.subheader("Præstationsniveauer pr. klassetrin")
+    subject = st.selectbox("Fag", list(SUBJECTS)[:2], format_func=SUBJECTS.get, key="inst_levels_subject")
+    own = ctx.read(indicators.level_distribution, institution.name, kommune=ctx.kommune, subject=subject)
+    if own.empty or own["share"].isna().all():
+        widgets.empty("Der er ingen nationale test med præstationsniveauer for institutionen.")
+        return
+    year = int(own.loc[own["share"].notna(), "school_year"].max())
+    own = own[(own["school_year"] == year) & (own["subject"] == subject)]
+    muni = ctx.read(indicators.level_distribution, None, kommune=ctx.kommune, years=(year,), subject=subject)
+    muni = muni[(muni["subject"] == subject) & (muni["grade"] == "all")].assign(grade="Kommunen")
+    rows = pd.concat([own.assign(grade=[g if g == "all" else f"{int(g)}. kl." for g in own["grade"]]), muni])
+    rows["grade"] = rows["grade"].replace({"all": "Alle klassetrin"})
+    fig = go.Figure()
+    for level, label in LEVELS.items():
+        part = rows[rows["level"] == level]
+        fig.add_trace(go.Bar(
+            y=part["grade"], x=part["share"] * 100, name=label, orientation="h", marker_color=_LEVEL_COLOURS[level],
+            customdata=[f"{widgets.formatted(s, 'nt_share_good', sup)} (n = {danish.integer(n)})"
+                        for s, sup, n in zip(part["share"], part["suppressed"], part["n"])],
+            hovertemplate=f"%{{y}}, {label}: %{{customdata}}<extra></extra>",
+        ))
+    fig.update_layout(barmode="stack", height=90 + 32 * rows["grade"].nunique(), xaxis_ticksuffix=" %",
+                      xaxis_range=[0, 100], margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h"},
+                      title=f"{SUBJECTS[subject]}, {schoolyear.short(year)}", yaxis={"autorange": "reversed"})
+    st.plotly_chart(danish.style_figure(fig), width="stretch")
+    hidden = rows.loc[rows["suppressed"].astype(bool), "grade"].unique()
+    if len(hidden):
+        st.caption(f"Ikke vist (færre end {widgets.min_n()} elever): " + ", ".join(hidden) + ".")
+
+
+def cohort_section(ctx: Context, institution: pd.Series) -> None:
+    """The same pupils' change in norm-based score since their previous test, by the later test's year."""
+    st.subheader("Progression for de samme elever")
+    subject = st.selectbox("Fag", list(SUBJECTS)[:2], format_func=SUBJECTS.get, key="inst_cohort_subject")
+    values = ctx.read(indicators.cohort_progression, kommune=ctx.kommune, institutions=(institution.name,),
+                      subject=subject)
+    values = values[values["grade"] == "all"].assign(comparable_group="national_test")
+    own = values[values["level"] == "institution"]
+    if own.empty:
+        widgets.empty("Der er ingen elever med to nationale test i faget på institutionen.")
+        return
+    st.caption("Gennemsnitlig ændring i normbaseret score (1-100) fra elevernes forrige test i faget; "
+               "0 betyder samme placering i forhold til landet som sidst.")
+    fig = widgets.trend_figure([own, values[values["level"] == "municipality"]], "nt_mean_score",
+                               names=[institution["name"], "Kommunen"],
+                               colours=[widgets.INSTITUTION_COLOUR, widgets.MUNICIPALITY_COLOUR], height=280)
+    st.plotly_chart(fig, width="stretch")
+
+
+def render(ctx: Context) -> None:
+    institution = choose(ctx)
+    if institution is None:
+        return
+    st.title(institution["name"])
+    kind = "Skole" if institution["kind"] == "skole" else "Dagtilbud"
+    details = [kind] + [str(v) for v in (institution["district"],) if pd.notna(v)]
+    if pd.notna(institution["parent_name"]):
+        details.append(f"afdeling af {institution['parent_name']}")
+    st.caption(" · ".join(details))
+    goals = goals_table(ctx, institution.name)
+    trend_section(ctx, institution, goals)
+    if institution["kind"] == "skole":
+        wellbeing_section(ctx, institution)
+        if ctx.viewer.sees_national_tests:
+            distribution_section(ctx, institution)
+            cohort_section(ctx, institution)
+        class_section(ctx, institution)
+
+
+render(current())

@@ -1,0 +1,117 @@
+"""Overblik (council, public, leaders): every goal's state for the municipality on one screen."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import indicators
+from core import danish, schoolyear
+from dashboards import queries, widgets
+from dashboards.context import Context, current
+from indicators.catalogue import CATALOGUE
+
+_CARDS_PER_ROW = 4
+
+
+def change_text(goal) -> tuple[str | None, str]:
+    """The change since the last comparable year for ``st.metric`` (delta, delta colour)."""
+    if pd.isna(goal.previous_value) or pd.isna(goal.value):
+        return None, "off"
+    unit = CATALOGUE[goal.indicator].unit
+    delta = danish.change(goal.value - goal.previous_value, unit)
+    since = f"siden {schoolyear.short(int(goal.previous_year))}"
+    if pd.isna(goal.change_significant):
+        return f"{delta} {since} (usikkerhed ukendt)", "off"
+    if not goal.change_significant:
+        return f"{delta} {since} (ikke signifikant)", "off"
+    return f"{delta} {since}", "inverse" if CATALOGUE[goal.indicator].better == "lower" else "normal"
+
+
+def sparkline(ctx: Context, goal) -> list[float] | None:
+    """The municipality's values in the latest comparable stretch of years, oldest first."""
+    subject, grade = widgets.goal_filters(goal)
+    trend = ctx.read(
+        indicators.trend, goal.indicator, "municipality", ctx.kommune, subject=subject, grade=grade, kommune=ctx.kommune
+    )
+    trend = trend[trend["value"].notna() & ~trend["suppressed"].astype(bool)].sort_values("school_year")
+    if trend.empty:
+        return None
+    latest = trend["comparable_group"].iloc[-1]
+    values = trend.loc[trend["comparable_group"] == latest, "value"]
+    scale = 100 if CATALOGUE[goal.indicator].unit == "share" else 1
+    return [float(v) * scale for v in values] if len(values) > 1 else None
+
+
+def goal_card(ctx: Context, goal) -> None:
+    indicator = CATALOGUE[goal.indicator]
+    with st.container(border=True):
+        st.markdown(f"**{goal.title}**")
+        st.markdown(widgets.status_badge(goal.status), unsafe_allow_html=True)
+        breakdown = widgets.filter_label(*widgets.goal_filters(goal))
+        label = indicator.label + (f" – {breakdown}" if breakdown else "")
+        if not pd.isna(goal.school_year):
+            label += f", {schoolyear.short(int(goal.school_year))}"
+        delta, colour = change_text(goal)
+        st.metric(
+            label, widgets.formatted(goal.value, goal.indicator), delta=delta, delta_color=colour,
+            chart_data=sparkline(ctx, goal), chart_type="line",
+        )
+        st.caption(widgets.target_text(goal))
+        if isinstance(goal.sentence, str) and goal.sentence:
+            st.write(goal.sentence)
+        widgets.confidential_note(indicator)
+
+
+def comparison(ctx: Context, goals: pd.DataFrame) -> None:
+    """The municipality against other municipalities on the goals' public indicators."""
+    st.subheader("Sammenligning med andre kommuner")
+    public = [i for i in dict.fromkeys(goals["indicator"]) if not CATALOGUE[i].confidential]
+    rows = []
+    for indicator_id in public:
+        values = ctx.read(indicators.compute, indicator_id, levels=("municipality",), subjects="all", grades="all")
+        values = values[values["value"].notna() & ~values["suppressed"].astype(bool)]
+        if values.empty:
+            continue
+        year = int(values["school_year"].max())
+        values = values[values["school_year"] == year]
+        own = values[values["unit_id"].astype(str) == str(ctx.kommune)]
+        others = values[values["unit_id"].astype(str) != str(ctx.kommune)]
+        rows.append({
+            "Indikator": CATALOGUE[indicator_id].label,
+            "Skoleår": schoolyear.short(year),
+            "Kommunen": widgets.formatted(own["value"].iloc[0], indicator_id) if not own.empty else danish.MISSING,
+            "Andre kommuner (median)": widgets.formatted(others["value"].median(), indicator_id)
+            if not others.empty else danish.MISSING,
+            "Antal andre kommuner": danish.integer(len(others)),
+        })
+    if not rows or all(r["Antal andre kommuner"] == "0" for r in rows):
+        st.caption("Der er ikke indlæst offentlige tal for andre kommuner eller for hele landet endnu.")
+        return
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def render(ctx: Context) -> None:
+    name = ctx.read(queries.municipality_name, ctx.kommune)
+    st.title(f"Overblik – {name}")
+    goals = ctx.read(indicators.evaluate_goals, kommune=ctx.kommune)
+    goals = goals[goals["level"] == "municipality"].reset_index(drop=True)
+    if goals.empty:
+        widgets.empty("Kommunen har ingen mål endnu. Forvaltningen kan oprette dem under **Mål** eller indlæse målarket.")
+        return
+    counts = goals["status"].value_counts()
+    st.markdown(" &nbsp; ".join(
+        f"{widgets.status_badge(s)} {danish.integer(counts.get(s, 0))}" for s in widgets.STATUS_STYLE
+    ), unsafe_allow_html=True)
+    for start in range(0, len(goals), _CARDS_PER_ROW):
+        for column, goal in zip(st.columns(_CARDS_PER_ROW), goals.iloc[start:start + _CARDS_PER_ROW].itertuples()):
+            with column:
+                goal_card(ctx, goal)
+    st.caption(
+        "Ændringer kaldes *ikke signifikante*, når usikkerheden er større end ændringen. "
+        f"Tal bygget på færre end {danish.integer(widgets.min_n())} elever vises ikke."
+    )
+    comparison(ctx, goals)
+
+
+render(current())

@@ -1,0 +1,57 @@
+"""The upload panel (Data and Mål pages): check a file without writing, then "Indlæs"."""
+
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from core import danish
+from core.errors import ValidationError
+from dashboards import importing
+from dashboards.context import Context
+
+
+def panel(ctx: Context, key: str, caption: str) -> None:
+    """A file uploader whose file is dry-run first; the report or an "Indlæs" button follows."""
+    st.caption(caption + " Filen kontrolleres først; intet bliver skrevet, før du trykker **Indlæs**.")
+    done_key, check_key, outcome_key = f"_{key}_done", f"_{key}_check_key", f"_{key}_check"
+    if done_key in st.session_state:
+        st.success(st.session_state.pop(done_key), icon=":material/check_circle:")
+    upload = st.file_uploader("Vælg en fil", type=["csv", "xlsx"], key=f"{key}_upload")
+    if upload is None:
+        return
+    data = upload.getvalue()
+    fingerprint = (hashlib.sha256(data).hexdigest(), ctx.generation)
+    if st.session_state.get(check_key) != fingerprint:
+        try:
+            result = importing.import_upload(ctx.db, ctx.viewer, upload.name, data, dry_run=True)
+            st.session_state[outcome_key] = ("ok", importing.summary(result))
+        except ValidationError as e:
+            st.session_state[outcome_key] = ("rejected", e)
+        st.session_state[check_key] = fingerprint
+    outcome, detail = st.session_state[outcome_key]
+
+    if outcome == "rejected":
+        total = len(detail.problems) + detail.truncated
+        st.error(
+            f"**{upload.name} kan ikke indlæses.** Filen har {danish.integer(total)} fejl og bliver ikke "
+            "indlæst, før de er rettet. Intet er ændret i databasen.",
+            icon=":material/error:",
+        )
+        st.dataframe(importing.problems_frame(detail.problems), hide_index=True, width="stretch")
+        if detail.truncated:
+            st.caption(f"... og {danish.integer(detail.truncated)} fejl mere.")
+        st.download_button(
+            "Hent de afviste rækker (CSV)", importing.problems_csv(detail), file_name=f"afvist-{upload.name}.csv",
+            mime="text/csv", icon=":material/download:", key=f"{key}_rejected",
+        )
+        return
+
+    st.info(f"**Kontrol uden fejl.** {detail}", icon=":material/fact_check:")
+    if st.button("Indlæs", type="primary", icon=":material/upload:", key=f"{key}_load"):
+        with st.status(f"Indlæser {upload.name} ...", expanded=False) as status:
+            result = importing.import_upload(ctx.db, ctx.viewer, upload.name, data, dry_run=False)
+            status.update(label="Indlæst", state="complete")
+        st.session_state[done_key] = importing.summary(result)
+        st.rerun()  # every part of the page then shows the new generation

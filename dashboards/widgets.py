@@ -1,0 +1,154 @@
+"""Small pieces the pages share: status badges, labels, selectors, charts, empty states."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+import indicators
+from core import danish, schoolyear, settings
+from indicators.catalogue import CATALOGUE, LEVELS, SUBJECTS, Indicator
+
+# Okabe-Ito colours (safe for the common colour-vision deficiencies); the icon
+# and the word carry the status too, so colour is never the only signal.
+STATUS_STYLE = {
+    "met": ("✔", "#009E73"),
+    "on_track": ("➜", "#56B4E9"),
+    "not_met": ("✖", "#E69F00"),
+    "no_data": ("–", "#BBBBBB"),
+}
+INSTITUTION_COLOUR = "#0072B2"
+MUNICIPALITY_COLOUR = "#D55E00"
+TARGET_COLOUR = "#009E73"
+_DIRECTION_WORDS = {">=": "mindst", "<=": "højst", "stigende": "stigende", "faldende": "faldende"}
+EMPTY_HINT = "Indlæs data under **Data** (forvaltningen) eller med `python -m loaders import`."
+
+
+def status_text(status: str) -> str:
+    """Icon and word, e.g. ``✔ Opfyldt``: the same label on every page, table and chart."""
+    return f"{STATUS_STYLE[status][0]} {indicators.STATUS_LABELS[status]}"
+
+
+def status_badge(status: str) -> str:
+    """HTML for a coloured badge with icon and word (dark text on every colour for contrast)."""
+    colour = STATUS_STYLE[status][1]
+    return (
+        f'<span style="background:{colour};color:#000;padding:0.1em 0.5em;border-radius:0.4em;'
+        f'font-weight:600;white-space:nowrap">{html.escape(status_text(status))}</span>'
+    )
+
+
+def status_cell_style(text: str) -> str:
+    """pandas Styler CSS for a cell holding a ``status_text``."""
+    for status in STATUS_STYLE:
+        if isinstance(text, str) and text == status_text(status):
+            return f"background-color:{STATUS_STYLE[status][1]};color:#000"
+    return ""
+
+
+def target_text(goal) -> str:
+    """``Mål: mindst 80,0 % i 2025/26`` or ``Mål: stigende fra år til år``."""
+    word = _DIRECTION_WORDS.get(goal.direction, goal.direction)
+    if goal.direction in ("stigende", "faldende"):
+        return f"Mål: {word} fra år til år"
+    when = f" i {schoolyear.short(int(goal.target_year))}" if not pd.isna(goal.target_year) else ""
+    return f"Mål: {word} {formatted(goal.target, goal.indicator)}{when}"
+
+
+def indicator_label(indicator_id: str) -> str:
+    return CATALOGUE[indicator_id].label
+
+
+def visible_indicators(viewer) -> list[Indicator]:
+    """Catalogue entries the viewer may see (no national or transition tests for the public)."""
+    return [i for i in CATALOGUE.values() if viewer.sees_national_tests or not i.confidential]
+
+
+def filter_label(subject, grade) -> str:
+    """``Dansk, læsning, 4. klasse`` / ``alle fag, alle klassetrin`` for a value's breakdown."""
+    parts = []
+    if subject not in (None, "") and not pd.isna(subject):
+        parts.append("alle fag" if subject == "all" else SUBJECTS.get(subject, subject))
+    if grade not in (None, "") and not pd.isna(grade):
+        parts.append("alle klassetrin" if grade == "all" else f"{int(grade)}. klasse")
+    return ", ".join(parts)
+
+
+def formatted(value, indicator_id: str, suppressed: bool = False) -> str:
+    """An indicator value as a person reads it; withheld values say so."""
+    if suppressed:
+        return f"færre end {min_n()}"
+    return danish.value(value, CATALOGUE[indicator_id].unit)
+
+
+def min_n() -> int:
+    return settings.min_n()
+
+
+def goal_filters(goal) -> tuple[str | None, int | None]:
+    """A goal's subject and grade (from a dict or a row) as plain values (None = pooled)."""
+    get = goal.get if isinstance(goal, dict) else lambda k: getattr(goal, k, None)
+    subject, grade = get("subject"), get("grade")
+    return (None if pd.isna(subject) else subject), (None if pd.isna(grade) else int(grade))
+
+
+def year_options(years) -> dict[int, str]:
+    return {int(y): schoolyear.short(int(y)) for y in sorted(set(years), reverse=True)}
+
+
+def subject_select(indicator: Indicator, key: str, allow_all: bool = True) -> str | None:
+    """A subject picker for indicators that have subjects; None otherwise."""
+    if not indicator.subjects:
+        return None
+    options = (["all"] if allow_all else []) + list(indicator.subjects)
+    return st.selectbox(
+        "Fag", options, key=key, format_func=lambda s: "Alle fag" if s == "all" else SUBJECTS[s]
+    )
+
+
+def level_name(level: int) -> str:
+    return LEVELS[int(level)]
+
+
+def empty(what: str) -> None:
+    """An empty state that says what to import."""
+    st.info(f"{what} {EMPTY_HINT}", icon=":material/info:")
+
+
+def confidential_note(indicator: Indicator) -> None:
+    if indicator.confidential:
+        st.caption(":material/lock: Fortroligt efter folkeskolelovens § 55 b – må ikke offentliggøres.")
+
+
+def trend_figure(segments: list[pd.DataFrame], indicator_id: str, *, names: list[str], colours: list[str],
+                 target: float | None = None, height: int = 320) -> go.Figure:
+    """Lines per unit with an interval band; each comparable segment is its own line (a visible break)."""
+    unit = CATALOGUE[indicator_id].unit
+    scale = 100 if unit == "share" else 1
+    fig = go.Figure()
+    for frame, name, colour in zip(segments, names, colours):
+        for i, (_, seg) in enumerate(frame.groupby("comparable_group", dropna=False, sort=True)):
+            seg = seg.sort_values("school_year")
+            x = [schoolyear.short(int(y)) for y in seg["school_year"]]
+            if {"lower", "upper"} <= set(seg.columns) and seg["lower"].notna().any():
+                fig.add_trace(go.Scatter(
+                    x=x + x[::-1], y=list(seg["upper"] * scale) + list(seg["lower"][::-1] * scale),
+                    fill="toself", fillcolor=colour, opacity=0.15, line={"width": 0},
+                    hoverinfo="skip", showlegend=False,
+                ))
+            fig.add_trace(go.Scatter(
+                x=x, y=seg["value"] * scale, mode="lines+markers", name=name, line={"color": colour},
+                legendgroup=name, showlegend=i == 0,
+                customdata=[formatted(v, indicator_id) for v in seg["value"]],
+                hovertemplate=f"{name}<br>%{{x}}: %{{customdata}}<extra></extra>",
+            ))
+    if target is not None:
+        fig.add_hline(y=target * scale, line={"color": TARGET_COLOUR, "dash": "dash"},
+                      annotation_text=f"Mål {formatted(target, indicator_id)}")
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      yaxis_ticksuffix=" %" if unit == "share" else "", legend={"orientation": "h"},
+                      xaxis={"type": "category", "categoryorder": "category ascending"})
+    return danish.style_figure(fig)
