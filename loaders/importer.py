@@ -1,0 +1,341 @@
+"""Import extracts: open, validate (outside the write lock), then load all files in one transaction.
+
+What a corrected extract replaces (its *scope*): the rows of the same school
+year and institution, for most kinds. National tests replace by school year,
+institution *and subject* - a deliberate narrowing of FORMATS.md's "source,
+year and institutions", because ministry extracts often come one subject at a
+time and replacing every subject would silently delete the others; pupil-level
+and aggregated rows of the same scope replace each other. Institutions are
+upserted by id, setting only the columns the file carries. Goals: the sheet is
+the whole list (see ``loaders.goals``).
+
+Loading the same content again (same sha256 and kind) while the rows of its
+earlier batch are all still current changes nothing and is logged ``uændret``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from core import database, schoolyear
+from core.errors import KvalitetsdialogError, Problem, ValidationError
+from indicators.catalogue import CATALOGUE, SUBJECTS
+from loaders import cells, goals, staging
+from loaders.kinds import KINDS
+from loaders.reading import Source, file_sha256, name_key, open_source
+
+log = logging.getLogger(__name__)
+
+_REPLACES = {"national_tests": ("test_pupil_results", "test_aggregates")}
+
+
+@dataclass
+class ImportResult:
+    """What happened to one file."""
+
+    file: str
+    kind: str
+    shape: str
+    status: str                   # indlæst | uændret | prøvekørsel
+    rows_read: int
+    rows_loaded: int
+    replaced: int
+    scope: str
+    warnings: list[Problem] = field(default_factory=list)
+    batch_id: int | None = None
+
+    def summary(self) -> str:
+        """One Danish line for people."""
+        what = f"{self.file}: {KINDS[self.kind]} ({self.shape})"
+        if self.status == "uændret":
+            text = f"{what} er uændret: samme indhold er allerede indlæst; intet er ændret."
+        elif self.status == "prøvekørsel":
+            text = (f"{what}: prøvekørsel uden fejl; {self.rows_read} rækker ville blive indlæst "
+                    f"({self.scope}).")
+        else:
+            text = (f"{what} indlæst: {self.rows_loaded} rækker, {self.replaced} tidligere rækker erstattet "
+                    f"({self.scope}).")
+        if self.warnings:
+            text += f" {len(self.warnings)} advarsel(er): " + "; ".join(p.message for p in self.warnings)
+        return text
+
+
+class ImportRejected(KvalitetsdialogError):
+    """One or more files were rejected; nothing was loaded. ``errors`` has one entry per bad file."""
+
+    def __init__(self, errors: list[ValidationError]):
+        self.errors = errors
+        super().__init__("\n\n".join(e.message for e in errors) + "\n\nIntet er indlæst.",
+                         "Indlæsningen blev afvist")
+
+
+@dataclass
+class _Prepared:
+    display: str
+    sha256: str
+    match: staging.Match
+    rows_read: int
+    data: pa.Table
+    scope: str
+    carried: list[str]
+    warnings: list[Problem]
+
+    @property
+    def kind(self) -> str:
+        return self.match.shape.kind
+
+
+def _kind_problem(source: Source, kind: str | None) -> ValidationError:
+    found = ", ".join(h for h in source.header if h) or "ingen"
+    if kind is None:
+        message = ("Det kan ikke ses af kolonnerne, hvilken slags udtræk filen er. Angiv slagsen "
+                   f"(--kind {'|'.join(KINDS)}). Fundne kolonner: {found}.")
+        return ValidationError(source.display, [Problem(source.display, source.header_row, None, message)])
+    from loaders.kinds import SHAPES
+
+    best = max((staging.match(s, source.header) for s in SHAPES if s.kind == kind), key=lambda m: len(m.index))
+    return _missing_columns(source, best, kind_given=True)
+
+
+def _missing_columns(source: Source, m: staging.Match, kind_given: bool = False) -> ValidationError:
+    found = ", ".join(h for h in source.header if h) or "ingen"
+    missing = m.missing or [d for d in m.shape.detect if d not in m.index] or list(m.shape.detect_any[:1])
+    problems = []
+    for name in missing:
+        col = m.shape.column(name)
+        aliases = sorted({a for a in col.aliases if name_key(a) != name_key(col.label)})
+        also = f" (eller {', '.join(aliases)})" if aliases else ""
+        problems.append(Problem(source.display, source.header_row, col.label,
+                                f"kolonnen '{col.label}'{also} mangler; fundne kolonner: {found}"))
+    return ValidationError(source.display, problems)
+
+
+def _open(path: Path, display: str, kind: str | None, sheet: str | None) -> tuple[Source, staging.Match]:
+    if kind is not None and kind not in KINDS:
+        raise KvalitetsdialogError(f"Ukendt slags '{kind}'. Brug en af: {', '.join(KINDS)}.", "Ukendt slags")
+    source = open_source(path, staging.known_names(kind), sheet=sheet, display=display)
+    m = staging.detect(source.header, kind)
+    if m is None:
+        raise _kind_problem(source, kind)
+    if m.missing:
+        raise _missing_columns(source, m)
+    return source, m
+
+
+def detect_kind(path: Path, sheet: str | None = None) -> str:
+    """The kind of extract a file holds, told by its columns (raises ``ValidationError`` if unclear)."""
+    return _open(Path(path), Path(path).name, None, sheet)[1].shape.kind
+
+
+def _scope_words(stage: duckdb.DuckDBPyConnection, m: staging.Match) -> str:
+    kind = m.shape.kind
+    if kind == "goals":
+        n = stage.execute("SELECT count(*) FROM output").fetchone()[0]
+        return f"hele mållisten, {n} mål"
+    n_inst = stage.execute("SELECT count(DISTINCT institution_id) FROM output").fetchone()[0]
+    if kind == "institutions":
+        return f"{n_inst} institutioner"
+    years = [r[0] for r in stage.execute("SELECT DISTINCT school_year FROM output ORDER BY 1").fetchall()]
+    words = [f"skoleår {', '.join(schoolyear.short(y) for y in years)}", f"{n_inst} institutioner"]
+    if kind == "national_tests":
+        subjects = [r[0] for r in stage.execute("SELECT DISTINCT subject FROM output ORDER BY 1").fetchall()]
+        words.append("fag: " + ", ".join(SUBJECTS[s] for s in subjects))
+    return "; ".join(words)
+
+
+def _prepare(source: Source, m: staging.Match, known_institutions: set[str],
+             known_municipalities: set[int]) -> _Prepared:
+    """Stage, normalise and check one file; raises ``ValidationError`` with every problem found."""
+    stage = duckdb.connect()
+    try:
+        cells.install(stage)
+        known = pa.table({"institution_id": pa.array(sorted(known_institutions), pa.string())})
+        stage.register("known", known)
+        stage.execute("CREATE TABLE known_institutions AS SELECT * FROM known")
+        stage.unregister("known")
+        stage.execute("CREATE TABLE known_municipalities AS SELECT unnest(?::INTEGER[]) AS code",
+                      [sorted(known_municipalities)])
+        stage.execute("CREATE TABLE known_indicators (id VARCHAR, unit VARCHAR, subjects VARCHAR[])")
+        stage.executemany("INSERT INTO known_indicators VALUES (?, ?, ?)",
+                          [[i.id, i.unit, list(i.subjects)] for i in CATALOGUE.values()])
+        rows = source.load(stage)
+        if rows == 0:
+            raise ValidationError(source.display, [Problem(
+                source.display, source.header_row, None, "filen har en overskrift, men ingen datarækker")])
+        staging.build(stage, m, source.row_sql)
+        problems, more = staging.check(stage, m, source.display)
+        if problems:
+            raise ValidationError(source.display, problems, more)
+        stage.execute(f"CREATE TABLE output AS {staging.output_sql(m)}")
+        data = stage.sql("SELECT * FROM output").to_arrow_table()
+        scope = _scope_words(stage, m)
+    finally:
+        stage.close()
+    carried = [col for col, sql in m.shape.output
+               if not (sql.startswith("v_") and sql[2:] not in m.index)]
+    warnings = list(source.warnings)
+    if m.unknown:
+        warnings.append(Problem(source.display, source.header_row, None,
+                                "ukendte kolonner ignoreres: " + ", ".join(m.unknown), "advarsel"))
+    return _Prepared(source.display, source.sha256, m, rows, data, scope, carried, warnings)
+
+
+# --- writing --------------------------------------------------------------------------
+
+def _log(con, batch_id: int, p: _Prepared | None, status: str, *, display: str = "", sha256: str = "",
+         kind: str = "", messages: list[str] = (), rows_loaded: int = 0, replaced: int = 0,
+         rows_rejected: int | None = None, user: str = "") -> None:
+    con.execute("""
+        INSERT INTO import_batches (batch_id, file_name, sha256, kind, shape, rows_read, rows_loaded,
+                                    rows_rejected, status, messages, scope, replaced, imported_by)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [batch_id, p.display if p else display, p.sha256 if p else sha256, p.kind if p else kind,
+         p.match.shape.shape if p else None, p.rows_read if p else None, rows_loaded, rows_rejected, status,
+         "\n".join(messages) or None, p.scope if p else None, replaced, user])
+
+
+def _still_current(con, p: _Prepared) -> int | None:
+    """The batch that loaded this very content, if all its rows are still in place."""
+    row = con.execute("""SELECT batch_id, rows_loaded FROM import_batches
+                         WHERE sha256 = ? AND kind = ? AND status = 'indlæst'
+                         ORDER BY batch_id DESC LIMIT 1""", [p.sha256, p.kind]).fetchone()
+    if row is None:
+        return None
+    batch_id, loaded = row
+    tables = _REPLACES.get(p.kind, (p.match.shape.table,))
+    present = sum(con.execute(f"SELECT count(*) FROM {t} WHERE batch_id = ?", [batch_id]).fetchone()[0]
+                  for t in tables)
+    return batch_id if present == loaded else None
+
+
+def _load_institutions(con, p: _Prepared, batch_id: int) -> tuple[int, int]:
+    cols = p.carried
+    updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "institution_id")
+    replaced = con.execute("SELECT count(*) FROM institutions WHERE institution_id IN "
+                           "(SELECT institution_id FROM incoming)").fetchone()[0]
+    con.execute(f"""INSERT INTO institutions ({', '.join(cols)}, batch_id)
+                    SELECT {', '.join(cols)}, ? FROM incoming
+                    ON CONFLICT (institution_id) DO UPDATE SET {updates}, batch_id = excluded.batch_id""",
+                [batch_id])
+    return len(p.data), replaced
+
+
+def _load_rows(con, p: _Prepared, batch_id: int) -> tuple[int, int]:
+    scope = p.match.shape.scope
+    on = " AND ".join(f"t.{c} = s.{c}" for c in scope)
+    replaced = 0
+    for table in _REPLACES.get(p.kind, (p.match.shape.table,)):
+        replaced += con.execute(f"""DELETE FROM {table} t WHERE EXISTS (
+            SELECT 1 FROM (SELECT DISTINCT {', '.join(scope)} FROM incoming) s WHERE {on})""").fetchone()[0]
+    cols = [c for c, _ in p.match.shape.output]
+    con.execute(f"INSERT INTO {p.match.shape.table} (batch_id, {', '.join(cols)}) "
+                f"SELECT ?, {', '.join(cols)} FROM incoming", [batch_id])
+    return len(p.data), replaced
+
+
+def _load(con, p: _Prepared, user: str) -> ImportResult:
+    batch_id = con.execute("SELECT nextval('batch_seq')").fetchone()[0]
+    warnings = [str(w) for w in p.warnings]
+    if p.kind != "goals" and (earlier := _still_current(con, p)) is not None:
+        _log(con, batch_id, p, "uændret", messages=[f"samme indhold som indlæsning {earlier}", *warnings],
+             user=user)
+        return ImportResult(p.display, p.kind, p.match.shape.shape, "uændret", p.rows_read, 0, 0, p.scope,
+                            p.warnings, batch_id)
+    con.register("incoming", p.data)
+    try:
+        if p.kind == "institutions":
+            loaded, replaced = _load_institutions(con, p, batch_id)
+        elif p.kind == "goals":
+            loaded, replaced = goals.load(con, batch_id, user)
+        else:
+            loaded, replaced = _load_rows(con, p, batch_id)
+    finally:
+        con.unregister("incoming")
+    status = "uændret" if p.kind == "goals" and loaded == 0 else "indlæst"
+    _log(con, batch_id, p, status, messages=warnings, rows_loaded=loaded, replaced=replaced, user=user)
+    return ImportResult(p.display, p.kind, p.match.shape.shape, status, p.rows_read, loaded, replaced, p.scope,
+                        p.warnings, batch_id)
+
+
+def _log_rejected(db: Path, rejected: list[tuple[str, str, str, ValidationError]], skipped: list[_Prepared],
+                  user: str) -> None:
+    """Record every attempt (DOMAIN.md: every import is recorded), touching no data table."""
+    with database.write(db) as con:
+        con.execute("BEGIN")
+        for display, sha256, kind, error in rejected:
+            batch_id = con.execute("SELECT nextval('batch_seq')").fetchone()[0]
+            lines = [str(p) for p in error.problems]
+            if error.truncated:
+                lines.append(f"... og {error.truncated} fejl mere")
+            _log(con, batch_id, None, "afvist", display=display, sha256=sha256, kind=kind or "ukendt",
+                 messages=lines, rows_rejected=len({p.row for p in error.problems}) + error.truncated, user=user)
+        for p in skipped:
+            batch_id = con.execute("SELECT nextval('batch_seq')").fetchone()[0]
+            _log(con, batch_id, p, "afvist", user=user, rows_rejected=0,
+                 messages=["ikke indlæst, fordi en anden fil i samme indlæsning blev afvist"])
+        con.execute("COMMIT")
+
+
+def _known(db: Path) -> tuple[set[str], set[int]]:
+    with database.read(db) as con:
+        institutions = {r[0] for r in con.execute("SELECT institution_id FROM institutions").fetchall()}
+        municipalities = {r[0] for r in con.execute("SELECT code FROM municipalities").fetchall()}
+    return institutions, municipalities
+
+
+def import_files(db: Path, files: list[Path], *, kind: str | None = None, sheet: str | None = None,
+                 dry_run: bool = False, user: str = "kommandolinje",
+                 names: list[str] | None = None) -> list[ImportResult]:
+    """Validate every file, then load them all in one transaction (or nothing, raising ``ImportRejected``).
+
+    Institution files are validated first, so a data file may refer to institutions
+    that arrive in the same import.
+    """
+    db = Path(db)
+    files = [Path(f) for f in files]
+    names = names or [f.name for f in files]
+    database.ensure(db)
+    known_institutions, known_municipalities = _known(db)
+    rejected: list[tuple[str, str, str, ValidationError]] = []
+    opened = []
+    for path, display in zip(files, names):
+        try:
+            opened.append(_open(path, display, kind, sheet))
+        except ValidationError as e:
+            try:
+                sha256 = file_sha256(path, sheet)
+            except OSError:
+                sha256 = ""
+            rejected.append((display, sha256, kind or "", e))
+    opened.sort(key=lambda sm: sm[1].shape.kind != "institutions")
+    prepared: list[_Prepared] = []
+    for source, m in opened:
+        try:
+            p = _prepare(source, m, known_institutions, known_municipalities)
+        except ValidationError as e:
+            rejected.append((source.display, source.sha256, m.shape.kind, e))
+            continue
+        prepared.append(p)
+        if p.kind == "institutions":
+            known_institutions |= set(p.data.column("institution_id").to_pylist())
+    if rejected:
+        if not dry_run:
+            _log_rejected(db, rejected, prepared, user)
+        raise ImportRejected([e for *_, e in rejected])
+    if dry_run:
+        return [ImportResult(p.display, p.kind, p.match.shape.shape, "prøvekørsel", p.rows_read, 0, 0, p.scope,
+                             p.warnings) for p in prepared]
+    with database.write(db) as con:
+        con.execute("BEGIN")
+        try:
+            results = [_load(con, p, user) for p in prepared]
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    return results

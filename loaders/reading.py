@@ -1,0 +1,330 @@
+"""Reading an extract (CSV or XLSX) into a staging table of text cells.
+
+A ``Source`` is opened cheaply (type, encoding, delimiter, header row found by
+its column names) so the kind can be detected; ``load`` then puts every data
+row into ``raw`` in an in-memory DuckDB staging connection, as VARCHAR columns
+``c0 .. cN`` plus ``_row``, the row number as the user sees it in a
+spreadsheet program. Nothing is interpreted here.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import mmap
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pyarrow as pa
+
+from core.errors import Problem, ValidationError
+from core.settings import MAX_FILE_BYTES
+
+HEADER_SCAN_ROWS = 50
+_SAMPLE_BYTES = 64 * 1024
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the pre-2007 binary .xls format
+_CSV_LINE_ERROR = re.compile(r"CSV Error on Line: (\d+)")
+
+
+def name_key(text: object) -> str:
+    """A column name as it is matched: lower case, without spaces, ``_``, ``-`` and ``.``.
+
+    >>> name_key(" Antal_Testede. "), name_key("INST-NR")
+    ('antaltestede', 'instnr')
+    """
+    return re.sub(r"[\s_\-.]+", "", str(text or "")).lower()
+
+
+def _fail(display: str, message: str, row: int | None = None) -> ValidationError:
+    return ValidationError(display, [Problem(display, row, None, message)])
+
+
+@dataclass
+class Source:
+    """An opened extract: where its header is and how to read the rows below it."""
+
+    path: Path
+    display: str
+    sha256: str
+    header: list[str]               # the header cells as written
+    header_row: int                 # spreadsheet row of the header (1-based)
+    format: str                     # csv | xlsx
+    warnings: list[Problem] = field(default_factory=list)
+    row_sql: str = "_row"           # SQL over ``raw`` giving the spreadsheet row
+    _loader: Callable[[duckdb.DuckDBPyConnection], int] | None = None
+
+    def load(self, stage: duckdb.DuckDBPyConnection) -> int:
+        """Create ``raw`` in the staging connection; returns the number of data rows.
+
+        ``row_sql`` then gives each raw row's spreadsheet row number.
+        """
+        return self._loader(stage)
+
+
+def file_sha256(path: Path, sheet: str | None = None) -> str:
+    """The content hash used to recognise a file loaded before."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    if sheet:
+        # A different sheet of the same workbook is different content.
+        h.update(b"\0sheet:" + sheet.encode())
+    return h.hexdigest()
+
+
+def _find_header(rows: list[list[str]], known: set[str]) -> int | None:
+    """Index of the row naming the most known columns (the first such, at least two)."""
+    best, best_hits = None, 1
+    for i, cells in enumerate(rows):
+        hits = len({name_key(c) for c in cells if c} & known)
+        if hits > best_hits:
+            best, best_hits = i, hits
+    return best
+
+
+def open_source(path: Path, known: set[str], *, sheet: str | None = None,
+                display: str | None = None) -> Source:
+    """Open ``path`` and find its header row among the first rows (``known`` = matchable name keys)."""
+    path = Path(path)
+    display = display or path.name
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise _fail(display, f"Filen kan ikke læses: {e.strerror}.") from e
+    if size > MAX_FILE_BYTES:
+        raise _fail(display, f"Filen er for stor ({size / 1024 / 1024:.0f} MB); grænsen er "
+                             f"{MAX_FILE_BYTES // 1024 // 1024} MB.")
+    if size == 0:
+        raise _fail(display, "Filen er tom.")
+    with path.open("rb") as f:
+        head = f.read(_SAMPLE_BYTES)
+    ext = path.suffix.lower() if display == path.name else Path(display).suffix.lower()
+    if head.startswith(_OLE_MAGIC):
+        raise _fail(display, "Filen er i det gamle Excel-format (.xls). Gem den som .xlsx eller .csv og prøv igen.")
+    if head.startswith(_ZIP_MAGIC):
+        source = _open_xlsx(path, display, known, sheet)
+        if ext not in (".xlsx", ".xlsm"):
+            source.warnings.append(Problem(display, None, None,
+                                           f"Filen hedder '{ext or 'uden endelse'}', men er en Excel-fil; den er læst som Excel.",
+                                           "advarsel"))
+    elif ext in (".xlsx", ".xlsm"):
+        raise _fail(display, "Filen hedder .xlsx, men er ikke en Excel-fil (den er ikke en xlsx-pakke). "
+                             "Gem den igen fra Excel, eller giv den endelsen .csv, hvis den er en CSV-fil.")
+    elif b"\0" in head:
+        raise _fail(display, "Filen er hverken en CSV-fil (tekst) eller en Excel-fil (xlsx).")
+    else:
+        if sheet:
+            raise _fail(display, f"Der er valgt arket '{sheet}', men filen er en CSV-fil uden ark.")
+        source = _open_csv(path, display, known, head)
+    source.sha256 = file_sha256(path, sheet)
+    return source
+
+
+# --- CSV ---------------------------------------------------------------------------------
+
+def _decode_sample(head: bytes) -> tuple[str, str]:
+    """(text, encoding) of the first bytes: UTF-8 (BOM or not) if valid, else Windows-1252."""
+    try:
+        return codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False), "utf-8"
+    except UnicodeDecodeError:
+        return head.decode("cp1252", errors="replace"), "cp1252"
+
+
+def _transcode(path: Path, display: str, workdir: Path) -> Path:
+    """A UTF-8 copy of a Windows-1252 file (DuckDB's latin-1 would misread e.g. 0x96 '–')."""
+    out = workdir / "transcoded.csv"
+    decoder = codecs.getincrementaldecoder("cp1252")()
+    try:
+        with path.open("rb") as src, out.open("w", encoding="utf-8", newline="") as dst:
+            for chunk in iter(lambda: src.read(1 << 22), b""):
+                dst.write(decoder.decode(chunk))
+            dst.write(decoder.decode(b"", final=True))
+    except UnicodeDecodeError as e:
+        raise _fail(display, "Filen er hverken UTF-8 eller Windows-1252; gem den som CSV (UTF-8) og prøv igen.") from e
+    return out
+
+
+def _delimiter(line: str) -> str:
+    counts = {d: line.count(d) for d in (";", ",", "\t")}
+    return max(counts, key=counts.get)
+
+
+def _data_end(path: Path, start: int, delim: str, ncols: int) -> int | None:
+    """Byte offset where the data stops (the first blank line with text after it), or None.
+
+    Uses plain substring search, not a per-line loop, so multi-million-row files cost little.
+    """
+    patterns = [b"\n\n", b"\n\r\n"]
+    empty_row = delim.encode() * max(ncols - 1, 1)
+    patterns += [b"\n" + empty_row + b"\n", b"\n" + empty_row + b"\r\n"]
+    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+        hits = [p for p in (m.find(p, start) for p in patterns) if p >= 0]
+        if not hits:
+            return None
+        cut = min(hits) + 1
+        rest = m[cut:]
+    if rest.strip(b" \t\r\n" + delim.encode()):
+        return cut
+    return None
+
+
+def _open_csv(path: Path, display: str, known: set[str], head: bytes) -> Source:
+    text, encoding = _decode_sample(head)
+    lines = text.splitlines()
+    if len(head) == _SAMPLE_BYTES and lines:
+        lines = lines[:-1]  # the last sampled line may be cut off
+    sample = lines[:HEADER_SCAN_ROWS]
+    parsed = [next(csv.reader([ln], delimiter=_delimiter(ln)), []) for ln in sample]
+    idx = _find_header(parsed, known)
+    if idx is None:
+        raise _fail(display, "Der er ingen overskriftsrække med kendte kolonnenavne blandt de første "
+                             f"{HEADER_SCAN_ROWS} rækker. Er det den rigtige fil?")
+    delim = _delimiter(sample[idx])
+    header = [c.strip() for c in next(csv.reader([sample[idx]], delimiter=delim))]
+    source = Source(path, display, "", header, idx + 1, "csv")
+
+    def load(stage: duckdb.DuckDBPyConnection) -> int:
+        with tempfile.TemporaryDirectory(prefix="kvd-") as tmp:
+            csv_path = _transcode(path, display, Path(tmp)) if encoding == "cp1252" else path
+            try:
+                return _read_csv(stage, csv_path, source, delim, Path(tmp))
+            except duckdb.InvalidInputException as e:
+                if "unicode" not in str(e).lower() or csv_path != path:
+                    raise
+                # Valid UTF-8 at the top, Windows-1252 further down.
+                return _read_csv(stage, _transcode(path, display, Path(tmp)), source, delim, Path(tmp))
+
+    source._loader = load
+    return source
+
+
+def _header_offset(path: Path, header_row: int) -> int:
+    """Byte offset just after the header line."""
+    with path.open("rb") as f:
+        for _ in range(header_row):
+            f.readline()
+        return f.tell()
+
+
+def _read_csv(stage: duckdb.DuckDBPyConnection, path: Path, source: Source, delim: str, tmp: Path) -> int:
+    ncols = len(source.header)
+    end = _data_end(path, _header_offset(path, source.header_row) - 1, delim, ncols)
+    if end is not None:
+        # Footnotes below a blank line: read only what is above it.
+        cut = tmp / "data.csv"
+        with path.open("rb") as src, cut.open("wb") as dst:
+            remaining = end
+            while remaining > 0:
+                chunk = src.read(min(remaining, 1 << 22))
+                if not chunk:
+                    break
+                dst.write(chunk)
+                remaining -= len(chunk)
+        path = cut
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols))
+    first_data_row = source.header_row + 1
+    try:
+        stage.execute(f"""
+            CREATE OR REPLACE TABLE raw AS
+            SELECT * FROM read_csv(?, delim = ?, quote = '"', escape = '"', header = true,
+                                   skip = ?, auto_detect = false, columns = {{{columns}}},
+                                   null_padding = true, encoding = 'utf-8')
+        """, [str(path), delim, source.header_row - 1])
+    except duckdb.InvalidInputException as e:
+        if "unicode" in str(e).lower():
+            raise
+        m = _CSV_LINE_ERROR.search(str(e))
+        row = int(m.group(1)) if m else None
+        raise ValidationError(source.display, [Problem(
+            source.display, row, None,
+            "Rækken kan ikke læses: den har flere felter end overskriften, eller et citationstegn er ikke lukket.")]) from e
+    # Insertion order is preserved, so rowid follows the file's line order.
+    source.row_sql = f"rowid + {first_data_row}"
+    return stage.execute("SELECT count(*) FROM raw").fetchone()[0]
+
+
+# --- XLSX --------------------------------------------------------------------------------
+
+def _cell_text(value: object, number_format: str | None) -> str | None:
+    """A cell as the text a CSV export of it would hold (percent-formatted cells as ``78.3 %``)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        if number_format and "%" in number_format:
+            return f"{value * 100:.10g} %"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return f"{value:.15g}" if isinstance(value, float) else str(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+def _open_xlsx(path: Path, display: str, known: set[str], sheet: str | None) -> Source:
+    import zipfile
+
+    import openpyxl  # only needed for workbooks
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
+        raise _fail(display, f"Excel-filen kan ikke åbnes ({e}). Gem den igen fra Excel.") from e
+    try:
+        if sheet is not None and sheet not in wb.sheetnames:
+            raise _fail(display, f"Arket '{sheet}' findes ikke. Arkene er: {', '.join(wb.sheetnames)}.")
+        ws = wb[sheet] if sheet is not None else wb.worksheets[0]
+        rows: list[tuple[int, list[str | None]]] = []
+        header_idx = None
+        first = ws.min_row or 1
+        for number, cells in enumerate(ws.iter_rows(), start=first):
+            texts = [_cell_text(c.value, getattr(c, "number_format", None)) for c in cells]
+            rows.append((number, texts))
+            if header_idx is None and len(rows) >= HEADER_SCAN_ROWS:
+                header_idx = _find_header([t for _, t in rows], known)
+                if header_idx is None:
+                    break
+            elif header_idx is not None and not any(texts):
+                break  # the first fully blank row ends the data; footnotes follow
+    finally:
+        wb.close()
+    if header_idx is None:
+        header_idx = _find_header([t for _, t in rows[:HEADER_SCAN_ROWS]], known)
+    if header_idx is None:
+        raise _fail(display, "Der er ingen overskriftsrække med kendte kolonnenavne blandt de første "
+                             f"{HEADER_SCAN_ROWS} rækker. Er det det rigtige ark?")
+    header_row, header = rows[header_idx]
+    while header and header[-1] is None:
+        header = header[:-1]
+    data = []
+    for number, texts in rows[header_idx + 1:]:
+        if not any(texts):
+            break
+        data.append((number, (texts + [None] * len(header))[:len(header)]))
+    source = Source(path, display, "", [h or "" for h in header], header_row, "xlsx")
+
+    def load(stage: duckdb.DuckDBPyConnection) -> int:
+        table = pa.table({
+            **{f"c{i}": pa.array([r[i] for _, r in data], pa.string()) for i in range(len(header))},
+            "_row": pa.array([n for n, _ in data], pa.int32()),
+        })
+        stage.register("xlsx_rows", table)
+        stage.execute("CREATE OR REPLACE TABLE raw AS SELECT * FROM xlsx_rows")
+        stage.unregister("xlsx_rows")
+        return len(data)
+
+    source._loader = load
+    return source

@@ -1,0 +1,186 @@
+"""Matching columns, normalising and checking staged rows, set-wise in DuckDB SQL.
+
+``build`` turns ``raw`` (text cells) into ``clean``: for every column of the
+shape the cell as written (``"name"``) and its value (``v_name``). ``check``
+then runs every rule as one SQL condition over all rows at once and returns
+the failing rows as ``Problem``s located as the user sees them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from core.errors import Problem
+from loaders.kinds import SHAPES, TYPES, UNKNOWN_INSTITUTION, Rule, Shape, Unique
+from loaders.reading import name_key
+
+MAX_PROBLEMS = 200
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _keys(col) -> set[str]:
+    return {name_key(a) for a in (col.label, *col.aliases)}
+
+
+def known_names(kind: str | None = None) -> set[str]:
+    """Every column name key a header row of this kind (or any kind) may contain."""
+    keys: set[str] = set()
+    for shape in SHAPES:
+        if kind is None or shape.kind == kind:
+            keys |= {k for c in shape.columns for k in _keys(c)} | {name_key(i) for i in shape.ignored}
+    return keys
+
+
+@dataclass
+class Match:
+    """Which header cell holds which column of a shape."""
+
+    shape: Shape
+    index: dict[str, int]       # column name -> position in the header
+    header: list[str]
+
+    def label(self, column: str) -> str:
+        """The column as the user's file names it (or as documented, if absent)."""
+        i = self.index.get(column)
+        return self.header[i] if i is not None else self.shape.column(column).label
+
+    @property
+    def missing(self) -> list[str]:
+        return [c.name for c in self.shape.columns if c.required and c.name not in self.index]
+
+    @property
+    def unknown(self) -> list[str]:
+        ignored = {name_key(i) for i in self.shape.ignored}
+        used = set(self.index.values())
+        return [h for i, h in enumerate(self.header) if h and i not in used and name_key(h) not in ignored]
+
+
+def match(shape: Shape, header: list[str]) -> Match:
+    index: dict[str, int] = {}
+    for col in shape.columns:
+        keys = _keys(col)
+        for i, cell in enumerate(header):
+            if name_key(cell) in keys and i not in index.values():
+                index[col.name] = i
+                break
+    return Match(shape, index, header)
+
+
+def detect(header: list[str], kind: str | None = None) -> Match | None:
+    """The shape whose identifying columns are all in the header (most matched columns wins)."""
+    best = None
+    for shape in SHAPES:
+        if kind is not None and shape.kind != kind:
+            continue
+        m = match(shape, header)
+        if not all(d in m.index for d in shape.detect):
+            continue
+        if shape.detect_any and not any(d in m.index for d in shape.detect_any):
+            continue
+        if best is None or len(m.index) > len(best.index):
+            best = m
+    return best
+
+
+def build(stage: duckdb.DuckDBPyConnection, m: Match, row_sql: str) -> None:
+    """Create ``clean`` from ``raw``: each column's text and value, NULL for absent columns."""
+    parts = [f"{row_sql} AS _row"]
+    for col in m.shape.columns:
+        i = m.index.get(col.name)
+        cell = f"c{i}" if i is not None else "NULL::VARCHAR"
+        parts.append(f"{cell} AS {_q(col.name)}")
+        parts.append(f"{TYPES[col.type][0].format(c=cell)} AS v_{col.name}")
+    stage.execute(f"CREATE OR REPLACE TABLE clean AS SELECT {', '.join(parts)} FROM raw")
+
+
+def _rules(m: Match) -> list[Rule]:
+    """The shape's own rules plus those that follow from each present column's type."""
+    rules = []
+    for col in m.shape.columns:
+        if col.name not in m.index:
+            continue
+        c = _q(col.name)
+        if col.needed:
+            rules.append(Rule(f"{col.name}_needed", col.name, f"kv_missing({c})", "mangler en værdi"))
+        message = TYPES[col.type][1]
+        if message:
+            rules.append(Rule(f"{col.name}_format", col.name, f"NOT kv_missing({c}) AND v_{col.name} IS NULL",
+                              message))
+        if col.type == "institution":
+            rules.append(Rule(f"{col.name}_known", col.name, f"v_{col.name} NOT IN "
+                              "(SELECT institution_id FROM known_institutions)", UNKNOWN_INSTITUTION))
+        if col.type == "municipality":
+            rules.append(Rule(f"{col.name}_known", col.name, f"v_{col.name} NOT IN "
+                              "(SELECT code FROM known_municipalities)",
+                              "kommunekoden '{value}' findes ikke i kommunetabellen"))
+    return rules + [r for r in m.shape.rules if r.column in m.index]
+
+
+def _row_problems(stage, m: Match, display: str) -> tuple[list[Problem], int]:
+    rules = _rules(m)
+    conditions = [f"coalesce(({r.condition}), false)" for r in rules]
+    counts = stage.execute(
+        "SELECT " + ", ".join(f"count_if({c})" for c in conditions) + " FROM clean").fetchone()
+    problems, total = [], 0
+    for rule, condition, count in zip(rules, conditions, counts):
+        if not count:
+            continue
+        total += count
+        rows = stage.execute(f"SELECT _row, {_q(rule.column)} FROM clean WHERE {condition} "
+                             f"ORDER BY _row LIMIT {MAX_PROBLEMS}").fetchall()
+        problems += [Problem(display, row, m.label(rule.column), rule.message.format(value=value or ""))
+                     for row, value in rows]
+    return problems, total
+
+
+def _unique_problems(stage, m: Match, u: Unique, display: str) -> tuple[list[Problem], int]:
+    if not all(c in m.index or not m.shape.column(c).required for c in u.columns):
+        return [], 0
+    keys = ", ".join(f"v_{c}" for c in u.columns)
+    needed = [f"v_{c} IS NOT NULL" for c in u.columns if m.shape.column(c).needed]
+    where = " AND ".join(needed) or "true"
+    dupes = stage.execute(f"SELECT count(*) FROM (SELECT {keys} FROM clean WHERE {where} GROUP BY ALL "
+                          "HAVING count(*) > 1)").fetchone()[0]
+    if not dupes:
+        return [], 0
+    rows = stage.execute(f"""
+        SELECT _row, {_q(u.report)}, first, count(*) OVER () FROM (
+            SELECT _row, {_q(u.report)}, min(_row) OVER (PARTITION BY {keys}) AS first FROM clean WHERE {where}
+        ) WHERE _row > first ORDER BY _row LIMIT {MAX_PROBLEMS}""").fetchall()
+    problems = [Problem(display, row, m.label(u.report), u.message.format(value=value or "", first=first))
+                for row, value, first, _ in rows]
+    return problems, rows[0][3] if rows else 0
+
+
+def check(stage: duckdb.DuckDBPyConnection, m: Match, display: str) -> tuple[list[Problem], int]:
+    """Every failing row of every rule, first ``MAX_PROBLEMS`` by row; and how many were left out."""
+    problems, total = _row_problems(stage, m, display)
+    for u in m.shape.unique:
+        found, count = _unique_problems(stage, m, u, display)
+        problems += found
+        total += count
+    order = {c.name: i for i, c in enumerate(m.shape.columns)}
+    labels = {m.label(c): order[c] for c in order}
+    problems.sort(key=lambda p: (p.row or 0, labels.get(p.column, 0)))
+    shown = problems[:MAX_PROBLEMS]
+    return shown, total - len(shown)
+
+
+def output_sql(m: Match) -> str:
+    """The SELECT over ``clean`` giving the rows for the shape's table, columns in ``output`` order."""
+    shape = m.shape
+    if shape.shape != "bred":
+        return "SELECT " + ", ".join(f"{sql} AS {_q(col)}" for col, sql in shape.output) + " FROM clean"
+    selects = []
+    for indicator in shape.detect_any:
+        if indicator not in m.index:
+            continue
+        cols = [sql.format(indicator_id=f"'{indicator}'", value=f"v_{indicator}") for _, sql in shape.output]
+        selects.append("SELECT " + ", ".join(f"{sql} AS {_q(col)}" for (col, _), sql in zip(shape.output, cols))
+                       + " FROM clean")
+    return " UNION ALL ".join(selects)
