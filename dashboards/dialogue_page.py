@@ -18,18 +18,11 @@ from core import schoolyear
 from core.errors import KvalitetsdialogError
 from dashboards import queries, widgets
 from dashboards.context import Context, current
+from dashboards.importing import app_user
 from dialogue import ACTION_STATUSES, NOTE_KINDS, Note, add_note, delete_note, edit_note, note_history, notes, open_actions
-from reports.data import AREAS, latest_year
+from reports.data import AREAS, dialogue_years, latest_year
 
 _FLASH = "_dialogue_flash"
-
-
-def _years(con, viewer) -> list[int]:
-    """School years with data or notes, newest first (the current dialogue year is offered too)."""
-    latest = latest_year(con, viewer)
-    noted = [r[0] for r in con.execute("SELECT DISTINCT school_year FROM dialogue_notes").fetchall()]
-    years = set(noted) | ({latest, latest + 1} if latest is not None else set())
-    return sorted(years, reverse=True)
 
 
 def _choose(ctx: Context) -> tuple[str, str, int] | None:
@@ -41,7 +34,7 @@ def _choose(ctx: Context) -> tuple[str, str, int] | None:
     ids = list(names)
     if st.session_state.get("institution") not in ids:
         st.session_state["institution"] = ids[0]  # the same key as the Institution page: the choice carries over
-    years = ctx.read(_years)
+    years = ctx.read(dialogue_years)
     if not years:
         widgets.empty("Der er ingen data at føre en dialog om endnu.")
         return None
@@ -56,7 +49,7 @@ def _choose(ctx: Context) -> tuple[str, str, int] | None:
 def _write(ctx: Context, fn, *args, success: str, **kwargs) -> None:
     """Run a note write as this viewer; show a refusal inline, otherwise rerun on the new data."""
     try:
-        fn(ctx.db, ctx.viewer, *args, author=ctx.user, origin="app", **kwargs)
+        fn(ctx.db, ctx.viewer, *args, author=app_user(ctx.viewer), origin="app", **kwargs)
     except KvalitetsdialogError as e:
         st.error(f"**{e.title}**: {e.message}")
         return
@@ -166,7 +159,7 @@ def _add_form(ctx: Context, institution_id: str, year: int, goal_ids: list[str],
 
 
 def _record_download(ctx: Context, what: str, details: dict) -> None:
-    reports.record_export(ctx.db, ctx.viewer, what, details, who=ctx.user, origin="app")
+    reports.record_export(ctx.db, ctx.viewer, what, details, who=app_user(ctx.viewer), origin="app")
 
 
 def _downloads(ctx: Context, institution_id: str, name: str, year: int) -> None:

@@ -125,6 +125,14 @@ def latest_year(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> int | None:
     ).fetchone()[0]
 
 
+def dialogue_years(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> list[int]:
+    """School years to hold a dialogue about, newest first: years with data or notes, and the next one."""
+    latest = latest_year(con, viewer)
+    noted = [r[0] for r in con.execute("SELECT DISTINCT school_year FROM dialogue_notes").fetchall()]
+    years = set(noted) | ({latest, latest + 1} if latest is not None else set())
+    return sorted(years, reverse=True)
+
+
 def _area(con, viewer: Viewer, kommune: int, year: int, title: str, ids: tuple[str, ...],
           units: list[Unit], kname: str) -> Area | None:
     visible = [CATALOGUE[i] for i in ids if viewer.sees_national_tests or not CATALOGUE[i].confidential]
