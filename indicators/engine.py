@@ -294,7 +294,8 @@ def compute(con: duckdb.DuckDBPyConnection, viewer: Viewer, indicator_id: str, *
                        "EXCLUDE (mun, inst) FROM g",
         "district": "SELECT 'district' AS level, district AS unit_id, NULL AS institution_id, mun, * EXCLUDE (mun, inst) FROM g WHERE district IS NOT NULL",
         "municipality": "SELECT 'municipality' AS level, CAST(mun AS VARCHAR) AS unit_id, NULL AS institution_id, mun, * EXCLUDE (mun, inst) FROM g",
-        "class": "SELECT 'class' AS level, class AS unit_id, inst AS institution_id, mun, * EXCLUDE (mun, inst) FROM g WHERE class IS NOT NULL",
+        "class": "SELECT 'class' AS level, class AS unit_id, inst AS institution_id, mun, * EXCLUDE (mun, inst) FROM g "
+                 f"WHERE class IS NOT NULL AND {'gkey <> ' + repr('all') if each_grade else 'true'}",
     }
     sql = f"""
         WITH cells AS ({cells}),
@@ -357,7 +358,7 @@ def _finish(con, ind: Indicator, df: pd.DataFrame, threshold: int) -> pd.DataFra
         "level": df["level"].to_numpy(),
         "unit_id": df["unit_id"].astype(str).to_numpy(),
         "unit_name": None,
-        "institution_id": df["institution_id"].to_numpy(),
+        "institution_id": [i if isinstance(i, str) else None for i in df["institution_id"]],
         "school_year": df["school_year"].astype(int).to_numpy(),
         "subject": df["subject"].to_numpy() if ind.subjects else None,
         "grade": [None if g is None or g != g else (g if g == "all" else int(g)) for g in df["grade"]],
@@ -479,6 +480,8 @@ def level_distribution(con: duckdb.DuckDBPyConnection, viewer: Viewer, instituti
         GROUP BY GROUPING SETS ((school_year, subject, grade), (school_year, subject), (school_year, grade), (school_year))
     """
     wide = con.execute(sql).df()
+    if subject:
+        wide = wide[wide["subject"] != "all"]  # one subject: pooling over subjects adds nothing
     if wide.empty:
         return pd.DataFrame(columns=columns)
     # Pooled over subjects, n = distinct pupils is not at hand here: take the largest subject's count
