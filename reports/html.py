@@ -43,6 +43,7 @@ thead { display: table-header-group; }
 .status { font-weight: bold; white-space: nowrap; }
 .muni td { font-weight: bold; }
 .note { font-size: 8.5pt; color: #333; }
+table.matrix { font-size: 7.5pt; } table.matrix .status { white-space: normal; }
 """
 
 
@@ -83,6 +84,28 @@ def _goal_table(goals, with_unit: bool) -> str:
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return (f"<table><thead><tr>{''.join(f'<th>{h}</th>' for h in head)}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _goal_matrix(goals) -> str:
+    """Each institution's status per goal: a row per institution, a column per goal.
+
+    Institutions are grouped by the goals that apply to them (schools and daycares
+    get separate tables), so no table is mostly empty.
+    """
+    inst = goals[goals["level"] == "institution"]
+    status = {(r.unit_name, r.goal_id): r.status for r in inst.itertuples()}
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for name, rows in inst.groupby("unit_name", sort=True):
+        groups.setdefault(tuple(dict.fromkeys(rows["goal_id"])), []).append(name)
+    tables = []
+    for ids, names in groups.items():
+        head = "<th>Institution</th>" + "".join(f"<th>{_e(g)}</th>" for g in ids)
+        body = "".join(
+            f"<tr><td>{_e(name)}</td>" + "".join(f"<td>{_status(status[(name, g)])}</td>" for g in ids) + "</tr>"
+            for name in names
+        )
+        tables.append(f'<table class="matrix"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
+    return "<h3>Målene for hver institution</h3>" + "".join(tables) if tables else ""
 
 
 def area_figure(area: Area) -> go.Figure | None:
@@ -147,7 +170,8 @@ def quality_html(report: QualityReport) -> str:
     if report.confidential:
         cover.append(f'<p class="mark">{CONFIDENTIAL_MARK}. Rapporten indeholder resultater fra de '
                      "nationale test og må ikke offentliggøres.</p>")
-    cover.append("<h2>Målene</h2>" + _goal_table(report.goals, with_unit=True))
+    municipal = report.goals[report.goals["level"] == "municipality"]
+    cover.append("<h2>Målene</h2>" + _goal_table(municipal, with_unit=False) + _goal_matrix(report.goals))
     parts = ["<section>" + "".join(cover) + "</section>"]
     first = True
     for area in report.areas:

@@ -149,7 +149,8 @@ def quality_xlsx(report: QualityReport) -> bytes:
 
     ws = _sheet(wb, "Mål", f"Målene {year}", report.confidential and any(
         CATALOGUE[i].confidential for i in report.goals["indicator"]), [10, 40, 24, 30, 10, 10, 14, 60])
-    _goal_rows(ws, 4, report.goals, report.min_n, with_unit=True)
+    last = _goal_rows(ws, 4, report.goals, report.min_n, with_unit=True)
+    ws.auto_filter.ref = f"A4:H{last}"
 
     for area in report.areas:
         widths = [34] + [18, 8] * len(area.indicators)

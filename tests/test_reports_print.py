@@ -1,0 +1,59 @@
+"""The HTML reports printed to A4 PDF by a real Chromium, as a person would print them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import reports
+from core import database
+from core.viewer import Viewer
+from tests.test_reports import rdb  # noqa: F401  (the fixture: three schools with data)
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
+]
+
+
+def pdf_pages(html_file: Path) -> tuple[int, int]:
+    """Print a file to A4 PDF; returns (pages, figures drawn)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page()
+            requests = []
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(html_file.as_uri())
+            page.wait_for_load_state("load")
+            drawn = page.locator(".plotly-graph-div .main-svg").count()
+            pdf = page.pdf(format="A4")
+        finally:
+            browser.close()
+    # Nothing but the file itself was requested: the report is self-contained.
+    assert requests == [html_file.as_uri()]
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf)), drawn
+
+
+def test_quality_report_prints_one_section_per_page(rdb, tmp_path):  # noqa: F811
+    out = tmp_path / "kvalitetsrapport.html"
+    with database.read(rdb) as con:
+        out.write_bytes(reports.quality(con, Viewer.parse("administration"), kommune=999, year=2021, fmt="html"))
+    pages, drawn = pdf_pages(out)
+    # Cover with goals, national tests, well-being, assessments, definitions: one page each.
+    assert pages == 5
+    assert drawn >= 2  # both figures rendered offline from the inlined plotly.js
+
+
+def test_dialogue_sheet_prints_on_one_or_two_pages(rdb, tmp_path):  # noqa: F811
+    out = tmp_path / "dialog.html"
+    with database.read(rdb) as con:
+        out.write_bytes(reports.dialogue(con, Viewer.parse("leader:999001"), "999001", year=2021, fmt="html"))
+    pages, _ = pdf_pages(out)
+    assert 1 <= pages <= 2
