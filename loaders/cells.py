@@ -106,7 +106,7 @@ CREATE MACRO kv_direction(x) AS CASE
 CREATE MACRO kv_scope(x) AS CASE
     WHEN kv_missing(x) THEN NULL
     WHEN lower(trim(x)) IN ('kommune', 'skoler', 'dagtilbud') THEN lower(trim(x))
-    ELSE array_to_string(string_split_regex(trim(x), '\s*[,;]\s*|\s+'), ',')
+    ELSE array_to_string(string_split_regex(trim(x), '\\s*[,;]\\s*|\\s+'), ',')
     END;
 """
 

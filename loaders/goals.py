@@ -27,12 +27,12 @@ def load(con: duckdb.DuckDBPyConnection, batch_id: int, user: str) -> tuple[int,
         INSERT INTO goal_versions (goal_id, version, {fields}, deleted, changed_by, batch_id)
         SELECT i.goal_id, coalesce(c.version, 0) + 1, {', '.join(f'i.{f}' for f in FIELDS)}, false, ?, ?
         FROM incoming i LEFT JOIN {_LATEST} c USING (goal_id)
-        WHERE c.goal_id IS NULL OR c.deleted OR {changed}""", [user, batch_id]).fetchone()[0]
+        WHERE c.goal_id IS NULL OR c.deleted OR {changed}""", [user, batch_id]).fetchall()[0][0]
     deleted = con.execute(f"""
         INSERT INTO goal_versions (goal_id, version, {fields}, deleted, changed_by, batch_id)
         SELECT c.goal_id, c.version + 1, {', '.join(f'c.{f}' for f in FIELDS)}, true, ?, ?
         FROM {_LATEST} c
-        WHERE NOT c.deleted AND c.goal_id NOT IN (SELECT goal_id FROM incoming)""", [user, batch_id]).fetchone()[0]
+        WHERE NOT c.deleted AND c.goal_id NOT IN (SELECT goal_id FROM incoming)""", [user, batch_id]).fetchall()[0][0]
     superseded = con.execute("SELECT count(*) FROM goal_versions WHERE batch_id = ? AND version > 1",
-                             [batch_id]).fetchone()[0]
+                             [batch_id]).fetchall()[0][0]
     return added + deleted, superseded

@@ -135,9 +135,9 @@ def detect_kind(path: Path, sheet: str | None = None) -> str:
 def _scope_words(stage: duckdb.DuckDBPyConnection, m: staging.Match) -> str:
     kind = m.shape.kind
     if kind == "goals":
-        n = stage.execute("SELECT count(*) FROM output").fetchone()[0]
+        n = stage.execute("SELECT count(*) FROM output").fetchall()[0][0]
         return f"hele mållisten, {n} mål"
-    n_inst = stage.execute("SELECT count(DISTINCT institution_id) FROM output").fetchone()[0]
+    n_inst = stage.execute("SELECT count(DISTINCT institution_id) FROM output").fetchall()[0][0]
     if kind == "institutions":
         return f"{n_inst} institutioner"
     years = [r[0] for r in stage.execute("SELECT DISTINCT school_year FROM output ORDER BY 1").fetchall()]
@@ -196,19 +196,19 @@ def _log(con, batch_id: int, p: _Prepared | None, status: str, *, display: str =
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [batch_id, p.display if p else display, p.sha256 if p else sha256, p.kind if p else kind,
          p.match.shape.shape if p else None, p.rows_read if p else None, rows_loaded, rows_rejected, status,
-         "\n".join(messages) or None, p.scope if p else None, replaced, user])
+         "\n".join(messages) or None, p.scope if p else None, replaced, user]).fetchall()
 
 
 def _still_current(con, p: _Prepared) -> int | None:
     """The batch that loaded this very content, if all its rows are still in place."""
     row = con.execute("""SELECT batch_id, rows_loaded FROM import_batches
                          WHERE sha256 = ? AND kind = ? AND status = 'indlæst'
-                         ORDER BY batch_id DESC LIMIT 1""", [p.sha256, p.kind]).fetchone()
-    if row is None:
+                         ORDER BY batch_id DESC LIMIT 1""", [p.sha256, p.kind]).fetchall()
+    if not row:
         return None
-    batch_id, loaded = row
+    [(batch_id, loaded)] = row
     tables = _REPLACES.get(p.kind, (p.match.shape.table,))
-    present = sum(con.execute(f"SELECT count(*) FROM {t} WHERE batch_id = ?", [batch_id]).fetchone()[0]
+    present = sum(con.execute(f"SELECT count(*) FROM {t} WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
                   for t in tables)
     return batch_id if present == loaded else None
 
@@ -217,11 +217,11 @@ def _load_institutions(con, p: _Prepared, batch_id: int) -> tuple[int, int]:
     cols = p.carried
     updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "institution_id")
     replaced = con.execute("SELECT count(*) FROM institutions WHERE institution_id IN "
-                           "(SELECT institution_id FROM incoming)").fetchone()[0]
+                           "(SELECT institution_id FROM incoming)").fetchall()[0][0]
     con.execute(f"""INSERT INTO institutions ({', '.join(cols)}, batch_id)
                     SELECT {', '.join(cols)}, ? FROM incoming
                     ON CONFLICT (institution_id) DO UPDATE SET {updates}, batch_id = excluded.batch_id""",
-                [batch_id])
+                [batch_id]).fetchall()
     return len(p.data), replaced
 
 
@@ -231,15 +231,15 @@ def _load_rows(con, p: _Prepared, batch_id: int) -> tuple[int, int]:
     replaced = 0
     for table in _REPLACES.get(p.kind, (p.match.shape.table,)):
         replaced += con.execute(f"""DELETE FROM {table} t WHERE EXISTS (
-            SELECT 1 FROM (SELECT DISTINCT {', '.join(scope)} FROM incoming) s WHERE {on})""").fetchone()[0]
+            SELECT 1 FROM (SELECT DISTINCT {', '.join(scope)} FROM incoming) s WHERE {on})""").fetchall()[0][0]
     cols = [c for c, _ in p.match.shape.output]
     con.execute(f"INSERT INTO {p.match.shape.table} (batch_id, {', '.join(cols)}) "
-                f"SELECT ?, {', '.join(cols)} FROM incoming", [batch_id])
+                f"SELECT ?, {', '.join(cols)} FROM incoming", [batch_id]).fetchall()
     return len(p.data), replaced
 
 
 def _load(con, p: _Prepared, user: str) -> ImportResult:
-    batch_id = con.execute("SELECT nextval('batch_seq')").fetchone()[0]
+    batch_id = con.execute("SELECT nextval('batch_seq')").fetchall()[0][0]
     warnings = [str(w) for w in p.warnings]
     if p.kind != "goals" and (earlier := _still_current(con, p)) is not None:
         _log(con, batch_id, p, "uændret", messages=[f"samme indhold som indlæsning {earlier}", *warnings],
@@ -268,14 +268,14 @@ def _log_rejected(db: Path, rejected: list[tuple[str, str, str, ValidationError]
     with database.write(db) as con:
         con.execute("BEGIN")
         for display, sha256, kind, error in rejected:
-            batch_id = con.execute("SELECT nextval('batch_seq')").fetchone()[0]
+            batch_id = con.execute("SELECT nextval('batch_seq')").fetchall()[0][0]
             lines = [str(p) for p in error.problems]
             if error.truncated:
                 lines.append(f"... og {error.truncated} fejl mere")
             _log(con, batch_id, None, "afvist", display=display, sha256=sha256, kind=kind or "ukendt",
                  messages=lines, rows_rejected=len({p.row for p in error.problems}) + error.truncated, user=user)
         for p in skipped:
-            batch_id = con.execute("SELECT nextval('batch_seq')").fetchone()[0]
+            batch_id = con.execute("SELECT nextval('batch_seq')").fetchall()[0][0]
             _log(con, batch_id, p, "afvist", user=user, rows_rejected=0,
                  messages=["ikke indlæst, fordi en anden fil i samme indlæsning blev afvist"])
         con.execute("COMMIT")

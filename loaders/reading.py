@@ -249,7 +249,7 @@ def _read_csv(stage: duckdb.DuckDBPyConnection, path: Path, source: Source, deli
             "Rækken kan ikke læses: den har flere felter end overskriften, eller et citationstegn er ikke lukket.")]) from e
     # Insertion order is preserved, so rowid follows the file's line order.
     source.row_sql = f"rowid + {first_data_row}"
-    return stage.execute("SELECT count(*) FROM raw").fetchone()[0]
+    return stage.execute("SELECT count(*) FROM raw").fetchall()[0][0]
 
 
 # --- XLSX --------------------------------------------------------------------------------

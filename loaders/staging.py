@@ -125,7 +125,7 @@ def _row_problems(stage, m: Match, display: str) -> tuple[list[Problem], int]:
     rules = _rules(m)
     conditions = [f"coalesce(({r.condition}), false)" for r in rules]
     counts = stage.execute(
-        "SELECT " + ", ".join(f"count_if({c})" for c in conditions) + " FROM clean").fetchone()
+        "SELECT " + ", ".join(f"count_if({c})" for c in conditions) + " FROM clean").fetchall()[0]
     problems, total = [], 0
     for rule, condition, count in zip(rules, conditions, counts):
         if not count:
@@ -145,7 +145,7 @@ def _unique_problems(stage, m: Match, u: Unique, display: str) -> tuple[list[Pro
     needed = [f"v_{c} IS NOT NULL" for c in u.columns if m.shape.column(c).needed]
     where = " AND ".join(needed) or "true"
     dupes = stage.execute(f"SELECT count(*) FROM (SELECT {keys} FROM clean WHERE {where} GROUP BY ALL "
-                          "HAVING count(*) > 1)").fetchone()[0]
+                          "HAVING count(*) > 1)").fetchall()[0][0]
     if not dupes:
         return [], 0
     rows = stage.execute(f"""
