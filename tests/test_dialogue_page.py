@@ -80,3 +80,20 @@ def test_council_sees_only_shared_notes_and_public_nothing(with_notes):
     assert not at.get("expander") or all("Skriv en ny note" not in e.label for e in at.expander)
     public = page(db, "public")
     assert [i.value for i in public.info] == ["Dialognoter er ikke offentlige."]
+
+
+def test_administration_records_an_action_on_the_sample(sample_db):
+    at = page(sample_db, "administration")
+    at.selectbox(key="institution").set_value("999001").run()
+    assert not at.exception
+    assert any(s.value == "Hvad viser tallene" for s in at.subheader)
+    at.radio(key="new_kind").set_value("action").run()
+    at.text_area[-1].input("Læsebånd i 3.-5. klasse")
+    at.text_input[-1].input("Skolelederen")
+    at.button[-1].click()
+    at.run()
+    assert not at.exception and not at.error
+    assert "Læsebånd i 3.-5. klasse" in markdown(at)
+    assert "**Status:** åben" in markdown(at)
+    labels = [b.label for b in at.get("download_button")]
+    assert labels[:2] == ["Dialogark (XLSX)", "Dialogark til udskrift (HTML)"]
