@@ -28,15 +28,16 @@ PAGES = {
     "overblik": ("dashboards/overblik.py", "Overblik", ":material/flag:"),
     "skoler": ("dashboards/skoler.py", "Skoler og dagtilbud", ":material/table_view:"),
     "institution": ("dashboards/institution.py", "Institution", ":material/school:"),
+    "dialog": ("dashboards/dialogue_page.py", "Dialog", ":material/forum:"),
     "maal": ("dashboards/maal.py", "Mål", ":material/target:"),
     "data": ("dashboards/data.py", "Data", ":material/upload_file:"),
 }
 # DOMAIN.md, "Who sees what": the page set per role; the first page is the start page.
 ROLE_PAGES = {
     "public": ("overblik",),
-    "council": ("overblik", "skoler"),
-    "administration": ("overblik", "skoler", "institution", "maal", "data"),
-    "leader": ("institution", "overblik"),
+    "council": ("overblik", "skoler", "dialog"),
+    "administration": ("overblik", "skoler", "institution", "dialog", "maal", "data"),
+    "leader": ("institution", "dialog", "overblik"),
 }
 
 

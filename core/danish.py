@@ -8,8 +8,7 @@ Missing values are shown as an en dash, never as zero.
 
 from __future__ import annotations
 
-import math
-
+import pandas as pd
 from babel.numbers import format_decimal, format_percent
 
 LOCALE = "da_DK"
@@ -19,7 +18,8 @@ PLOTLY_SEPARATORS = ",."
 
 
 def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """None, NaN, pandas' NA and NaT are all missing."""
+    return value is None or bool(pd.isna(value))
 
 
 def _pattern(decimals: int) -> str:

@@ -11,8 +11,9 @@ from pathlib import Path
 import pandas as pd
 
 import loaders
+from loaders import ImportRejected, ImportResult
 from core import danish, settings
-from core.errors import KvalitetsdialogError, Problem, ValidationError
+from core.errors import KvalitetsdialogError, Problem
 from core.viewer import Viewer
 
 
@@ -22,7 +23,7 @@ def app_user(viewer: Viewer) -> str:
 
 
 def import_upload(db: Path, viewer: Viewer, name: str, data: bytes, *, dry_run: bool):
-    """Validate (``dry_run``) or load one uploaded file; raises ``ValidationError`` when rejected."""
+    """Validate (``dry_run``) or load one uploaded file; raises ``ImportRejected`` when rejected."""
     if viewer.role != "administration":
         raise KvalitetsdialogError("Kun forvaltningen kan indlæse data.", "Ingen adgang")
     if len(data) > settings.MAX_FILE_BYTES:
@@ -52,12 +53,17 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
     ).astype({"Række": "Int64"})
 
 
-def problems_csv(error: ValidationError) -> bytes:
+def rejected_problems(rejection: ImportRejected) -> tuple[list[Problem], int]:
+    """Every problem of every rejected file, and how many more the loader left out."""
+    problems = [p for e in rejection.errors for p in e.problems]
+    return problems, sum(e.truncated for e in rejection.errors)
+
+
+def problems_csv(problems: list[Problem]) -> bytes:
     """The rejected rows' report as CSV for Excel (semicolon, UTF-8 with BOM)."""
-    return problems_frame(error.problems).to_csv(sep=";", index=False).encode("utf-8-sig")
+    return problems_frame(problems).to_csv(sep=";", index=False).encode("utf-8-sig")
 
 
-def summary(result) -> str:
+def summary(results: list[ImportResult]) -> str:
     """What the loader reported, one line per file (as the command line prints it)."""
-    items = result if isinstance(result, (list, tuple)) else [result]
-    return "\n\n".join(str(item) for item in items)
+    return "\n\n".join(r.summary() for r in results)

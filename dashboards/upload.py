@@ -7,9 +7,9 @@ import hashlib
 import streamlit as st
 
 from core import danish
-from core.errors import ValidationError
 from dashboards import importing
 from dashboards.context import Context
+from loaders import ImportRejected
 
 
 def panel(ctx: Context, key: str, caption: str) -> None:
@@ -26,29 +26,33 @@ def panel(ctx: Context, key: str, caption: str) -> None:
     if st.session_state.get(check_key) != fingerprint:
         try:
             result = importing.import_upload(ctx.db, ctx.viewer, upload.name, data, dry_run=True)
-            st.session_state[outcome_key] = ("ok", importing.summary(result))
-        except ValidationError as e:
-            st.session_state[outcome_key] = ("rejected", e)
+            st.session_state[outcome_key] = ("ok", result)
+        except ImportRejected as e:
+            st.session_state[outcome_key] = ("rejected", importing.rejected_problems(e))
         st.session_state[check_key] = fingerprint
     outcome, detail = st.session_state[outcome_key]
 
     if outcome == "rejected":
-        total = len(detail.problems) + detail.truncated
+        problems, truncated = detail
+        total = len(problems) + truncated
         st.error(
             f"**{upload.name} kan ikke indlæses.** Filen har {danish.integer(total)} fejl og bliver ikke "
             "indlæst, før de er rettet. Intet er ændret i databasen.",
             icon=":material/error:",
         )
-        st.dataframe(importing.problems_frame(detail.problems), hide_index=True, width="stretch")
-        if detail.truncated:
-            st.caption(f"... og {danish.integer(detail.truncated)} fejl mere.")
+        st.dataframe(importing.problems_frame(problems), hide_index=True, width="stretch")
+        if truncated:
+            st.caption(f"... og {danish.integer(truncated)} fejl mere.")
         st.download_button(
-            "Hent de afviste rækker (CSV)", importing.problems_csv(detail), file_name=f"afvist-{upload.name}.csv",
+            "Hent de afviste rækker (CSV)", importing.problems_csv(problems), file_name=f"afvist-{upload.name}.csv",
             mime="text/csv", icon=":material/download:", key=f"{key}_rejected",
         )
         return
 
-    st.info(f"**Kontrol uden fejl.** {detail}", icon=":material/fact_check:")
+    st.info(f"**Kontrol uden fejl.** {importing.summary(detail)}", icon=":material/fact_check:")
+    warnings = [w for r in detail for w in r.warnings]
+    if warnings:
+        st.dataframe(importing.problems_frame(warnings), hide_index=True, width="stretch")
     if st.button("Indlæs", type="primary", icon=":material/upload:", key=f"{key}_load"):
         with st.status(f"Indlæser {upload.name} ...", expanded=False) as status:
             result = importing.import_upload(ctx.db, ctx.viewer, upload.name, data, dry_run=False)

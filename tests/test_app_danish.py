@@ -2,6 +2,7 @@
 
 import math
 
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
@@ -30,6 +31,7 @@ def test_num_and_integer():
     assert danish.integer(1234) == "1.234"
     assert danish.integer(1234567.6) == "1.234.568"
     assert danish.integer(None) == "–"
+    assert danish.integer(pd.NA) == "–"
 
 
 def test_value_by_unit_and_change():

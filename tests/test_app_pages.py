@@ -1,0 +1,150 @@
+"""Every page for every kind of viewer, run server-side with AppTest on the sample municipality."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import indicators
+from core import database, danish
+from core.viewer import Viewer
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+LEADER_SCHOOL = "999001"  # Nørrevangsskolen, the main school with two departments
+PAGES = {
+    "administration": ["overblik", "skoler", "institution", "dialogue_page", "maal", "data"],
+    "council": ["overblik", "skoler", "dialogue_page"],
+    "public": ["overblik"],
+    f"leader:{LEADER_SCHOOL}": ["institution", "dialogue_page", "overblik"],
+}
+ALL_PAGES = ["overblik", "skoler", "institution", "dialogue_page", "maal", "data"]
+TITLES = {"overblik": "Overblik – Eksempelby", "skoler": "Skoler og dagtilbud", "maal": "Mål", "data": "Data"}
+
+
+def open_page(db: Path, monkeypatch, viewer: str, page: str | None = None) -> AppTest:
+    """The app as ``viewer`` on ``page`` (None = the viewer's start page), after a clean run."""
+    monkeypatch.setenv("KVALITETSDIALOG_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["viewer"] = viewer
+    at.run()
+    if page is not None:
+        at.switch_page(f"dashboards/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def main_text(at: AppTest) -> str:
+    """Everything a person reads in the main area (not the demo's viewer picker in the sidebar)."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "success", "warning", "text"):
+        parts += [str(e.value) for e in getattr(at.main, kind)]
+    parts += [f"{m.label} {m.value} {m.delta}" for m in at.main.metric]
+    parts += [df.value.to_string() for df in at.main.dataframe]
+    for box in at.main.selectbox:
+        parts += [box.label, *box.options]
+    return "\n".join(parts)
+
+
+def evaluate(db: Path, viewer: str):
+    with database.read(db) as con:
+        return indicators.evaluate_goals(con, Viewer.parse(viewer), kommune=999)
+
+
+@pytest.mark.parametrize("viewer, page", [(v, p) for v, pages in PAGES.items() for p in pages])
+def test_every_page_runs_for_every_viewer(sample_db, monkeypatch, viewer, page):
+    at = open_page(sample_db, monkeypatch, viewer, page)
+    text = main_text(at)
+    assert TITLES.get(page, "Nørrevangsskolen" if viewer.startswith("leader") else "") in text
+    assert "Demo – syntetiske data (fiktiv kommune)" in text
+    assert "Traceback" not in text
+
+
+@pytest.mark.parametrize("viewer", PAGES)
+def test_pages_outside_the_viewers_set_do_not_exist(sample_db, monkeypatch, viewer):
+    at = open_page(sample_db, monkeypatch, viewer)
+    for page in set(ALL_PAGES) - set(PAGES[viewer]):
+        with pytest.raises(ValueError):
+            at.switch_page(f"dashboards/{page}.py")
+
+
+def test_overblik_shows_every_goal_with_status_word_and_municipality_value(sample_db, monkeypatch):
+    at = open_page(sample_db, monkeypatch, "council")
+    text = main_text(at)
+    goals = evaluate(sample_db, "council")
+    muni = goals[goals["level"] == "municipality"]
+    assert len(muni) == 8  # the sample goal sheet: four national result goals (1.1 split in two) and three local
+    for goal in muni.itertuples():
+        assert goal.title in text
+        assert indicators.STATUS_LABELS[goal.status] in text
+    # The reading goal 1.1a as a council member reads it: the engine's share, Danish-formatted.
+    reading = muni[muni["goal_id"] == "1.1a"].iloc[0]
+    assert f"{danish.pct(reading.value)}" in [m.value for m in at.main.metric]
+    assert "§ 55 b" in text  # national test content is marked confidential for the council
+
+
+def test_public_sees_no_national_or_transition_tests(sample_db, monkeypatch):
+    text = main_text(open_page(sample_db, monkeypatch, "public"))
+    for forbidden in ("nationale test", "overgangstest", "Andel gode", "Andel korrekte svar", "§ 55 b"):
+        assert forbidden.lower() not in text.lower()
+    assert "Social trivsel" in text  # the public goals are still there
+
+
+def test_leader_sees_own_school_and_no_other_institution(sample_db, monkeypatch):
+    at = open_page(sample_db, monkeypatch, f"leader:{LEADER_SCHOOL}")
+    text = main_text(at)
+    with database.read(sample_db) as con:
+        names = dict(con.execute("SELECT institution_id, name FROM institutions").fetchall())
+        # Goal 1.1a (reading) for the leader's school, straight from the pupil rows:
+        # pupils at level God or better / pupils with a level, latest old-scale year.
+        year, share = con.execute(
+            """
+            SELECT school_year, avg((level >= 4)::INT) FROM test_pupil_results
+            WHERE institution_id = ? AND subject = 'dansk_laesning' AND test_kind = 'national_test'
+              AND level IS NOT NULL
+            GROUP BY school_year ORDER BY school_year DESC LIMIT 1
+            """,
+            [LEADER_SCHOOL],
+        ).fetchone()
+    assert names[LEADER_SCHOOL] in text
+    goals_df = at.main.dataframe[0].value
+    row = goals_df[goals_df["Mål"].str.contains("læse")].iloc[0]
+    assert row["Værdi"] == danish.pct(share)
+    assert row["Skoleår"] == f"{year}/{(year + 1) % 100:02d}"
+    others = [n for i, n in names.items() if i != LEADER_SCHOOL and n not in names[LEADER_SCHOOL]]
+    leaked = [n for n in others if n in text]
+    assert leaked == []
+
+
+def test_council_sees_the_matrix_but_no_class_level(sample_db, monkeypatch):
+    at = open_page(sample_db, monkeypatch, "council", "skoler")
+    matrix = at.main.dataframe[0].value
+    assert "Nørrevangsskolen" in matrix.index
+    assert any(indicators.STATUS_LABELS["not_met"] in str(v) for v in matrix.to_numpy().ravel())
+    text = main_text(at)
+    assert "Klasser" not in [s.value for s in at.main.subheader]
+    assert re.search(r"\b\d\.[A-Z]\b", text) is None  # no class names such as 4.B
+
+
+def test_administration_institution_page_has_class_level_suppressed_below_threshold(sample_db, monkeypatch):
+    at = open_page(sample_db, monkeypatch, "administration", "institution")
+    at.selectbox(key="institution").set_value(LEADER_SCHOOL).run()
+    assert not at.exception
+    text = main_text(at)
+    for heading in ("Mål", "Udvikling", "Trivsel pr. klassetrin", "Præstationsniveauer pr. klassetrin",
+                    "Progression for de samme elever", "Klasser"):
+        assert heading in [s.value for s in at.main.subheader]
+    classes = at.main.dataframe[-1].value
+    assert list(classes.columns) == ["Klasse", "Værdi", "Elever"]
+    assert "Nørrevangsskolen" in text
+
+
+def test_chosen_institution_carries_over_to_the_institution_page(sample_db, monkeypatch):
+    """What a matrix row click does (the click itself is in the browser test): remember the id, switch."""
+    at = open_page(sample_db, monkeypatch, "administration", "skoler")
+    at.session_state["institution"] = LEADER_SCHOOL
+    at.switch_page("dashboards/institution.py").run()
+    assert at.main.title[0].value == "Nørrevangsskolen"
