@@ -19,13 +19,15 @@ from core.errors import KvalitetsdialogError
 from dashboards import queries, widgets
 from dashboards.context import Context, current
 from dashboards.importing import app_user
-from dialogue import ACTION_STATUSES, NOTE_KINDS, Note, add_note, delete_note, edit_note, note_history, notes, open_actions
+from dialogue import (
+    ACTION_STATUSES, NOTE_KINDS, Note, add_note, delete_note, edit_note, note_history, notes, open_actions,
+)
 from reports.data import AREAS, dialogue_years, latest_year
 
 _FLASH = "_dialogue_flash"
 
 
-def _choose(ctx: Context) -> tuple[str, str, int] | None:
+def _choose(ctx: Context) -> tuple[str, int] | None:
     institutions = ctx.read(queries.institutions, ctx.kommune)
     if institutions.empty:
         widgets.empty("Der er ingen institutioner at vise.")
@@ -43,7 +45,7 @@ def _choose(ctx: Context) -> tuple[str, str, int] | None:
     default = next((y for y in years if y <= (ctx.read(latest_year) or years[0])), years[0])
     year = c2.selectbox("Skoleår", years, index=years.index(default), format_func=schoolyear.short,
                         key="dialogue_year")
-    return institution_id, names[institution_id], year
+    return institution_id, year
 
 
 def _write(ctx: Context, fn, *args, success: str, **kwargs) -> None:
@@ -162,7 +164,7 @@ def _record_download(ctx: Context, what: str, details: dict) -> None:
     reports.record_export(ctx.db, ctx.viewer, what, details, who=app_user(ctx.viewer), origin="app")
 
 
-def _downloads(ctx: Context, institution_id: str, name: str, year: int) -> None:
+def _downloads(ctx: Context, institution_id: str, year: int) -> None:
     st.subheader("Hent")
     c1, c2, c3 = st.columns(3)
     details = {"institution": institution_id, "year": schoolyear.short(year)}
@@ -190,7 +192,7 @@ def render(ctx: Context) -> None:
     chosen = _choose(ctx)
     if chosen is None:
         return
-    institution_id, name, year = chosen
+    institution_id, year = chosen
     if _FLASH in st.session_state:
         st.success(st.session_state.pop(_FLASH), icon=":material/check_circle:")
     if ctx.viewer.role == "council":
@@ -218,7 +220,7 @@ def render(ctx: Context) -> None:
 
     if ctx.viewer.role in ("administration", "leader"):
         _add_form(ctx, institution_id, year, goal_ids, carried + by_kind["action"])
-    _downloads(ctx, institution_id, name, year)
+    _downloads(ctx, institution_id, year)
 
 
 render(current())

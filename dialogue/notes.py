@@ -311,9 +311,9 @@ def open_actions(con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id:
     rows = _rows(
         con,
         f"SELECT {_SELECT} FROM current_dialogue_notes WHERE note_kind = 'action'"
-        " AND institution_id = ? AND school_year < ? AND action_status IN ('åben', 'i gang')"
+        " AND institution_id = ? AND school_year < ? AND list_contains(?, action_status)"
         " ORDER BY school_year DESC, action_due, note_id",
-        [institution_id, int(school_year)],
+        [institution_id, int(school_year), list(OPEN_STATUSES)],
     )
     return _visible(viewer, rows)
 
