@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from pathlib import Path
 
@@ -18,9 +20,10 @@ DATA_TABLES = ("institutions", "test_pupil_results", "test_aggregates", "wellbei
 
 
 def write_csv(path: Path, rows: list[list], encoding: str = "utf-8", delimiter: str = ";") -> Path:
-    """A CSV file; ``None`` cells are written empty."""
-    text = "\r\n".join(delimiter.join("" if c is None else str(c) for c in row) for row in rows) + "\r\n"
-    path.write_bytes(text.encode(encoding))
+    """A CSV file as Excel writes it (quoted where needed); ``None`` cells are written empty."""
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    path.write_bytes(buffer.getvalue().encode(encoding))
     return path
 
 
