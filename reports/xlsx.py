@@ -26,7 +26,8 @@ from reports.data import (
 )
 from reports.safe import set_cell
 
-NUMBER_FORMATS = {"share": "0.0 %", "score": "0.0", "scale5": "0.0", "grade": "0.0"}
+# The same decimals as core.danish.value shows on the pages (well-being with two).
+NUMBER_FORMATS = {"share": "0.0 %", "score": "0.0", "scale5": "0.00", "grade": "0.0"}
 # The app's status palette (Okabe-Ito, safe for colour-vision deficiencies); the word is always there too.
 STATUS_FILLS = {"met": "009E73", "on_track": "56B4E9", "not_met": "E69F00", "no_data": "BBBBBB"}
 SOURCES = {

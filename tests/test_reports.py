@@ -88,7 +88,7 @@ def test_quality_xlsx_sheets_values_and_marks(rdb):
         "Eksempelby Kommune": "Ikke opfyldt", "Lilleskolen": "Ingen data", "Nordskolen": "Opfyldt",
         "Sydskolen": "Ikke opfyldt"}
     assert statuses["Nordskolen"].fill.fgColor.rgb == "00009E73"
-    assert by_unit["Nordskolen"][4].value == 3.9 and by_unit["Nordskolen"][4].number_format == "0.0"
+    assert by_unit["Nordskolen"][4].value == 3.9 and by_unit["Nordskolen"][4].number_format == "0.00"
     assert by_unit["Eksempelby Kommune"][4].value == pytest.approx(1452.6 / 403)
 
     wb_rows = rows(wb["Trivsel"])
@@ -99,7 +99,7 @@ def test_quality_xlsx_sheets_values_and_marks(rdb):
     assert wb_rows["Eksempelby Kommune"][1] == 403
     # Lilleskolen: 3 respondents, fewer than 5: withheld, and says so (not blank, not zero).
     assert wb_rows["Lilleskolen"][0] == "<5"
-    assert cell(wb["Trivsel"], "Nordskolen", 2).number_format == "0.0"
+    assert cell(wb["Trivsel"], "Nordskolen", 2).number_format == "0.00"
     assert wb["Trivsel"].freeze_panes == "A5"
 
     nt = wb["Nationale test"]
