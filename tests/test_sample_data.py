@@ -16,7 +16,9 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
+from core import database
 from core.settings import SAMPLE_DIR
+from core.viewer import ADMINISTRATION
 from sample_data import generate, sample_files
 from sample_data.generator import (
     DECLINING_SCHOOL, IMPROVING_SCHOOL, NEW_DAYCARE, REGISTER_COLUMNS, SAMPLE_GOALS, SPECIAL_SCHOOL,
@@ -218,3 +220,46 @@ def test_national_scale_covers_every_municipality(tmp_path):
     years = {r["skoleår"] for r in csv.DictReader(io.StringIO(
         next(p for p in files if "trivsel" in p.name).read_bytes().decode("cp1252")), delimiter=";")}
     assert len(years) == 10
+
+
+def _data_rows(path: Path) -> int:
+    if path.suffix == ".xlsx":
+        return len(_xlsx(path)[1])
+    with path.open("rb") as f:
+        return sum(1 for _ in f) - 1  # the header; no value in the sample spans lines
+
+
+def test_build_database_loads_every_row_and_marks_the_demo(sample_db):
+    files = {kind: [p for p in sample_files() if kind in p.name]
+             for kind in ("nationale_test", "overgangstest", "trivsel", "sprogvurdering")}
+    expected = {
+        "test_pupil_results": sum(_data_rows(p) for p in files["nationale_test"] + files["overgangstest"]),
+        "wellbeing": _data_rows(files["trivsel"][0]),
+        "language_assessments": _data_rows(files["sprogvurdering"][0]),
+        "institutions": 12 + 20,
+        "goals": len(SAMPLE_GOALS),
+    }
+    withheld = sum(r["indikatorsvar"] == ".." for r in _wellbeing())
+    with database.read(sample_db) as con:
+        counts = {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in expected}
+        assert counts == expected
+        assert con.execute("SELECT value FROM meta WHERE key = 'demo'").fetchone() == ("true",)
+        assert con.execute("SELECT count(*) FROM wellbeing WHERE value IS NULL").fetchone()[0] == withheld
+        # The register's facts survive the municipality's own list, which adds the districts.
+        assert con.execute(
+            "SELECT institution_type, unit_type, district, municipality_code FROM institutions "
+            "WHERE institution_id = ?", [SPECIAL_SCHOOL]
+        ).fetchone() == ("Specialskoler for børn", "Institution uden enheder", "Midt", 999)
+        assert con.execute(
+            "SELECT parent_id FROM institutions WHERE institution_id = '999002'").fetchone() == ("999001",)
+
+
+def test_every_goal_status_occurs_in_the_sample(sample_db):
+    from indicators.goals import evaluate_goals
+
+    with database.read(sample_db) as con:
+        status = evaluate_goals(con, ADMINISTRATION, kommune=999)
+    by_status = status.groupby("status")["unit_id"].apply(set).to_dict()
+    assert set(by_status) == {"met", "on_track", "not_met", "no_data"}
+    assert NEW_DAYCARE in by_status["no_data"]  # its one assessment covers 2 children: withheld
+    assert "999008" in set(status[(status.goal_id == "1.1a") & (status.status == "met")].unit_id)
