@@ -92,11 +92,13 @@ def _connect(db: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 
 @contextmanager
-def write(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def write(db: Path, *, changes_data: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
     """An exclusive read-write connection; migrations run on open.
 
     The caller runs its own transaction; on a clean exit the generation is
     bumped (in its own small transaction) so readers see that data changed.
+    Writes that no page's numbers depend on (the audit log) pass
+    ``changes_data=False`` so they do not empty every reader's cache.
     """
     db = Path(db)
     db.parent.mkdir(parents=True, exist_ok=True)
@@ -106,6 +108,8 @@ def write(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         try:
             schema.migrate(con)
             yield con
+            if not changes_data:
+                return
             generation = _stored_generation(con) + 1
             con.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", [str(generation)])
             con.execute("CHECKPOINT")

@@ -119,3 +119,14 @@ def test_an_existing_database_is_migrated_on_open(db: Path, monkeypatch):
         assert con.execute("SELECT value FROM meta WHERE key = 'kept'").fetchone()[0] == "yes"
     with database.write(db) as con:  # a second open runs nothing again
         assert schema.version(con) == v2[0]
+
+
+def test_audit_entries_do_not_invalidate_readers_caches(db: Path):
+    from core import audit
+
+    before = database.current_generation(db)
+    audit.record(db, Viewer.parse("council"), "export", "indikatorer", {"rows": 3}, origin="test")
+    assert database.current_generation(db) == before
+    with database.read(db, expect=before) as con:
+        row = con.execute("SELECT who, role, action, object, details, origin FROM audit_log").fetchone()
+    assert row == ("council", "council", "export", "indikatorer", '{"rows": 3}', "test")

@@ -1,0 +1,21 @@
+"""The audit log: who did what, when and from where (DOMAIN.md, rule 5). Append-only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from core import database
+from core.viewer import Viewer
+
+
+def record(db: Path, viewer: Viewer, action: str, object: str | None = None, details=None, *,
+           who: str | None = None, origin: str | None = None) -> None:
+    """Append one entry; ``details`` may be text or anything JSON can write."""
+    if details is not None and not isinstance(details, str):
+        details = json.dumps(details, ensure_ascii=False, default=str)
+    with database.write(Path(db), changes_data=False) as con:
+        con.execute(
+            "INSERT INTO audit_log (who, role, action, object, details, origin) VALUES (?, ?, ?, ?, ?, ?)",
+            [who or str(viewer), viewer.role, action, object, details, origin],
+        )
