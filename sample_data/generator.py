@@ -648,8 +648,8 @@ def generate(out_dir: Path, scale: str = "municipality", seed: int = 2024, *,
     effects = _effects(streams[2], schools.effect, schools.trend, WELLBEING_YEARS, 0.04)
     prefix = "eksempelby" if sample else "syntetisk_landsdata"
 
-    (out_dir / "README.md").write_text(README if sample else f"# {SYNTHETIC_LABEL}er (landsskala)\n",
-                                       encoding="utf-8")
+    national_readme = f"# Syntetiske data - fiktive skoler og dagtilbud i alle 98 kommuner (seed {seed})\n"
+    (out_dir / "README.md").write_text(README if sample else national_readme, encoding="utf-8")
     files = [
         _register(out_dir / f"01_{prefix}_institutionsregister.csv", streams[3], schools),
         _municipal_list(out_dir / f"02_{prefix}_institutionsliste.csv", schools, daycares),
