@@ -87,15 +87,28 @@ def detect(header: list[str], kind: str | None = None) -> Match | None:
     return best
 
 
+# Typed cells are normalised once per distinct value and joined back: real extracts repeat few
+# distinct values per column (years, subjects, levels, scores), so this is far cheaper than
+# running the regular expressions on every row. Free text (pupil keys, names) is only trimmed.
+_DIRECT_TYPES = {"text"}
+
+
 def build(stage: duckdb.DuckDBPyConnection, m: Match, row_sql: str) -> None:
     """Create ``clean`` from ``raw``: each column's text and value, NULL for absent columns."""
-    parts = [f"{row_sql} AS _row"]
+    parts, joins = [f"{row_sql.replace('rowid', 'raw.rowid')} AS _row"], []
     for col in m.shape.columns:
         i = m.index.get(col.name)
-        cell = f"c{i}" if i is not None else "NULL::VARCHAR"
+        cell = f"raw.c{i}" if i is not None else "NULL::VARCHAR"
+        value = TYPES[col.type][0]
         parts.append(f"{cell} AS {_q(col.name)}")
-        parts.append(f"{TYPES[col.type][0].format(c=cell)} AS v_{col.name}")
-    stage.execute(f"CREATE OR REPLACE TABLE clean AS SELECT {', '.join(parts)} FROM raw")
+        if i is not None and col.type not in _DIRECT_TYPES:
+            stage.execute(f"CREATE OR REPLACE TEMP TABLE lookup_{i} AS "
+                          f"SELECT DISTINCT c{i} AS text, {value.format(c=f'c{i}')} AS value FROM raw")
+            joins.append(f"LEFT JOIN lookup_{i} ON lookup_{i}.text IS NOT DISTINCT FROM raw.c{i}")
+            parts.append(f"lookup_{i}.value AS v_{col.name}")
+        else:
+            parts.append(f"{value.format(c=cell)} AS v_{col.name}")
+    stage.execute(f"CREATE OR REPLACE TABLE clean AS SELECT {', '.join(parts)} FROM raw {' '.join(joins)}")
 
 
 def _rules(m: Match) -> list[Rule]:
