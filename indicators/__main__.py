@@ -7,12 +7,10 @@ stdout. A user error prints a Danish message on stderr and exits 1.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import math
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from core import database, schoolyear, settings
@@ -31,56 +29,57 @@ class _Parser(argparse.ArgumentParser):
         raise KvalitetsdialogError(f"Ugyldige argumenter: {message}", "Ugyldige argumenter")
 
 
-def number(value) -> str:
-    """A number for CSV: ``.`` decimal point, up to 6 decimals, no trailing zeros; empty when missing.
+def numbers(values: pd.Series) -> pd.Series:
+    """Numbers as CSV text: ``.`` decimal point, up to 6 decimals, no trailing zeros; empty when missing.
 
-    >>> number(0.75), number(52.0), number(float("nan")), number(1/3)
-    ('0.75', '52', '', '0.333333')
+    >>> numbers(pd.Series([0.75, 52.0, float("nan"), 1 / 3, -0.0000001])).tolist()
+    ['0.75', '52', '', '0.333333', '0']
     """
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    text = f"{float(value):.6f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    v = values.astype("float64")
+    text = v.map("{:.6f}".format).str.rstrip("0").str.rstrip(".").replace("-0", "0")
+    return text.where(v.notna(), "")
 
 
-def _blank(value) -> str:
-    return "" if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) else str(value)
+def _texts(values: pd.Series) -> pd.Series:
+    return values.astype(object).map(lambda x: "" if x is None or x is pd.NA or x != x else str(x))
 
 
-def export_rows(con, viewer: Viewer) -> list[list[str]]:
-    """Every indicator value the viewer may see, at institution and municipality level."""
-    rows = []
+def export_table(con, viewer: Viewer) -> pd.DataFrame:
+    """Every indicator value the viewer may see, at institution and municipality level, as CSV text."""
+    parts = []
     for ind in CATALOGUE.values():
         df = compute(con, viewer, ind.id, levels=("municipality", "institution"))
-        for r in df.itertuples(index=False):
-            rows.append([
-                r.indicator, r.level, r.unit_id, schoolyear.long(r.school_year), _blank(r.subject),
-                _blank(r.grade), number(r.value), _blank(r.n), "true" if r.suppressed else "false",
-            ])
-    return rows
+        if df.empty:
+            continue
+        parts.append(pd.DataFrame({
+            "indicator": df["indicator"], "level": df["level"], "unit_id": df["unit_id"],
+            "school_year": df["school_year"].map(schoolyear.long), "subject": _texts(df["subject"]),
+            "grade": _texts(df["grade"]), "value": numbers(df["value"]), "n": _texts(df["n"]),
+            "suppressed": np.where(df["suppressed"], "true", "false"),
+        }))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=EXPORT_COLUMNS)
 
 
-def goal_rows(con, viewer: Viewer, kommune: int, year: int | None) -> list[list[str]]:
-    """One row per goal and unit of the own municipality, with its status."""
+def goals_table(con, viewer: Viewer, kommune: int, year: int | None) -> pd.DataFrame:
+    """One row per goal and unit of the own municipality, with its status, as CSV text."""
     df = evaluate_goals(con, viewer, kommune=kommune, year=year)
-    return [[
-        r.goal_id, r.level, r.unit_id, "" if r.school_year is pd.NA else schoolyear.long(int(r.school_year)),
-        r.indicator, number(r.value), number(r.target), r.status,
-    ] for r in df.itertuples(index=False)]
+    return pd.DataFrame({
+        "goal_id": df["goal_id"], "level": df["level"], "unit_id": df["unit_id"],
+        "school_year": df["school_year"].map(lambda y: "" if y is pd.NA else schoolyear.long(int(y))),
+        "indicator": df["indicator"], "value": numbers(df["value"]), "target": numbers(df["target"]),
+        "status": df["status"],
+    }, columns=GOALS_COLUMNS)
 
 
-def _write(header: list[str], rows: list[list[str]], out: str | None) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+def _write(table: pd.DataFrame, out: str | None) -> None:
+    text = table.to_csv(index=False, lineterminator="\n")
     if out:
         try:
-            Path(out).write_text(buffer.getvalue(), encoding="utf-8")
+            Path(out).write_text(text, encoding="utf-8")
         except OSError as e:
             raise KvalitetsdialogError(f"Kan ikke skrive {out}: {e.strerror}.", "Kan ikke skrive filen") from e
     else:
-        sys.stdout.write(buffer.getvalue())
+        sys.stdout.write(text)
 
 
 def _audit(db: Path, viewer: Viewer, what: str, out: str | None, rows: int) -> None:
@@ -114,9 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "export":
             # Values are computed for every institution and municipality in the data (FORMATS.md);
             # --kommune is accepted for symmetry with the goals command.
-            header = EXPORT_COLUMNS
             with database.read(db) as con:
-                rows = export_rows(con, viewer)
+                con.execute("SET enable_progress_bar = false")
+                table = export_table(con, viewer)
         else:
             year = None
             if args.year:
@@ -124,11 +123,11 @@ def main(argv: list[str] | None = None) -> int:
                 if year is None:
                     raise KvalitetsdialogError(
                         f"Skoleåret '{args.year}' skal skrives som 2024/2025 eller 2024/25.", "Ugyldigt skoleår")
-            header = GOALS_COLUMNS
             with database.read(db) as con:
-                rows = goal_rows(con, viewer, kommune, year)
-        _write(header, rows, args.out)
-        _audit(db, viewer, f"indicators {args.command}", args.out, len(rows))
+                con.execute("SET enable_progress_bar = false")
+                table = goals_table(con, viewer, kommune, year)
+        _write(table, args.out)
+        _audit(db, viewer, f"indicators {args.command}", args.out, len(table))
     except KvalitetsdialogError as e:
         print(f"{e.title}: {e.message}", file=sys.stderr)
         return 1

@@ -306,15 +306,26 @@ def compute(con: duckdb.DuckDBPyConnection, viewer: Viewer, indicator_id: str, *
             WHERE {subject_cond}
         ),
         g AS ({' UNION ALL '.join(grade_parts)}),
-        u AS ({' UNION ALL BY NAME '.join(unit_parts[lv] for lv in levels)})
-        SELECT level, unit_id, institution_id, mun, yr AS school_year,
-               subject, gkey AS grade,
-               CASE WHEN bool_and(known) OR count(*) = 1 THEN sum(num) / sum(den) END AS value,
-               CASE WHEN count(n) = count(*) THEN sum(n) END AS n,
-               sum(num) AS num, sum(den) AS den,
-               CASE WHEN count(s2) = count(*) THEN sum(s2) END AS s2
-        FROM u
-        GROUP BY level, unit_id, institution_id, mun, yr, subject, gkey
+        u AS ({' UNION ALL BY NAME '.join(unit_parts[lv] for lv in levels)}),
+        p AS (
+            SELECT level, unit_id, institution_id, mun, yr AS school_year,
+                   subject, gkey AS grade,
+                   CASE WHEN bool_and(known) OR count(*) = 1 THEN sum(num) / sum(den) END AS value,
+                   CASE WHEN count(n) = count(*) THEN sum(n) END AS n,
+                   sum(num) AS num, sum(den) AS den,
+                   CASE WHEN count(s2) = count(*) THEN sum(s2) END AS s2
+            FROM u
+            GROUP BY level, unit_id, institution_id, mun, yr, subject, gkey
+        )
+        SELECT p.*,
+               CASE level WHEN 'institution' THEN i.name WHEN 'municipality' THEN m.name
+                          WHEN 'class' THEN i.name || ', ' || unit_id ELSE unit_id END AS unit_name
+        FROM p
+        LEFT JOIN institutions i ON i.institution_id = p.institution_id
+        LEFT JOIN municipalities m ON level = 'municipality' AND m.code = p.mun
+        ORDER BY CASE level WHEN 'municipality' THEN 0 WHEN 'district' THEN 1 WHEN 'institution' THEN 2 ELSE 3 END,
+                 unit_id, p.institution_id NULLS FIRST, school_year, subject = 'all', subject,
+                 grade = 'all', TRY_CAST(grade AS INTEGER)
     """
     df = con.execute(sql).df()
     df = _scope(con, viewer, df, institutions)
@@ -340,59 +351,44 @@ def _scope(con, viewer: Viewer, df: pd.DataFrame, institutions: list[str] | None
 
 
 def _finish(con, ind: Indicator, df: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Suppression, intervals, names, types and order."""
+    """Suppression, intervals and types (rows arrive named and in order from SQL)."""
     if df.empty:
         return _empty()
     n = df["n"].astype("Int64")
-    suppressed = (n.notna() & (n < threshold)).fillna(False).astype(bool)
-    value = df["value"].astype("float64")
+    suppressed = (n.notna() & (n < threshold)).fillna(False).to_numpy(dtype=bool)
+    value = df["value"].to_numpy(dtype="float64", na_value=np.nan)
     if ind.interval == "wilson":
         lower, upper = uncertainty.wilson(df["num"], df["den"])
     elif ind.interval == "t":
-        lower, upper = uncertainty.t_interval(df["num"], df["s2"].astype("float64"), df["den"])
+        lower, upper = uncertainty.t_interval(df["num"], df["s2"].to_numpy(dtype="float64", na_value=np.nan),
+                                              df["den"])
     else:
         lower = upper = np.full(len(df), np.nan)
-    no_value = suppressed.to_numpy() | value.isna().to_numpy()
+    no_value = suppressed | np.isnan(value)
+    grade = df["grade"].to_numpy(dtype=object, na_value=None).copy()
+    numeric = pd.to_numeric(df["grade"], errors="coerce")
+    is_number = numeric.notna().to_numpy()
+    grade[is_number] = numeric[is_number].astype(int).astype(object).to_numpy()
+    years = df["school_year"].astype(int)
+    groups = {y: comparable_group(ind, y) for y in years.unique().tolist()}
     out = pd.DataFrame({
         "indicator": ind.id,
-        "level": df["level"].to_numpy(),
-        "unit_id": df["unit_id"].astype(str).to_numpy(),
-        "unit_name": None,
-        "institution_id": [i if isinstance(i, str) else None for i in df["institution_id"]],
-        "school_year": df["school_year"].astype(int).to_numpy(),
-        "subject": df["subject"].to_numpy() if ind.subjects else None,
-        "grade": [None if g is None or g != g else (g if g == "all" else int(g)) for g in df["grade"]],
+        "level": df["level"].to_numpy(dtype=object),
+        "unit_id": df["unit_id"].astype(str).to_numpy(dtype=object),
+        "unit_name": df["unit_name"].to_numpy(dtype=object, na_value=None),
+        "institution_id": df["institution_id"].to_numpy(dtype=object, na_value=None),
+        "school_year": years.to_numpy(),
+        "subject": df["subject"].to_numpy(dtype=object, na_value=None) if ind.subjects else None,
+        "grade": grade,
         "value": np.where(no_value, np.nan, value),
         "n": n.to_numpy(),
         "lower": np.where(no_value, np.nan, lower),
         "upper": np.where(no_value, np.nan, upper),
-        "suppressed": suppressed.to_numpy(),
-        "comparable_group": [comparable_group(ind, int(y)) for y in df["school_year"]],
+        "suppressed": suppressed,
+        "comparable_group": years.map(groups).to_numpy(dtype=object),
     })
     out["n"] = out["n"].astype("Int64")
-    out["grade"] = out["grade"].astype(object)
-    out["unit_name"] = _unit_names(con, out)
-    out["_lv"] = out["level"].map(LEVEL_ORDER.index)
-    out["_g"] = [99 if g == "all" else (-1 if g is None else g) for g in out["grade"]]
-    out["_s"] = ["~" if s == "all" else (s or "") for s in out["subject"]]
-    out = out.sort_values(["_lv", "unit_id", "institution_id", "school_year", "_s", "_g"], na_position="first")
-    return out.drop(columns=["_lv", "_g", "_s"]).reset_index(drop=True)[COLUMNS]
-
-
-def _unit_names(con, out: pd.DataFrame) -> list:
-    inst = dict(con.execute("SELECT institution_id, name FROM institutions").fetchall())
-    mun = {str(k): v for k, v in con.execute("SELECT code, name FROM municipalities").fetchall()}
-    names = []
-    for level, unit, inst_id in zip(out["level"], out["unit_id"], out["institution_id"]):
-        if level == "institution":
-            names.append(inst.get(unit, unit))
-        elif level == "municipality":
-            names.append(mun.get(unit, unit))
-        elif level == "class":
-            names.append(f"{inst.get(inst_id, inst_id)}, {unit}")
-        else:
-            names.append(unit)
-    return names
+    return out[COLUMNS]
 
 
 def _empty() -> pd.DataFrame:

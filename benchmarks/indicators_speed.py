@@ -1,0 +1,236 @@
+"""How fast are every indicator (the export) and every goal, against a plain pandas version?
+
+    python benchmarks/indicators_speed.py                     # the sample municipality
+    python benchmarks/indicators_speed.py --national          # generate + load the national-scale sample
+    python benchmarks/indicators_speed.py --db PATH           # an already-built database
+
+The pandas baseline loads the tables into DataFrames and computes the same
+values (institution and municipality level, each subject and grade and all)
+the straightforward way; its results are checked against the engine's before
+timing, so the two do the same work. Prints medians over ``--runs`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from core import database, settings  # noqa: E402
+from core.viewer import ADMINISTRATION  # noqa: E402
+from indicators import engine  # noqa: E402
+from indicators.__main__ import export_table  # noqa: E402
+from indicators.catalogue import CATALOGUE, GOOD_LEVELS, POOR_LEVELS, TOP_LEVELS  # noqa: E402
+from indicators.goals import evaluate_goals  # noqa: E402
+
+TABLES = ("institutions", "test_pupil_results", "test_aggregates", "wellbeing", "language_assessments",
+          "absence", "exam_grades", "youth_transition", "competence")
+
+
+# ------------------------------------------------------------------ pandas baseline
+
+def load_tables(con) -> dict[str, pd.DataFrame]:
+    return {t: con.execute(f"SELECT * FROM {t}").df() for t in TABLES}
+
+
+def _pool(cells: pd.DataFrame, inst: pd.DataFrame, grades: bool, min_n: int) -> pd.DataFrame:
+    """Sum cells into institution and municipality, each grade and all; value = num / den."""
+    cells = cells.merge(inst, on="institution_id")
+    parts = []
+    grade_views = [("each", cells[cells["grade"].notna()])] if grades else []
+    if grades:
+        detail = cells.groupby(["institution_id", "school_year", "subject"], dropna=False)["grade"] \
+            .transform(lambda g: g.notna().any())
+        grade_views.append(("all", cells[cells["grade"].notna() | ~detail.astype(bool)]))
+    else:
+        grade_views.append(("none", cells))
+    for mode, view in grade_views:
+        view = view.copy()
+        view["gkey"] = view["grade"].astype("Int64").astype(str) if mode == "each" else mode
+        for level, key in (("institution", "institution_id"), ("municipality", "municipality_code")):
+            g = view.groupby([key, "school_year", "subject", "gkey"], dropna=False)
+            out = g.agg(num=("num", "sum"), den=("den", "sum"), n=("n", lambda s: s.sum(min_count=len(s))),
+                        known=("known", "all"), cnt=("num", "size")).reset_index()
+            out = out.rename(columns={key: "unit_id"})
+            out["unit_id"] = out["unit_id"].astype(str)
+            out["level"] = level
+            parts.append(out)
+    out = pd.concat(parts, ignore_index=True)
+    out["value"] = np.where(out["known"] | (out["cnt"] == 1), out["num"] / out["den"], np.nan)
+    out["suppressed"] = out["n"].notna() & (out["n"] < min_n)
+    out.loc[out["suppressed"], "value"] = np.nan
+    return out
+
+
+def pandas_indicator(t: dict[str, pd.DataFrame], ind_id: str, min_n: int) -> pd.DataFrame:
+    ind = CATALOGUE[ind_id]
+    inst = t["institutions"][["institution_id", "municipality_code"]]
+    if ind.source == "tests":
+        p = t["test_pupil_results"]
+        p = p[(p["test_kind"] == ind.test_kind) & p["subject"].isin(ind.subjects)]
+        a = t["test_aggregates"]
+        a = a[(a["test_kind"] == ind.test_kind) & a["subject"].isin(ind.subjects)]
+        if ind_id.startswith("nt_share"):
+            chosen = {"nt_share_good": GOOD_LEVELS, "nt_share_top": TOP_LEVELS, "nt_share_poor": POOR_LEVELS}[ind_id]
+            p = p[p["level"].notna()].assign(x=lambda d: d["level"].isin(chosen).astype(float))
+            levels = a[[f"level_{i}" for i in range(1, 7)]]
+            a = a.assign(num=a[[f"level_{i}" for i in chosen]].sum(axis=1, min_count=len(chosen)),
+                         den=levels.sum(axis=1, min_count=6), known=levels.notna().all(axis=1))
+            a["n"] = a["den"]
+        elif ind_id == "nt_mean_score":
+            p = p[p["score"].notna()].assign(x=lambda d: d["score"])
+            a = a[a["mean_score"].notna()]
+            a = a.assign(num=a["mean_score"] * a["n_tested"], den=a["n_tested"].astype(float),
+                         n=a["n_tested"], known=a["n_tested"] > 0)
+        else:
+            p = p[p["points"].notna() & (p["max_points"] > 0)].assign(x=lambda d: d["points"] / d["max_points"])
+            a = a.iloc[0:0].assign(num=[], den=[], n=[], known=[])
+        keys = ["institution_id", "school_year", "grade"]
+        per_subject = p.groupby(keys + ["subject"]).agg(num=("x", "sum"), den=("x", "size"),
+                                                         n=("pupil_key", "nunique")).reset_index()
+        pooled = p.groupby(keys).agg(num=("x", "sum"), den=("x", "size"), n=("pupil_key", "nunique")).reset_index()
+        pooled["subject"] = "all"
+        agg_all = a.groupby(keys).agg(num=("num", "sum"), den=("den", "sum"), n=("n", "max"),
+                                      known=("known", "all")).reset_index()
+        agg_all["subject"] = "all"
+        cells = pd.concat([per_subject.assign(known=True), pooled.assign(known=True),
+                           a[keys + ["subject", "num", "den", "n", "known"]], agg_all], ignore_index=True)
+        return _pool(cells, inst, True, min_n)
+    if ind.source == "language_assessments":
+        la = t["language_assessments"]
+        col = {"la_share_general": "n_general", "la_share_focused": "n_focused", "la_share_special": "n_special"}[ind_id]
+        la = la[la["n_assessed"] > 0]
+        cells = pd.DataFrame({"institution_id": la["institution_id"], "school_year": la["school_year"],
+                              "grade": np.nan, "subject": None, "num": la[col].astype(float),
+                              "den": la["n_assessed"].astype(float), "n": la["n_assessed"],
+                              "known": la[col].notna()})
+        return _pool(cells, inst, False, min_n)
+    if ind.source == "competence":
+        c = t["competence"]
+        c = c[c["planned_hours"] > 0]
+        detail = c.groupby(["institution_id", "school_year"])["subject"].transform(lambda s: s.notna().any())
+        c = c[c["subject"].notna() | ~detail.astype(bool)]
+        cells = c.groupby(["institution_id", "school_year"]).agg(
+            num=("covered_hours", "sum"), den=("planned_hours", "sum"),
+            known=("covered_hours", lambda s: s.notna().all())).reset_index()
+        cells = cells.assign(grade=np.nan, subject=None, n=np.nan)
+        return _pool(cells, inst, False, min_n)
+    table, value, weight = engine._WEIGHTED[ind_id]
+    d = t[table]
+    if table == "wellbeing":
+        d = d[d["indicator"] == engine._WELLBEING[ind_id]]
+    d = d[d[value].notna() & (d[weight].isna() | (d[weight] > 0))]
+    known = d[weight].notna()
+    cells = pd.DataFrame({"institution_id": d["institution_id"], "school_year": d["school_year"],
+                          "grade": d["grade"] if ind.has_grades else np.nan, "subject": None,
+                          "num": np.where(known, d[value] * d[weight], d[value]),
+                          "den": np.where(known, d[weight], 1.0), "n": d[weight], "known": known})
+    out = _pool(cells, inst, ind.has_grades, min_n)
+    return out if ind.pooled else out[out["level"] == "institution"]
+
+
+def pandas_all(t: dict[str, pd.DataFrame], min_n: int) -> dict[str, pd.DataFrame]:
+    return {i: pandas_indicator(t, i, min_n) for i in CATALOGUE}
+
+
+# ------------------------------------------------------------------ checks and timing
+
+def check_same(con, t, min_n: int) -> float:
+    """Largest absolute difference between engine and pandas values (they must agree)."""
+    worst = 0.0
+    for ind_id, base in pandas_all(t, min_n).items():
+        ours = engine.compute(con, ADMINISTRATION, ind_id, levels=("institution", "municipality"), min_n=min_n)
+        ours = ours.assign(gkey=ours["grade"].map(lambda g: "none" if g is None else str(g)),
+                           subject=ours["subject"].fillna("-"))
+        base = base.assign(subject=base["subject"].astype(object).fillna("-"))
+        key = ["level", "unit_id", "school_year", "subject", "gkey"]
+        merged = ours.merge(base, on=key, how="outer", suffixes=("", "_pd"), indicator=True)
+        if (merged["_merge"] != "both").any():
+            raise SystemExit(f"{ind_id}: engine and pandas produce different rows:\n"
+                             f"{merged[merged['_merge'] != 'both'][key + ['_merge']].head()}")
+        a, b = merged["value"].to_numpy(float), merged["value_pd"].to_numpy(float)
+        if (np.isnan(a) != np.isnan(b)).any():
+            raise SystemExit(f"{ind_id}: engine and pandas disagree on which values are missing")
+        both = ~np.isnan(a)
+        if both.any():
+            worst = max(worst, float(np.abs(a[both] - b[both]).max()))
+    return worst
+
+
+def median_time(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def measure(db: Path, label: str, runs: int) -> None:
+    min_n = settings.min_n()
+    with database.read(db) as con:
+        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("test_pupil_results",
+                                                                                       "institutions")}
+        tables = load_tables(con)
+        worst = check_same(con, tables, min_n)
+        kommune = con.execute("SELECT municipality_code FROM institutions GROUP BY 1 ORDER BY count(*) DESC "
+                              "LIMIT 1").fetchone()[0]
+        rows = len(export_table(con, ADMINISTRATION))
+        export_s = median_time(lambda: export_table(con, ADMINISTRATION), runs)
+        goals_s = median_time(lambda: evaluate_goals(con, ADMINISTRATION, kommune=kommune), runs)
+        load_s = median_time(lambda: load_tables(con), runs)
+    pandas_s = median_time(lambda: pandas_all(tables, min_n), runs)
+    print(f"\n{label}: {db}")
+    print(f"  {counts['test_pupil_results']:,} pupil test rows, {counts['institutions']:,} institutions, "
+          f"{rows:,} export rows; engine and pandas agree to {worst:.1e}")
+    print(f"  {'what':44} {'median s':>9}")
+    print(f"  {'engine: every indicator (the export)':44} {export_s:9.3f}")
+    print(f"  {'engine: every goal (municipality ' + str(kommune) + ')':44} {goals_s:9.3f}")
+    print(f"  {'pandas: every indicator, tables in memory':44} {pandas_s:9.3f}")
+    print(f"  {'pandas: loading the tables into pandas':44} {load_s:9.3f}")
+    print(f"  {'ratio pandas / engine (in memory)':44} {pandas_s / export_s:9.1f}x")
+    print(f"  {'ratio pandas / engine (incl. loading)':44} {(pandas_s + load_s) / export_s:9.1f}x")
+
+
+def build_national(folder: Path, n_schools: int) -> Path:
+    from loaders import import_files
+    from sample_data import generate
+
+    db = folder / "national.duckdb"
+    start = time.perf_counter()
+    files = generate(folder / "files", scale="national", n_schools=n_schools)
+    import_files(db, files)
+    print(f"built the national-scale sample in {time.perf_counter() - start:.0f} s")
+    return db
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", help="an already-built database to measure")
+    parser.add_argument("--national", action="store_true", help="build and measure the national-scale sample")
+    parser.add_argument("--schools", type=int, default=1400)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    if args.db:
+        measure(Path(args.db), "database", args.runs)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        from sample_data import build_database
+
+        sample = Path(tmp) / "sample.duckdb"
+        build_database(sample)
+        measure(sample, "sample municipality (Eksempelby)", args.runs)
+        if args.national:
+            measure(build_national(Path(tmp), args.schools), "national scale", args.runs)
+
+
+if __name__ == "__main__":
+    main()
