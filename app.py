@@ -61,8 +61,15 @@ def _pick_viewer(institutions) -> Viewer:
     default = os.environ.get("KVALITETSDIALOG_VIEWER", "administration")
     if st.session_state.get("viewer") not in labels:
         st.session_state["viewer"] = default if default in labels else "administration"
-    choice = st.sidebar.selectbox("Se som", list(labels), format_func=labels.get, key="viewer")
-    return Viewer.parse(choice)
+    options = list(labels)
+
+    def remember() -> None:
+        # Kept outside the widget's own state, which a page switch may reset.
+        st.session_state["viewer"] = st.session_state["viewer_picker"]
+
+    st.sidebar.selectbox("Se som", options, index=options.index(st.session_state["viewer"]),
+                         format_func=labels.get, key="viewer_picker", on_change=remember)
+    return Viewer.parse(st.session_state["viewer"])
 
 
 def _viewer(demo: bool, institutions) -> Viewer | None:
@@ -100,6 +107,10 @@ def _run() -> None:
         for i, name in enumerate(ROLE_PAGES[viewer.role])
     ]
     page = st.navigation(pages)
+    changed = st.session_state.get("_last_viewer", str(viewer)) != str(viewer)
+    st.session_state["_last_viewer"] = str(viewer)
+    if changed and page.title != pages[0].title:
+        st.switch_page(pages[0])  # a new viewer starts on their own start page
     page.run()
     st.session_state["_stale_reruns"] = 0
 

@@ -14,20 +14,6 @@ from indicators.catalogue import CATALOGUE
 _CARDS_PER_ROW = 4
 
 
-def change_text(goal) -> tuple[str | None, str]:
-    """The change since the last comparable year for ``st.metric`` (delta, delta colour)."""
-    if pd.isna(goal.previous_value) or pd.isna(goal.value):
-        return None, "off"
-    unit = CATALOGUE[goal.indicator].unit
-    delta = danish.change(goal.value - goal.previous_value, unit)
-    since = f"siden {schoolyear.short(int(goal.previous_year))}"
-    if pd.isna(goal.change_significant):
-        return f"{delta} {since} (usikkerhed ukendt)", "off"
-    if not goal.change_significant:
-        return f"{delta} {since} (ikke signifikant)", "off"
-    return f"{delta} {since}", "inverse" if CATALOGUE[goal.indicator].better == "lower" else "normal"
-
-
 def sparkline(ctx: Context, goal) -> list[float] | None:
     """The municipality's values in the latest comparable stretch of years, oldest first."""
     subject, grade = widgets.goal_filters(goal)
@@ -44,23 +30,23 @@ def sparkline(ctx: Context, goal) -> list[float] | None:
 
 
 def goal_card(ctx: Context, goal) -> None:
+    """Title, status, value with a small trend, target, and the engine's sentence (with the change)."""
     indicator = CATALOGUE[goal.indicator]
     with st.container(border=True):
-        st.markdown(f"**{goal.title}**")
+        st.markdown(f"**{goal.title}**" + (" :material/lock:" if indicator.confidential else ""))
         st.markdown(widgets.status_badge(goal.status), unsafe_allow_html=True)
-        breakdown = widgets.filter_label(*widgets.goal_filters(goal))
-        label = indicator.label + (f" – {breakdown}" if breakdown else "")
-        if not pd.isna(goal.school_year):
-            label += f", {schoolyear.short(int(goal.school_year))}"
-        delta, colour = change_text(goal)
-        st.metric(
-            label, widgets.formatted(goal.value, goal.indicator), delta=delta, delta_color=colour,
-            chart_data=sparkline(ctx, goal), chart_type="line",
-        )
+        label = " · ".join(
+            part for part in (
+                widgets.filter_label(*widgets.goal_filters(goal)),
+                schoolyear.short(int(goal.school_year)) if pd.notna(goal.school_year) else "",
+            ) if part
+        ) or indicator.label
+        st.metric(label, widgets.formatted(goal.value, goal.indicator), help=indicator.label,
+                  chart_data=sparkline(ctx, goal), chart_type="line")
         st.caption(widgets.target_text(goal))
+        # The engine's sentence gives the change since the last comparable year and says when it is noise.
         if isinstance(goal.sentence, str) and goal.sentence:
             st.write(goal.sentence)
-        widgets.confidential_note(indicator)
 
 
 def comparison(ctx: Context, goals: pd.DataFrame) -> None:
@@ -110,6 +96,8 @@ def render(ctx: Context) -> None:
     st.caption(
         "Ændringer kaldes *ikke signifikante*, når usikkerheden er større end ændringen. "
         f"Tal bygget på færre end {danish.integer(widgets.min_n())} elever vises ikke."
+        + (" :material/lock: = fortroligt efter folkeskolelovens § 55 b; må ikke offentliggøres."
+           if goals["indicator"].map(lambda i: CATALOGUE[i].confidential).any() else "")
     )
     comparison(ctx, goals)
 

@@ -82,7 +82,10 @@ def test_overblik_shows_every_goal_with_status_word_and_municipality_value(sampl
         assert indicators.STATUS_LABELS[goal.status] in text
     # The reading goal 1.1a as a council member reads it: the engine's share, Danish-formatted.
     reading = muni[muni["goal_id"] == "1.1a"].iloc[0]
-    assert f"{danish.pct(reading.value)}" in [m.value for m in at.main.metric]
+    assert danish.pct(reading.value) in [m.value for m in at.main.metric]
+    assert reading.sentence in text  # the change since the last comparable year, in words
+    noise = muni[muni["change_significant"] == False]  # noqa: E712 (a nullable boolean column)
+    assert not noise.empty and all("ikke signifikant" in s for s in noise["sentence"])
     assert "§ 55 b" in text  # national test content is marked confidential for the council
 
 

@@ -1,0 +1,218 @@
+"""End to end: a real ``streamlit run app.py`` on a copy of the sample database, in headless Chromium.
+
+Needs Debian's chromium (never ``playwright install``). Without it these tests
+skip, except in CI (``CI=true``) where a missing browser is a failure.
+Screenshots of every page land in ``test-output/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from core import database
+from tests.test_app_data import GOOD
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+TIMEOUT_MS = 30_000
+
+
+def _chromium_or_skip() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    reason = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason + "; in CI the browser tests must run")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(sample_db_master, tmp_path_factory):
+    """The app served on a free port, reading its own copy of the sample database."""
+    _chromium_or_skip()
+    db = tmp_path_factory.mktemp("browser") / "sample.duckdb"
+    shutil.copy(sample_db_master, db)
+    shutil.copy(f"{sample_db_master}.generation", f"{db}.generation")
+    port = _free_port()
+    env = {**os.environ, "KVALITETSDIALOG_DB": str(db)}
+    env.pop("KVALITETSDIALOG_VIEWER", None)
+    log = (tmp_path_factory.mktemp("browser-log") / "streamlit.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"streamlit did not start; see {log.name}")
+        time.sleep(0.3)
+    yield url, db
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="da-DK")
+    p = context.new_page()
+    p.set_default_timeout(TIMEOUT_MS)
+    yield p
+    context.close()
+
+
+def settle(page, text: str | None = None) -> None:
+    """Wait until the page shows a heading (and ``text``) and the script run has finished."""
+    page.locator('[data-testid="stMain"] h1').first.wait_for()
+    if text:
+        page.get_by_test_id("stMain").get_by_text(text, exact=False).first.wait_for()
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT_MS
+    )
+    page.wait_for_timeout(500)  # let charts and grids draw before a screenshot
+
+
+def shoot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def main_text_when(page, shows: list[str], hides: list[str] = ()) -> str:
+    """The main area's text once it shows every text in ``shows`` and none in ``hides`` (the latter case-blind)."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while True:
+        body = page.get_by_test_id("stMain").inner_text()
+        if all(s in body for s in shows) and not any(h.lower() in body.lower() for h in hides):
+            return body
+        if time.monotonic() > deadline:
+            return body  # the caller's asserts say what is missing
+        page.wait_for_timeout(250)
+
+
+def choose_viewer(page, label: str) -> None:
+    """Pick a viewer in the demo's sidebar picker, as a person would (typing filters the list)."""
+    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
+    page.keyboard.type(label)
+    page.get_by_role("option", name=label, exact=True).click()
+
+
+def heading(page) -> str:
+    return page.locator("h1").first.inner_text()
+
+
+@pytest.mark.parametrize(
+    "path, expected",
+    [
+        ("", ["Overblik – Eksempelby", "Mål: mindst 80,0 %", "Demo – syntetiske data"]),  # the start page
+        ("skoler", ["Skoler og dagtilbud", "Mål pr. institution", "Sammenligning på én indikator"]),
+        ("institution", ["Udvikling", "Trivsel pr. klassetrin", "Klasser"]),
+        ("dialog", ["Dialog"]),
+        ("maal", ["Mål", "Opret eller ret et mål", "Ændringshistorik"]),
+        ("data", ["Data", "Importlog", "Dækning", "Institutioner"]),
+    ],
+)
+def test_administration_pages_render(server, page, path, expected):
+    url, _ = server
+    page.goto(f"{url}/{path}")
+    body = main_text_when(page, expected)
+    settle(page)
+    for text in expected:
+        assert text in body
+    assert "Traceback" not in body and "uventet fejl" not in body
+    shoot(page, f"forvaltning-{path or 'overblik'}")
+
+
+@pytest.mark.parametrize(
+    "label, shot, expected, forbidden",
+    [
+        ("Byråd/udvalg", "byraad-overblik", ["Overblik – Eksempelby", "§ 55 b"], []),
+        ("Offentlig", "offentlig-overblik", ["Overblik – Eksempelby", "Social trivsel"],
+         ["nationale test", "overgangstest", "§ 55 b"]),
+        ("Leder: Nørrevangsskolen", "leder-institution", ["Klasser", "Nørrevangsskolen"],
+         ["Kærgårdsskolen", "Lærkely"]),
+    ],
+)
+def test_other_viewers_see_their_start_page(server, page, label, shot, expected, forbidden):
+    url, _ = server
+    page.goto(url)
+    settle(page)
+    choose_viewer(page, label)
+    body = main_text_when(page, expected, forbidden)
+    settle(page)
+    for text in expected:
+        assert text in body
+    for text in forbidden:
+        assert text.lower() not in body.lower()
+    shoot(page, shot)
+
+
+def test_a_goal_row_leads_to_its_institution(server, page):
+    url, _ = server
+    page.goto(f"{url}/skoler")
+    settle(page)
+    grid = page.get_by_test_id("stDataFrame").first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    # The first data row's selection cell: left edge of the grid, one header row down.
+    page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)
+    page.wait_for_url("**/institution", timeout=TIMEOUT_MS)
+    settle(page)
+    assert heading(page) not in ("", "Skoler og dagtilbud")
+    assert "Udvikling" in page.locator('[data-testid="stMain"]').inner_text()
+    shoot(page, "forvaltning-institution-fra-matrix")
+
+
+def test_upload_through_the_browser_loads(server, page, tmp_path):
+    url, db = server
+    upload = tmp_path / "trivsel-2025.csv"
+    upload.write_bytes(GOOD)
+    before = database.current_generation(db)
+    page.goto(f"{url}/data")
+    settle(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
+    page.get_by_text("prøvekørsel uden fejl").wait_for()
+    shoot(page, "forvaltning-data-kontrol")
+    page.get_by_role("button", name="Indlæs").click()
+    page.get_by_text("indlæst: 2 rækker").wait_for()
+    settle(page)
+    assert database.current_generation(db) == before + 1
+    shoot(page, "forvaltning-data-indlaest")
