@@ -43,7 +43,9 @@ def goals_table(ctx: Context, institution_id: str) -> pd.DataFrame:
         "Målsætning": [widgets.target_text(r) for r in goals.itertuples()],
         "Vurdering": goals["sentence"].fillna(""),
     })
-    st.dataframe(table.style.map(widgets.status_cell_style, subset=["Status"]), hide_index=True, width="stretch")
+    st.dataframe(table.style.map(widgets.status_cell_style, subset=["Status"]), hide_index=True, width="stretch",
+                 column_config={"Mål": st.column_config.TextColumn(width="medium"),
+                                "Vurdering": st.column_config.TextColumn(width="large")})
     return goals
 
 

@@ -52,16 +52,19 @@ def matrix(ctx: Context, year: int | None, institutions: pd.DataFrame) -> None:
         index=["unit_id", "unit_name"], columns="goal_id", values="cell", aggfunc="first"
     )[list(titles)]
     distance = goals[goals["goal_id"] == sort_by].set_index(["unit_id", "unit_name"])["distance"]
-    # Largest shortfall first; institutions without a value for that goal last.
-    table = table.assign(_d=distance.reindex(table.index)).sort_values("_d", ascending=False, na_position="last")
+    # The engine's distance is positive when the goal is met: furthest behind first, no value last.
+    table = table.assign(_d=distance.reindex(table.index)).sort_values("_d", ascending=True, na_position="last")
     table = table.drop(columns="_d").fillna("").reset_index(level="unit_id")
     ids = list(table.pop("unit_id"))
     table.index.name = "Institution"
-    # Short, unique headers: the goal id and the start of its wording.
-    table.columns = [f"{g}: {textwrap.shorten(titles[g], 40, placeholder=' …')}" for g in table.columns]
+    # Short, unique headers (the goal id and the start of its wording); the full wording on hover.
+    headers = {g: f"{g}: {textwrap.shorten(titles[g], 24, placeholder=' …')}" for g in table.columns}
+    columns = {headers[g]: st.column_config.TextColumn(headers[g], help=titles[g], width="small")
+               for g in table.columns}
+    table.columns = [headers[g] for g in table.columns]
     clickable = ctx.viewer.role == "administration"
     event = st.dataframe(
-        table.style.map(widgets.status_cell_style), width="stretch", key="skoler_matrix",
+        table.style.map(widgets.status_cell_style), width="stretch", key="skoler_matrix", column_config=columns,
         on_select="rerun" if clickable else "ignore", selection_mode="single-row",
     )
     if clickable:

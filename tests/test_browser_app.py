@@ -93,7 +93,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="da-DK")
+    context = browser.new_context(viewport={"width": 1440, "height": 2400}, locale="da-DK")
     p = context.new_page()
     p.set_default_timeout(TIMEOUT_MS)
     yield p

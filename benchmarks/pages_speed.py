@@ -1,0 +1,98 @@
+"""Each page's warm server-side run time, per viewer, measured with Streamlit's AppTest.
+
+    python benchmarks/pages_speed.py                         # the sample municipality (built in a temp dir)
+    python benchmarks/pages_speed.py --db PATH [--kommune N] # e.g. the national-scale database
+
+"Warm" = the page has run once in the session, so cached reads are hits and
+what is timed is the script itself: widgets, formatting, charts, tables.
+The first (cold) run is printed too. Prints medians over ``--runs`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from core import database, settings  # noqa: E402
+
+# The start page first (no switch needed), then the others, as app.py orders them.
+VIEWER_PAGES = {
+    "administration": ["overblik", "skoler", "institution", "dialogue_page", "maal", "data"],
+    "council": ["overblik", "skoler", "dialogue_page"],
+    "public": ["overblik"],
+    "leader": ["institution", "dialogue_page", "overblik"],
+}
+
+
+def first_school(db: Path, kommune: int) -> str:
+    with database.read(db) as con:
+        return con.execute(
+            "SELECT institution_id FROM institutions WHERE municipality_code = ? AND kind = 'skole' "
+            "ORDER BY institution_id LIMIT 1", [kommune]).fetchone()[0]
+
+
+def time_page(viewer: str, page: str, start_page: bool, runs: int) -> tuple[float, float]:
+    """(cold seconds, warm median seconds) for one page as one viewer."""
+    os.environ["KVALITETSDIALOG_VIEWER"] = viewer  # used when the database is not the demo
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    at.session_state["viewer"] = viewer
+    started = time.perf_counter()
+    at.run()
+    if not start_page:
+        at.switch_page(f"dashboards/{page}.py")
+        started = time.perf_counter()
+        at.run()
+    cold = time.perf_counter() - started
+    if at.exception:
+        raise SystemExit(f"{viewer} / {page}: {at.exception[0].value}")
+    warm = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        at.run()
+        warm.append(time.perf_counter() - started)
+    return cold, statistics.median(warm)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, help="database to measure (default: build the sample)")
+    parser.add_argument("--kommune", type=int, default=settings.SAMPLE_KOMMUNE)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+
+    db = args.db
+    if db is None:
+        from sample_data import build_database
+
+        db = Path(tempfile.mkdtemp(prefix="pages-speed-")) / "sample.duckdb"
+        started = time.perf_counter()
+        build_database(db)
+        print(f"sample database built in {time.perf_counter() - started:.1f} s: {db}")
+    os.environ["KVALITETSDIALOG_DB"] = str(db)
+    os.environ["KVALITETSDIALOG_KOMMUNE"] = str(args.kommune)
+    leader = f"leader:{first_school(db, args.kommune)}"
+
+    print(f"{'viewer':<16} {'page':<14} {'cold s':>8} {'warm s':>8}")
+    worst = 0.0
+    for role, pages in VIEWER_PAGES.items():
+        viewer = leader if role == "leader" else role
+        for i, page in enumerate(pages):
+            cold, warm = time_page(viewer, page, i == 0, args.runs)
+            worst = max(worst, warm)
+            print(f"{viewer:<16} {page:<14} {cold:8.3f} {warm:8.3f}")
+    print(f"slowest warm page: {worst:.3f} s (median of {args.runs} runs)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
