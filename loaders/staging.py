@@ -102,8 +102,9 @@ def build(stage: duckdb.DuckDBPyConnection, m: Match, row_sql: str) -> None:
         value = TYPES[col.type][0]
         parts.append(f"{cell} AS {_q(col.name)}")
         if i is not None and col.type not in _DIRECT_TYPES:
-            stage.execute(f"CREATE OR REPLACE TEMP TABLE lookup_{i} AS "
-                          f"SELECT DISTINCT c{i} AS text, {value.format(c=f'c{i}')} AS value FROM raw")
+            # DISTINCT in a subquery: over ``SELECT DISTINCT c, f(c)`` DuckDB computes f on every row.
+            stage.execute(f"CREATE OR REPLACE TEMP TABLE lookup_{i} AS SELECT text, {value.format(c='text')} "
+                          f"AS value FROM (SELECT DISTINCT c{i} AS text FROM raw)")
             joins.append(f"LEFT JOIN lookup_{i} ON lookup_{i}.text IS NOT DISTINCT FROM raw.c{i}")
             parts.append(f"lookup_{i}.value AS v_{col.name}")
         else:
