@@ -53,8 +53,9 @@ def time_page(viewer: str, page: str, start_page: bool, runs: int) -> tuple[floa
         started = time.perf_counter()
         at.run()
     cold = time.perf_counter() - started
-    if at.exception:
-        raise SystemExit(f"{viewer} / {page}: {at.exception[0].value}")
+    problems = [e.value for e in at.exception] + [e.value for e in at.error]
+    if problems:
+        raise SystemExit(f"{viewer} / {page} shows an error: {problems[0]}")
     warm = []
     for _ in range(runs):
         started = time.perf_counter()

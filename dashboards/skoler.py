@@ -46,25 +46,29 @@ def matrix(ctx: Context, year: int | None, institutions: pd.DataFrame) -> None:
         widgets.empty("Der er ingen mål med institutioner i deres omfang for dette valg.")
         return
     titles = dict(zip(goals["goal_id"], goals["title"]))
+    names = dict(zip(goals["unit_id"], goals["unit_name"]))
     sort_by = st.selectbox("Sortér efter afstand til målet for", list(titles), format_func=titles.get,
                            key="skoler_sort")
     table = goals.assign(cell=goals["status"].map(widgets.status_text)).pivot_table(
-        index=["unit_id", "unit_name"], columns="goal_id", values="cell", aggfunc="first"
+        index="unit_id", columns="goal_id", values="cell", aggfunc="first"
     )[list(titles)]
-    distance = goals[goals["goal_id"] == sort_by].set_index(["unit_id", "unit_name"])["distance"]
+    distance = goals[goals["goal_id"] == sort_by].set_index("unit_id")["distance"]
     # The engine's distance is positive when the goal is met: furthest behind first, no value last.
     table = table.assign(_d=distance.reindex(table.index)).sort_values("_d", ascending=True, na_position="last")
-    table = table.drop(columns="_d").fillna("").reset_index(level="unit_id")
-    ids = list(table.pop("unit_id"))
-    table.index.name = "Institution"
+    table = table.drop(columns="_d").fillna("")
+    ids = list(table.index)
+    # A plain row index: two institutions may share a name (the styler needs unique labels).
+    table = table.reset_index(drop=True)
     # Short, unique headers (the goal id and the start of its wording); the full wording on hover.
     headers = {g: f"{g}: {textwrap.shorten(titles[g], 24, placeholder=' …')}" for g in table.columns}
     columns = {headers[g]: st.column_config.TextColumn(headers[g], help=titles[g], width="small")
                for g in table.columns}
     table.columns = [headers[g] for g in table.columns]
+    table.insert(0, "Institution", [names[i] for i in ids])
     clickable = ctx.viewer.role == "administration"
     event = st.dataframe(
         table.style.map(widgets.status_cell_style), width="stretch", key="skoler_matrix", column_config=columns,
+        hide_index=True,
         on_select="rerun" if clickable else "ignore", selection_mode="single-row",
     )
     if clickable:
