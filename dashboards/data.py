@@ -7,6 +7,7 @@ import streamlit as st
 
 from core import danish, schoolyear
 from dashboards import queries, upload, widgets
+from loaders.kinds import KINDS
 from dashboards.context import Context, current
 
 def _log(ctx: Context) -> None:
@@ -17,6 +18,7 @@ def _log(ctx: Context) -> None:
         return
     log = log.assign(
         imported_at=log["imported_at"].dt.strftime("%d-%m-%Y %H:%M"),
+        kind=log["kind"].map(lambda k: KINDS.get(k, k)),
         **{c: log[c].map(danish.integer) for c in ("rows_read", "rows_loaded", "rows_rejected", "replaced")},
     )
     st.dataframe(

@@ -18,7 +18,9 @@ def panel(ctx: Context, key: str, caption: str) -> None:
     done_key, check_key, outcome_key = f"_{key}_done", f"_{key}_check_key", f"_{key}_check"
     if done_key in st.session_state:
         st.success(st.session_state.pop(done_key), icon=":material/check_circle:")
-    upload = st.file_uploader("Vælg en fil", type=["csv", "xlsx"], key=f"{key}_upload")
+    # A loaded file leaves the uploader (a new widget key), so "Indlæs" is not offered twice.
+    loads = st.session_state.get(f"_{key}_loads", 0)
+    upload = st.file_uploader("Vælg en fil", type=["csv", "xlsx"], key=f"{key}_upload" + (f"_{loads}" if loads else ""))
     if upload is None:
         return
     data = upload.getvalue()
@@ -58,4 +60,5 @@ def panel(ctx: Context, key: str, caption: str) -> None:
             result = importing.import_upload(ctx.db, ctx.viewer, upload.name, data, dry_run=False)
             status.update(label="Indlæst", state="complete")
         st.session_state[done_key] = importing.summary(result)
+        st.session_state[f"_{key}_loads"] = loads + 1
         st.rerun()  # every part of the page then shows the new generation

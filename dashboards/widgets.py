@@ -139,11 +139,15 @@ def trend_figure(segments: list[pd.DataFrame], indicator_id: str, *, names: list
                     fill="toself", fillcolor=colour, opacity=0.15, line={"width": 0},
                     hoverinfo="skip", showlegend=False,
                 ))
+            # A group of its own (e.g. 2019/20, tested on a sample only) stands apart as an open marker.
+            alone = len(frame["comparable_group"].unique()) > 1 and len(seg) == 1
+            note = " (kan ikke sammenlignes med de andre år)" if alone else ""
             fig.add_trace(go.Scatter(
-                x=x, y=seg["value"] * scale, mode="lines+markers", name=name, line={"color": colour},
+                x=x, y=seg["value"] * scale, mode="markers" if alone else "lines+markers", name=name,
+                line={"color": colour}, marker={"symbol": "circle-open", "size": 10} if alone else {},
                 legendgroup=name, showlegend=i == 0,
                 customdata=[formatted(v, indicator_id) for v in seg["value"]],
-                hovertemplate=f"{name}<br>%{{x}}: %{{customdata}}<extra></extra>",
+                hovertemplate=f"{name}<br>%{{x}}: %{{customdata}}{note}<extra></extra>",
             ))
     if target is not None:
         fig.add_hline(y=target * scale, line={"color": TARGET_COLOUR, "dash": "dash"},
