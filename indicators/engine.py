@@ -91,8 +91,10 @@ def _in_list(column: str, values: Iterable) -> str:
     return f"{column} IN ({', '.join(quoted)})" if quoted else "false"
 
 
-def _test_cells(ind: Indicator, where: list[str], subjects: list[str] | None, by_class: bool) -> str:
-    """Cells of a test indicator from pupil rows and aggregated rows, per subject and pooled ('all')."""
+def _test_cells(ind: Indicator, where: list[str], subjects: list[str] | None, by_class: bool,
+                each: bool = True, pooled: bool = True) -> str:
+    """Cells of a test indicator from pupil rows and aggregated rows, per subject (``each``) and
+    pooled over subjects (``pooled``, subject 'all')."""
     subs = subjects if subjects is not None else list(ind.subjects)
     filters = where + [f"test_kind = '{ind.test_kind}'", _in_list("subject", subs)]
     if ind.id in _LEVEL_SETS:
@@ -104,14 +106,19 @@ def _test_cells(ind: Indicator, where: list[str], subjects: list[str] | None, by
     else:
         raise AssertionError(ind.id)
     cls = "class" if by_class else "NULL::VARCHAR"
-    pupil = f"""
-        SELECT institution_id AS inst, school_year AS yr, grade, {cls} AS class,
-               CASE WHEN grouping(subject) = 1 THEN 'all' ELSE subject END AS subject,
-               sum(x) AS num, count(*)::DOUBLE AS den, sum(x * x) AS s2,
-               count(DISTINCT pupil_key) AS n, true AS known
-        FROM (SELECT institution_id, school_year, grade, {cls} AS class, subject, pupil_key, {x} AS x
-              FROM test_pupil_results WHERE {' AND '.join(filters + [has])})
-        GROUP BY GROUPING SETS ((inst, yr, grade, class, subject), (inst, yr, grade, class))"""
+    rows = (f"SELECT institution_id AS inst, school_year AS yr, grade, {cls} AS class, subject, pupil_key, "
+            f"{x} AS x FROM test_pupil_results WHERE {' AND '.join(filters + [has])}")
+    parts = []
+    if each:
+        # A pupil has one result per subject and year (the loader rejects a second), so count(*) is n.
+        parts.append(f"""SELECT inst, yr, grade, class, subject, sum(x) AS num, count(*)::DOUBLE AS den,
+                                sum(x * x) AS s2, count(*) AS n, true AS known
+                         FROM ({rows}) GROUP BY inst, yr, grade, class, subject""")
+    if pooled:
+        parts.append(f"""SELECT inst, yr, grade, class, 'all' AS subject, sum(x) AS num, count(*)::DOUBLE AS den,
+                                sum(x * x) AS s2, count(DISTINCT pupil_key) AS n, true AS known
+                         FROM ({rows}) GROUP BY inst, yr, grade, class""")
+    pupil = " UNION ALL ".join(parts)
     if ind.id == "tt_mean_correct":
         return pupil  # aggregated extracts carry no points
     if ind.id in _LEVEL_SETS:
@@ -126,14 +133,16 @@ def _test_cells(ind: Indicator, where: list[str], subjects: list[str] | None, by
     aggregated = f"""
         SELECT institution_id AS inst, school_year AS yr, grade, NULL::VARCHAR AS class, subject, {agg_row}
         FROM test_aggregates WHERE {' AND '.join(filters + [agg_has])}"""
-    return f"""
-        {pupil}
-        UNION ALL
-        SELECT inst, yr, grade, class, subject, num, den, NULL::DOUBLE AS s2, n, known FROM ({aggregated})
-        UNION ALL
-        -- pooled over subjects: distinct pupils unknown, so n = the largest per-subject count
-        SELECT inst, yr, grade, class, 'all', sum(num), sum(den), NULL::DOUBLE, max(n), bool_and(known)
-        FROM ({aggregated}) GROUP BY inst, yr, grade, class"""
+    agg_parts = parts
+    if each:
+        agg_parts.append(f"SELECT inst, yr, grade, class, subject, num, den, NULL::DOUBLE AS s2, n, known "
+                         f"FROM ({aggregated})")
+    if pooled:
+        # pooled over subjects: distinct pupils unknown, so n = the largest per-subject count
+        agg_parts.append(f"SELECT inst, yr, grade, class, 'all' AS subject, sum(num) AS num, sum(den) AS den, "
+                         f"NULL::DOUBLE AS s2, max(n) AS n, bool_and(known) AS known "
+                         f"FROM ({aggregated}) GROUP BY inst, yr, grade, class")
+    return " UNION ALL ".join(agg_parts)
 
 
 def _other_cells(ind: Indicator, where: list[str]) -> str:
@@ -264,17 +273,13 @@ def compute(con: duckdb.DuckDBPyConnection, viewer: Viewer, indicator_id: str, *
     each_grade, all_grade, grade_list = _grade_spec(grades)
     if ind.subjects:
         each_subject, all_subject, subject_list = _subject_spec(ind, subjects)
-        cells = _test_cells(ind, where, subject_list, by_class)
-        subject_filter = []
-        if not each_subject:
-            subject_filter.append("subject = 'all'")
-        if not all_subject:
-            subject_filter.append("subject <> 'all'")
-        subject_cond = " AND ".join(subject_filter) or "true"
+        cells = _test_cells(ind, where, subject_list, by_class, each_subject, all_subject)
     else:
         cells = _other_cells(ind, where)
-        subject_cond = "true"
 
+    # Only sources whose grade may be NULL (all grades together) need to know whether grade rows exist.
+    detail = ("bool_or(cells.grade IS NOT NULL) OVER (PARTITION BY cells.inst, cells.yr, cells.subject)"
+              if ind.has_grades and ind.source != "tests" else "true")
     grade_parts = []
     if not ind.has_grades:
         grade_parts.append("SELECT *, NULL::VARCHAR AS gkey FROM c")
@@ -300,10 +305,8 @@ def compute(con: duckdb.DuckDBPyConnection, viewer: Viewer, indicator_id: str, *
     sql = f"""
         WITH cells AS ({cells}),
         c AS (
-            SELECT cells.*, i.municipality_code AS mun, i.district,
-                   bool_or(cells.grade IS NOT NULL) OVER (PARTITION BY cells.inst, cells.yr, cells.subject) AS detail
+            SELECT cells.*, i.municipality_code AS mun, i.district, {detail} AS detail
             FROM cells JOIN institutions i ON i.institution_id = cells.inst
-            WHERE {subject_cond}
         ),
         g AS ({' UNION ALL '.join(grade_parts)}),
         u AS ({' UNION ALL BY NAME '.join(unit_parts[lv] for lv in levels)}),
