@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 import streamlit as st
 
 import indicators
 from core import danish, schoolyear
 from core.errors import KvalitetsdialogError
-from dashboards import importing, queries, upload, widgets
+from dashboards import goal_sheet, importing, queries, upload, widgets
 from dashboards.context import Context, current
 from indicators import goals as goal_store
 from indicators.catalogue import CATALOGUE, SUBJECTS
@@ -19,8 +17,6 @@ _NEW = "__new__"
 _DIRECTIONS = {">=": "Mindst (≥)", "<=": "Højst (≤)", "stigende": "Stigende fra år til år",
                "faldende": "Faldende fra år til år"}
 _SCOPES = {"kommune": "Kun kommunen", "skoler": "Hver skole og kommunen", "dagtilbud": "Hvert dagtilbud og kommunen"}
-_SHEET_COLUMNS = ["goal_id", "title", "indicator", "subject", "grade", "scope", "direction", "target",
-                  "target_year", "adopted", "note"]
 
 
 def status_overview(ctx: Context) -> None:
@@ -46,14 +42,6 @@ def status_overview(ctx: Context) -> None:
     })
     st.dataframe(table.style.map(widgets.status_cell_style, subset=["Status (kommunen)"]),
                  hide_index=True, width="stretch")
-
-
-def _target_for_form(definition: dict) -> float | None:
-    """The stored target in the unit a person types: shares as percentages."""
-    target = definition.get("target")
-    if target is None or pd.isna(target):
-        return None
-    return float(target) * 100 if CATALOGUE[definition["indicator"]].unit == "share" else float(target)
 
 
 def edit_form(ctx: Context, definitions: pd.DataFrame) -> None:
@@ -85,7 +73,7 @@ def edit_form(ctx: Context, definitions: pd.DataFrame) -> None:
         directions = list(_DIRECTIONS)
         direction = c2.selectbox("Retning", directions, format_func=_DIRECTIONS.get,
                                  index=directions.index(current_def.get("direction", ">=")))
-        target = c3.number_input("Målværdi (andele i %)", value=_target_for_form(current_def), format="%.1f")
+        target = c3.number_input("Målværdi (andele i %)", value=goal_sheet.target_as_typed(current_def), format="%.1f")
         target_year = c4.text_input(
             "Målår (fx 2026/27)",
             value=schoolyear.short(int(current_def["target_year"])) if pd.notna(current_def.get("target_year")) else "",
@@ -117,17 +105,6 @@ def edit_form(ctx: Context, definitions: pd.DataFrame) -> None:
             st.rerun()
 
 
-def goal_sheet(definitions: pd.DataFrame) -> bytes:
-    """The goals as the XLSX sheet the loader reads back (shares as percentages, years as 2025/2026)."""
-    sheet = definitions[_SHEET_COLUMNS].copy()
-    sheet["target"] = [_target_for_form(d) for d in definitions.to_dict("records")]
-    sheet["target_year"] = [schoolyear.long(int(y)) if pd.notna(y) else None for y in sheet["target_year"]]
-    sheet["grade"] = [None if pd.isna(g) else int(g) for g in sheet["grade"]]
-    buffer = io.BytesIO()
-    sheet.to_excel(buffer, index=False, sheet_name="Mål", engine="openpyxl")
-    return buffer.getvalue()
-
-
 def history(ctx: Context) -> None:
     st.subheader("Ændringshistorik")
     changes = ctx.read(queries.goal_history)
@@ -146,7 +123,7 @@ def render(ctx: Context) -> None:
     edit_form(ctx, definitions)
     st.subheader("Målark")
     if not definitions.empty:
-        st.download_button("Hent målarket (XLSX)", goal_sheet(definitions), file_name="maal.xlsx",
+        st.download_button("Hent målarket (XLSX)", goal_sheet.to_xlsx(definitions), file_name="maal.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            icon=":material/download:")
     upload.panel(ctx, "maal", "Indlæs et rettet målark (XLSX eller CSV).")
