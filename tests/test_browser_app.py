@@ -105,10 +105,12 @@ def settle(page, text: str | None = None) -> None:
     page.locator('[data-testid="stMain"] h1').first.wait_for()
     if text:
         page.get_by_test_id("stMain").get_by_text(text, exact=False).first.wait_for()
+    # Running indicator gone and no placeholder skeletons left (lazy widgets and charts have drawn).
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT_MS
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid^=\"stSkeleton\"]')",
+        timeout=TIMEOUT_MS,
     )
-    page.wait_for_timeout(500)  # let charts and grids draw before a screenshot
+    page.wait_for_timeout(500)
 
 
 def shoot(page, name: str) -> None:
