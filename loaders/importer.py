@@ -171,8 +171,9 @@ def _prepare(source: Source, m: staging.Match, known_institutions: set[str],
         problems, more = staging.check(stage, m, source.display)
         if problems:
             raise ValidationError(source.display, problems, more)
-        stage.execute(f"CREATE TABLE output AS {staging.output_sql(m)}")
-        data = stage.sql("SELECT * FROM output").to_arrow_table()
+        # Straight to Arrow (no staged copy); the scope is read back from that Arrow table.
+        data = stage.sql(staging.output_sql(m)).to_arrow_table()
+        stage.register("output", data)
         scope = _scope_words(stage, m)
     finally:
         stage.close()

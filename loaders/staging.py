@@ -1,7 +1,7 @@
 """Matching columns, normalising and checking staged rows, set-wise in DuckDB SQL.
 
-``build`` turns ``raw`` (text cells) into ``clean``: for every column of the
-shape the cell as written (``"name"``) and its value (``v_name``). ``check``
+``build`` turns ``raw`` (text cells) into the view ``clean``: for every column
+of the shape the cell as written (``"name"``) and its value (``v_name``). ``check``
 then runs every rule as one SQL condition over all rows at once and returns
 the failing rows as ``Problem``s located as the user sees them.
 """
@@ -94,22 +94,33 @@ _DIRECT_TYPES = {"text"}
 
 
 def build(stage: duckdb.DuckDBPyConnection, m: Match, row_sql: str) -> None:
-    """Create ``clean`` from ``raw``: each column's text and value, NULL for absent columns."""
-    parts, joins = [f"{row_sql.replace('rowid', 'raw.rowid')} AS _row"], []
+    """Create the view ``clean`` over ``raw``: each column's text, value and whether the cell is missing
+    (``kv_missing``, as ``m_name``); NULL for absent columns.
+
+    Only the values are materialised (table ``vals``, in ``raw``'s row order); the view puts them
+    beside the text cells with a positional join, so the text is not copied a second time.
+    """
+    values, joins = [f"{row_sql.replace('rowid', 'raw.rowid')} AS _row"], []
+    texts = ["vals._row"]
     for col in m.shape.columns:
         i = m.index.get(col.name)
         cell = f"raw.c{i}" if i is not None else "NULL::VARCHAR"
         value = TYPES[col.type][0]
-        parts.append(f"{cell} AS {_q(col.name)}")
+        texts.append(f"{cell} AS {_q(col.name)}")
         if i is not None and col.type not in _DIRECT_TYPES:
             # DISTINCT in a subquery: over ``SELECT DISTINCT c, f(c)`` DuckDB computes f on every row.
             stage.execute(f"CREATE OR REPLACE TEMP TABLE lookup_{i} AS SELECT text, {value.format(c='text')} "
-                          f"AS value FROM (SELECT DISTINCT c{i} AS text FROM raw)")
+                          f"AS value, kv_missing(text) AS missing FROM (SELECT DISTINCT c{i} AS text FROM raw)")
             joins.append(f"LEFT JOIN lookup_{i} ON lookup_{i}.text IS NOT DISTINCT FROM raw.c{i}")
-            parts.append(f"lookup_{i}.value AS v_{col.name}")
+            values += [f"lookup_{i}.value AS v_{col.name}", f"lookup_{i}.missing AS m_{col.name}"]
         else:
-            parts.append(f"{value.format(c=cell)} AS v_{col.name}")
-    stage.execute(f"CREATE OR REPLACE TABLE clean AS SELECT {', '.join(parts)} FROM raw {' '.join(joins)}")
+            values += [f"{value.format(c=cell)} AS v_{col.name}", f"kv_missing({cell}) AS m_{col.name}"]
+    # The hash joins do not keep the row order; the positional join below needs it.
+    stage.execute(f"CREATE OR REPLACE TABLE vals AS SELECT {', '.join(values)} FROM raw {' '.join(joins)} "
+                  "ORDER BY raw.rowid")
+    v_columns = ", ".join(f"vals.v_{c.name}, vals.m_{c.name}" for c in m.shape.columns)
+    stage.execute(f"CREATE OR REPLACE VIEW clean AS SELECT {', '.join(texts)}, {v_columns} "
+                  "FROM raw POSITIONAL JOIN vals")
 
 
 def _rules(m: Match) -> list[Rule]:
@@ -118,12 +129,11 @@ def _rules(m: Match) -> list[Rule]:
     for col in m.shape.columns:
         if col.name not in m.index:
             continue
-        c = _q(col.name)
         if col.needed:
-            rules.append(Rule(f"{col.name}_needed", col.name, f"kv_missing({c})", "mangler en værdi"))
+            rules.append(Rule(f"{col.name}_needed", col.name, f"m_{col.name}", "mangler en værdi"))
         message = TYPES[col.type][1]
         if message:
-            rules.append(Rule(f"{col.name}_format", col.name, f"NOT kv_missing({c}) AND v_{col.name} IS NULL",
+            rules.append(Rule(f"{col.name}_format", col.name, f"NOT m_{col.name} AND v_{col.name} IS NULL",
                               message))
         if col.type == "institution":
             rules.append(Rule(f"{col.name}_known", col.name, f"v_{col.name} NOT IN "
