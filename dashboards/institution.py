@@ -109,6 +109,10 @@ def wellbeing_section(ctx: Context, institution: pd.Series) -> None:
     fig.update_layout(barmode="group", height=300, yaxis_range=[1, 5], margin={"l": 10, "r": 10, "t": 30, "b": 10},
                       title=f"{indicator.label}, {schoolyear.short(year)} (1-5, 5 er bedst)", legend={"orientation": "h"})
     st.plotly_chart(danish.style_figure(fig), width="stretch")
+    hidden = values[(values["level"] == "institution") & values["suppressed"].astype(bool)]
+    if not hidden.empty:
+        st.caption(f"Ikke vist (færre end {widgets.min_n()} besvarelser): "
+                   + ", ".join(f"{int(g)}. klasse" for g in sorted(hidden["grade"], key=int)) + ".")
 
 
 def class_section(ctx: Context, institution: pd.Series) -> None:

@@ -61,7 +61,7 @@ def matrix(ctx: Context, year: int | None, institutions: pd.DataFrame) -> None:
     table = table.reset_index(drop=True)
     # Short, unique headers (the goal id and the start of its wording); the full wording on hover.
     headers = {g: f"{g}: {textwrap.shorten(titles[g], 24, placeholder=' …')}" for g in table.columns}
-    columns = {headers[g]: st.column_config.TextColumn(headers[g], help=titles[g], width="small")
+    columns = {headers[g]: st.column_config.TextColumn(headers[g], help=titles[g], width=125)
                for g in table.columns}
     table.columns = [headers[g] for g in table.columns]
     table.insert(0, "Institution", [names[i] for i in ids])
