@@ -81,6 +81,7 @@ class _Prepared:
     match: staging.Match
     rows_read: int
     data: pa.Table
+    keys: pa.Table | None           # the distinct scope tuples of ``data`` (what it replaces)
     scope: str
     carried: list[str]
     warnings: list[Problem]
@@ -171,10 +172,13 @@ def _prepare(source: Source, m: staging.Match, known_institutions: set[str],
         problems, more = staging.check(stage, m, source.display)
         if problems:
             raise ValidationError(source.display, problems, more)
-        # Straight to Arrow (no staged copy); the scope is read back from that Arrow table.
-        data = stage.sql(staging.output_sql(m)).to_arrow_table()
-        stage.register("output", data)
+        # A view, not a staged copy: the output goes straight to Arrow, and the scope queries read
+        # only their columns of the staged values (DuckDB scans its own tables faster than Arrow).
+        stage.execute(f"CREATE VIEW output AS {staging.output_sql(m)}")
+        data = stage.sql("SELECT * FROM output").to_arrow_table()
         scope = _scope_words(stage, m)
+        keys = stage.sql(f"SELECT DISTINCT {', '.join(m.shape.scope)} FROM output").to_arrow_table() \
+            if m.shape.scope else None
     finally:
         stage.close()
     carried = [col for col, sql in m.shape.output
@@ -183,7 +187,7 @@ def _prepare(source: Source, m: staging.Match, known_institutions: set[str],
     if m.unknown:
         warnings.append(Problem(source.display, source.header_row, None,
                                 "ukendte kolonner ignoreres: " + ", ".join(m.unknown), "advarsel"))
-    return _Prepared(source.display, source.sha256, m, rows, data, scope, carried, warnings)
+    return _Prepared(source.display, source.sha256, m, rows, data, keys, scope, carried, warnings)
 
 
 # --- writing --------------------------------------------------------------------------
@@ -232,7 +236,7 @@ def _load_rows(con, p: _Prepared, batch_id: int) -> tuple[int, int]:
     replaced = 0
     for table in _REPLACES.get(p.kind, (p.match.shape.table,)):
         replaced += con.execute(f"""DELETE FROM {table} t WHERE EXISTS (
-            SELECT 1 FROM (SELECT DISTINCT {', '.join(scope)} FROM incoming) s WHERE {on})""").fetchall()[0][0]
+            SELECT 1 FROM incoming_keys s WHERE {on})""").fetchall()[0][0]
     cols = [c for c, _ in p.match.shape.output]
     con.execute(f"INSERT INTO {p.match.shape.table} (batch_id, {', '.join(cols)}) "
                 f"SELECT ?, {', '.join(cols)} FROM incoming", [batch_id]).fetchall()
@@ -248,6 +252,8 @@ def _load(con, p: _Prepared, user: str) -> ImportResult:
         return ImportResult(p.display, p.kind, p.match.shape.shape, "uændret", p.rows_read, 0, 0, p.scope,
                             p.warnings, batch_id)
     con.register("incoming", p.data)
+    if p.keys is not None:
+        con.register("incoming_keys", p.keys)
     try:
         if p.kind == "institutions":
             loaded, replaced = _load_institutions(con, p, batch_id)
@@ -257,6 +263,8 @@ def _load(con, p: _Prepared, user: str) -> ImportResult:
             loaded, replaced = _load_rows(con, p, batch_id)
     finally:
         con.unregister("incoming")
+        if p.keys is not None:
+            con.unregister("incoming_keys")
     status = "uændret" if p.kind == "goals" and loaded == 0 else "indlæst"
     _log(con, batch_id, p, status, messages=warnings, rows_loaded=loaded, replaced=replaced, user=user)
     return ImportResult(p.display, p.kind, p.match.shape.shape, status, p.rows_read, loaded, replaced, p.scope,
