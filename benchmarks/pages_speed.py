@@ -71,28 +71,34 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
 
-    db = args.db
-    if db is None:
-        from sample_data import build_database
+    with tempfile.TemporaryDirectory(prefix="pages-speed-") as tmp:
+        db = args.db
+        if db is None:
+            from sample_data import build_database
 
-        db = Path(tempfile.mkdtemp(prefix="pages-speed-")) / "sample.duckdb"
-        started = time.perf_counter()
-        build_database(db)
-        print(f"sample database built in {time.perf_counter() - started:.1f} s: {db}")
+            db = Path(tmp) / "sample.duckdb"
+            started = time.perf_counter()
+            build_database(db)
+            print(f"sample database built in {time.perf_counter() - started:.1f} s")
+        measure(db, args.kommune, args.runs)
+    return 0
+
+
+def measure(db: Path, kommune: int, runs: int) -> None:
+    """Print the table: every page of every viewer, cold and warm."""
     os.environ["KVALITETSDIALOG_DB"] = str(db)
-    os.environ["KVALITETSDIALOG_KOMMUNE"] = str(args.kommune)
-    leader = f"leader:{first_school(db, args.kommune)}"
+    os.environ["KVALITETSDIALOG_KOMMUNE"] = str(kommune)
+    leader = f"leader:{first_school(db, kommune)}"
 
     print(f"{'viewer':<16} {'page':<14} {'cold s':>8} {'warm s':>8}")
     worst = 0.0
     for role, pages in VIEWER_PAGES.items():
         viewer = leader if role == "leader" else role
         for i, page in enumerate(pages):
-            cold, warm = time_page(viewer, page, i == 0, args.runs)
+            cold, warm = time_page(viewer, page, i == 0, runs)
             worst = max(worst, warm)
             print(f"{viewer:<16} {page:<14} {cold:8.3f} {warm:8.3f}")
-    print(f"slowest warm page: {worst:.3f} s (median of {args.runs} runs)")
-    return 0
+    print(f"slowest warm page: {worst:.3f} s (median of {runs} runs)")
 
 
 if __name__ == "__main__":
