@@ -41,7 +41,9 @@ def numbers(values: pd.Series) -> pd.Series:
 
 
 def _texts(values: pd.Series) -> pd.Series:
-    return values.astype(object).map(lambda x: "" if x is None or x is pd.NA or x != x else str(x))
+    """Ids, grades and counts as CSV text; empty when missing."""
+    values = values.astype(object)
+    return values.where(values.notna(), "").astype(str)
 
 
 def export_table(con, viewer: Viewer) -> pd.DataFrame:
@@ -53,7 +55,8 @@ def export_table(con, viewer: Viewer) -> pd.DataFrame:
             continue
         parts.append(pd.DataFrame({
             "indicator": df["indicator"], "level": df["level"], "unit_id": df["unit_id"],
-            "school_year": df["school_year"].map(schoolyear.long), "subject": _texts(df["subject"]),
+            "school_year": df["school_year"].map({y: schoolyear.long(y) for y in df["school_year"].unique()}),
+            "subject": _texts(df["subject"]),
             "grade": _texts(df["grade"]), "value": numbers(df["value"]), "n": _texts(df["n"]),
             "suppressed": np.where(df["suppressed"], "true", "false"),
         }))

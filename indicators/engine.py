@@ -426,7 +426,8 @@ def trend(con: duckdb.DuckDBPyConnection, viewer: Viewer, indicator_id: str, uni
 def latest_year(con: duckdb.DuckDBPyConnection, indicator_id: str) -> int | None:
     """The latest school year in which the indicator has any value in the database (any unit)."""
     ind = indicator(indicator_id)
-    cells = _test_cells(ind, [], None, False) if ind.subjects else _other_cells(ind, [])
+    # per-subject cells suffice (and are cheap: no distinct count)
+    cells = _test_cells(ind, [], None, False, pooled=False) if ind.subjects else _other_cells(ind, [])
     row = con.execute(f"SELECT max(yr) FROM ({cells}) WHERE num IS NOT NULL AND den > 0").fetchone()
     return None if row[0] is None else int(row[0])
 
