@@ -18,7 +18,7 @@ from core import settings
 from core.viewer import Viewer
 from indicators import uncertainty
 from indicators.catalogue import TEST_KINDS
-from indicators.engine import ABSOLUTE_MIN_N, _in_list, _leader_municipalities
+from indicators.engine import ABSOLUTE_MIN_N, _in_list, _leader_municipalities, require_viewer
 
 COLUMNS = ["level", "unit_id", "unit_name", "school_year", "subject", "grade",
            "value", "n", "lower", "upper", "suppressed"]
@@ -34,7 +34,7 @@ def cohort_progression(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, kommun
 
     >>> # cohort_progression(con, Viewer.parse("administration"), kommune=999, subject="matematik")
     """
-    if not viewer.sees_national_tests:
+    if not require_viewer(viewer).sees_national_tests:
         return pd.DataFrame(columns=COLUMNS)
     threshold = max(settings.min_n() if min_n is None else int(min_n), ABSOLUTE_MIN_N)
     kind = TEST_KINDS["national_test"]

@@ -80,6 +80,13 @@ def indicator(indicator_id: str) -> Indicator:
         raise KvalitetsdialogError(f"Ukendt indikator '{indicator_id}'.", "Ukendt indikator") from None
 
 
+def require_viewer(viewer) -> Viewer:
+    """Every read takes the viewer: a caller that passes anything else fails loudly, never leaks."""
+    if not isinstance(viewer, Viewer):
+        raise TypeError(f"expected a core.viewer.Viewer as the viewer, got {type(viewer).__name__}")
+    return viewer
+
+
 def _in_list(column: str, values: Iterable) -> str:
     """``column IN (...)`` with literal values quoted for SQL (values are ids, years, grades)."""
     quoted = []
@@ -245,6 +252,7 @@ def compute(con: duckdb.DuckDBPyConnection, viewer: Viewer, indicator_id: str, *
     >>> df[["unit_id", "school_year", "value", "n", "suppressed"]].to_dict("records")
     [{'unit_id': '999', 'school_year': 2024, 'value': 0.85, 'n': 20, 'suppressed': False}]
     """
+    require_viewer(viewer)
     ind = indicator(indicator_id)
     threshold = max(settings.min_n() if min_n is None else int(min_n), ABSOLUTE_MIN_N)
     if ind.confidential and not viewer.sees_national_tests:
@@ -444,6 +452,7 @@ def level_distribution(con: duckdb.DuckDBPyConnection, viewer: Viewer, instituti
 
     >>> # level_distribution(con, Viewer.parse("leader:999001"), "999001", subject="dansk_laesning")
     """
+    require_viewer(viewer)
     threshold = max(settings.min_n() if min_n is None else int(min_n), ABSOLUTE_MIN_N)
     columns = ["school_year", "subject", "grade", "level", "level_label", "share", "n", "suppressed"]
     if not viewer.sees_national_tests:

@@ -388,6 +388,7 @@ def evaluate_goals(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, kommune: i
 
     >>> # evaluate_goals(con, Viewer.parse("council"), kommune=999)[["goal_id", "unit_id", "status", "sentence"]]
     """
+    engine.require_viewer(viewer)
     code = settings.kommune(kommune)
     threshold = max(settings.min_n() if min_n is None else int(min_n), engine.ABSOLUTE_MIN_N)
     goals = con.execute(f"SELECT {', '.join(FIELDS)} FROM goals ORDER BY goal_id").df()

@@ -240,3 +240,13 @@ def test_level_distribution(extract_db):
 
 def test_t_quantiles_against_tables():
     assert [round(float(x), 3) for x in t975([1, 5, 29, 31, 60, 120])] == [12.706, 2.571, 2.045, 2.04, 2.0, 1.98]
+
+
+@pytest.mark.parametrize("call", [
+    lambda con: compute(con, "administration", "wb_general"),
+    lambda con: trend(con, None, "wb_general", "municipality", 999),
+    lambda con: level_distribution(con, "public", None),
+])
+def test_a_read_without_a_viewer_fails(extract_db, call):
+    with database.read(extract_db) as con, pytest.raises(TypeError, match="Viewer"):
+        call(con)
