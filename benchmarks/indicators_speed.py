@@ -59,13 +59,14 @@ def _pool(cells: pd.DataFrame, inst: pd.DataFrame, grades: bool, min_n: int) -> 
         for level, key in (("institution", "institution_id"), ("municipality", "municipality_code")):
             g = view.groupby([key, "school_year", "subject", "gkey"], dropna=False)
             out = g.agg(num=("num", "sum"), den=("den", "sum"), n=("n", lambda s: s.sum(min_count=len(s))),
-                        known=("known", "all"), cnt=("num", "size")).reset_index()
+                        known=("known", "all"), cnt=("num", "size"), cnt_num=("num", "count")).reset_index()
             out = out.rename(columns={key: "unit_id"})
             out["unit_id"] = out["unit_id"].astype(str)
             out["level"] = level
             parts.append(out)
     out = pd.concat(parts, ignore_index=True)
-    out["value"] = np.where(out["known"] | (out["cnt"] == 1), out["num"] / out["den"], np.nan)
+    computable = (out["cnt_num"] == out["cnt"]) & (out["known"] | (out["cnt"] == 1))
+    out["value"] = np.where(computable, out["num"] / out["den"], np.nan)
     out["suppressed"] = out["n"].notna() & (out["n"] < min_n)
     out.loc[out["suppressed"], "value"] = np.nan
     return out
@@ -99,7 +100,8 @@ def pandas_indicator(t: dict[str, pd.DataFrame], ind_id: str, min_n: int) -> pd.
                                                          n=("pupil_key", "nunique")).reset_index()
         pooled = p.groupby(keys).agg(num=("x", "sum"), den=("x", "size"), n=("pupil_key", "nunique")).reset_index()
         pooled["subject"] = "all"
-        agg_all = a.groupby(keys).agg(num=("num", "sum"), den=("den", "sum"), n=("n", "max"),
+        agg_all = a.groupby(keys).agg(num=("num", lambda v: v.sum(min_count=len(v))), den=("den", "sum"),
+                                      n=("n", "max"),
                                       known=("known", "all")).reset_index()
         agg_all["subject"] = "all"
         cells = pd.concat([per_subject.assign(known=True), pooled.assign(known=True),
@@ -120,9 +122,8 @@ def pandas_indicator(t: dict[str, pd.DataFrame], ind_id: str, min_n: int) -> pd.
         detail = c.groupby(["institution_id", "school_year"])["subject"].transform(lambda s: s.notna().any())
         c = c[c["subject"].notna() | ~detail.astype(bool)]
         cells = c.groupby(["institution_id", "school_year"]).agg(
-            num=("covered_hours", "sum"), den=("planned_hours", "sum"),
-            known=("covered_hours", lambda s: s.notna().all())).reset_index()
-        cells = cells.assign(grade=np.nan, subject=None, n=np.nan)
+            num=("covered_hours", lambda v: v.sum(min_count=len(v))), den=("planned_hours", "sum")).reset_index()
+        cells = cells.assign(grade=np.nan, subject=None, n=np.nan, known=True)
         return _pool(cells, inst, False, min_n)
     table, value, weight = engine._WEIGHTED[ind_id]
     d = t[table]

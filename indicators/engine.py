@@ -146,7 +146,8 @@ def _test_cells(ind: Indicator, where: list[str], subjects: list[str] | None, by
                          f"FROM ({aggregated})")
     if pooled:
         # pooled over subjects: distinct pupils unknown, so n = the largest per-subject count
-        agg_parts.append(f"SELECT inst, yr, grade, class, 'all' AS subject, sum(num) AS num, sum(den) AS den, "
+        agg_parts.append(f"SELECT inst, yr, grade, class, 'all' AS subject, "
+                         f"CASE WHEN count(num) = count(*) THEN sum(num) END AS num, sum(den) AS den, "
                          f"NULL::DOUBLE AS s2, max(n) AS n, bool_and(known) AS known "
                          f"FROM ({aggregated}) GROUP BY inst, yr, grade, class")
     return " UNION ALL ".join(agg_parts)
@@ -179,8 +180,8 @@ def _other_cells(ind: Indicator, where: list[str]) -> str:
         # Hours, not pupils: n is not applicable (NULL) and the value is never suppressed.
         return f"""
             SELECT inst, yr, NULL::TINYINT AS grade, NULL::VARCHAR AS class, NULL::VARCHAR AS subject,
-                   sum(covered_hours) AS num, sum(planned_hours) AS den, NULL::DOUBLE AS s2,
-                   NULL::BIGINT AS n, bool_and(covered_hours IS NOT NULL) AS known
+                   CASE WHEN count(covered_hours) = count(*) THEN sum(covered_hours) END AS num,
+                   sum(planned_hours) AS den, NULL::DOUBLE AS s2, NULL::BIGINT AS n, true AS known
             FROM (SELECT institution_id AS inst, school_year AS yr, *,
                          bool_or(subject IS NOT NULL) OVER (PARTITION BY institution_id, school_year) AS detail
                   FROM competence WHERE {cond} AND planned_hours > 0)
@@ -321,7 +322,9 @@ def compute(con: duckdb.DuckDBPyConnection, viewer: Viewer, indicator_id: str, *
         p AS (
             SELECT level, unit_id, institution_id, mun, yr AS school_year,
                    subject, gkey AS grade,
-                   CASE WHEN bool_and(known) OR count(*) = 1 THEN sum(num) / sum(den) END AS value,
+                   -- a missing count makes the pool missing; an unknown weight only allows a pool of one
+                   CASE WHEN count(num) = count(*) AND (bool_and(known) OR count(*) = 1)
+                        THEN sum(num) / sum(den) END AS value,
                    CASE WHEN count(n) = count(*) THEN sum(n) END AS n,
                    sum(num) AS num, sum(den) AS den,
                    CASE WHEN count(s2) = count(*) THEN sum(s2) END AS s2

@@ -250,3 +250,14 @@ def test_t_quantiles_against_tables():
 def test_a_read_without_a_viewer_fails(extract_db, call):
     with database.read(extract_db) as con, pytest.raises(TypeError, match="Viewer"):
         call(con)
+
+
+def test_missing_hours_are_not_zero(extract_db, run):
+    # B: 100 planned hours with 80 covered, and 50 planned whose covered hours are missing
+    insert(extract_db, "INSERT INTO competence VALUES (0, '999002', 2024, ?, ?, ?)",
+           [("dansk", 100, 80), ("engelsk", 50, None)])
+    df = run("comp_coverage")
+    # not 80 / 150 = 0.53: B is unknown, and so is the municipality that contains it
+    assert math.isnan(one(df, "institution", "999002")["value"])
+    assert math.isnan(one(df, "municipality", 999)["value"])
+    assert close(one(df, "institution", "999001")["value"], 0.95)
