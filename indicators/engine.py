@@ -10,7 +10,10 @@ How a value comes about, in two steps, both in DuckDB SQL:
    National tests come from pupil rows and aggregated rows alike; each test
    cell also exists pooled over subjects (``subject = 'all'``), whose ``n`` is
    the distinct pupils across subjects (pupil rows) or the largest per-subject
-   count (aggregated rows), as FORMATS.md says.
+   count (aggregated rows), as FORMATS.md says. Within one subject a pupil has
+   one result a year (the loader rejects a second), so there n = results.
+   Pooling cells over grades, classes and institutions sums their ``n``: a
+   pupil is in one institution, grade and class in a school year.
 2. **Pooling.** Cells are summed into units (class, institution, district,
    municipality) and grades (each grade and ``all``). A pool is a ratio of
    sums, never a mean of means. If any cell of a pool has an unknown weight
