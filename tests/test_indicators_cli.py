@@ -121,3 +121,16 @@ def test_user_errors(small_db, args, message):
 def test_missing_database(tmp_path):
     result = cli("export", "--db", str(tmp_path / "none.duckdb"))
     assert result.returncode == 1 and "findes ikke" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sample_municipality_per_viewer(sample_db):
+    """On the whole sample: public never gets a test value; a leader only their school and the municipality."""
+    public = cli("export", "--db", str(sample_db), "--as", "public").stdout.splitlines()
+    assert len(public) > 100
+    assert not [line for line in public if line.startswith(("nt_", "tt_"))]
+    leader = cli("export", "--db", str(sample_db), "--as", "leader:999001").stdout.splitlines()[1:]
+    assert {tuple(line.split(",")[1:3]) for line in leader} == {("municipality", "999"), ("institution", "999001")}
+    goals = cli("goals", "--db", str(sample_db), "--as", "public")
+    assert goals.returncode == 0
+    assert {line.split(",")[4] for line in goals.stdout.splitlines()[1:]}.isdisjoint(
+        {"nt_share_good", "nt_share_top", "nt_share_poor", "nt_mean_score", "tt_mean_correct"})
