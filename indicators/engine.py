@@ -425,7 +425,17 @@ def trend(con: duckdb.DuckDBPyConnection, viewer: Viewer, indicator_id: str, uni
     """One row per school year for one unit, with interval and comparable group (a chart breaks
     its line where the group changes). ``subject``/``grade`` None = pooled over all.
 
-    >>> # trend(con, Viewer.parse("council"), "nt_share_good", "municipality", 999, subject="matematik")
+    >>> from core import database; import tempfile, pathlib
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "x.duckdb"; database.ensure(db)
+    >>> with database.write(db) as con:
+    ...     _ = con.execute("INSERT INTO institutions (institution_id, name, kind, municipality_code) "
+    ...                     "VALUES ('999001', 'Skole A', 'skole', 999)")
+    ...     _ = con.executemany("INSERT INTO test_aggregates VALUES (1, '999001', ?, 4, 'matematik', "
+    ...                         "'national_test', 10, 1, 1, 2, 4, 1, 1, NULL)", [[2018], [2019], [2020]])
+    >>> with database.read(db) as con:
+    ...     df = trend(con, Viewer.parse("council"), "nt_share_good", "municipality", 999, subject="matematik")
+    >>> df[["school_year", "value", "comparable_group"]].values.tolist()
+    [[2018, 0.6, 'national_test'], [2019, 0.6, 'national_test_2019'], [2020, 0.6, 'national_test']]
     """
     ind = indicator(indicator_id)
     df = compute(con, viewer, indicator_id, kommune=kommune, levels=(unit_level,),

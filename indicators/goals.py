@@ -386,7 +386,19 @@ def evaluate_goals(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, kommune: i
     Rows the viewer may not see are left out (``public``: no goal on a test indicator;
     a leader: the municipality and their own institutions only).
 
-    >>> # evaluate_goals(con, Viewer.parse("council"), kommune=999)[["goal_id", "unit_id", "status", "sentence"]]
+    >>> import tempfile; from core.viewer import Viewer
+    >>> db = Path(tempfile.mkdtemp()) / "x.duckdb"; database.ensure(db)
+    >>> with database.write(db) as con:
+    ...     _ = con.execute("INSERT INTO institutions (institution_id, name, kind, municipality_code) "
+    ...                     "VALUES ('D1', 'Dagtilbud 1', 'dagtilbud', 999)")
+    ...     _ = con.execute("INSERT INTO language_assessments VALUES (1, 'D1', 2023, 20, 16, 3, 1), "
+    ...                     "(1, 'D1', 2024, 20, 17, 2, 1)")
+    >>> _ = save_goal(db, {"goal_id": "S1", "title": "Sprog", "indicator": "la_share_general",
+    ...                    "scope": "kommune", "direction": "stigende"}, "doc")
+    >>> with database.read(db) as con:
+    ...     row = evaluate_goals(con, Viewer.parse("council"), kommune=999).iloc[0]
+    >>> row["status"], row["sentence"]
+    ('met', 'Andel i generel indsats (sprogvurdering) steg fra 80 % i 2023/24 til 85 % i 2024/25 (ikke signifikant); målet er, at den stiger fra år til år.')
     """
     engine.require_viewer(viewer)
     code = settings.kommune(kommune)
