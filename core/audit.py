@@ -5,17 +5,28 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
+
 from core import database
 from core.viewer import Viewer
 
 
-def record(db: Path, viewer: Viewer, action: str, object: str | None = None, details=None, *,
-           who: str | None = None, origin: str | None = None) -> None:
-    """Append one entry; ``details`` may be text or anything JSON can write."""
+def insert(con: duckdb.DuckDBPyConnection, who: str, role: str | None, action: str,
+           object: str | None = None, details=None, origin: str | None = None) -> None:
+    """Append one entry inside the caller's transaction (so a change and its record commit together).
+
+    ``details`` may be text or anything JSON can write.
+    """
     if details is not None and not isinstance(details, str):
         details = json.dumps(details, ensure_ascii=False, default=str)
+    con.execute(
+        "INSERT INTO audit_log (who, role, action, object, details, origin) VALUES (?, ?, ?, ?, ?, ?)",
+        [who, role, action, object, details, origin],
+    )
+
+
+def record(db: Path, viewer: Viewer, action: str, object: str | None = None, details=None, *,
+           who: str | None = None, origin: str | None = None) -> None:
+    """Append one entry on its own (exports, downloads, logins)."""
     with database.write(Path(db), changes_data=False) as con:
-        con.execute(
-            "INSERT INTO audit_log (who, role, action, object, details, origin) VALUES (?, ?, ?, ?, ?, ?)",
-            [who or str(viewer), viewer.role, action, object, details, origin],
-        )
+        insert(con, who or str(viewer), viewer.role, action, object, details, origin)

@@ -23,7 +23,6 @@ Who may do what (DOMAIN.md, "Who sees what"):
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
@@ -32,7 +31,7 @@ from typing import Iterator
 
 import duckdb
 
-from core import database, schoolyear
+from core import audit, database, schoolyear
 from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
 
@@ -212,10 +211,7 @@ def _store(con, viewer: Viewer, note: dict, version: int, op: str, changed: list
         "school_year": schoolyear.short(note["school_year"]), "note_kind": note["note_kind"],
         "changed": changed,
     }
-    con.execute(
-        "INSERT INTO audit_log (who, role, action, object, details, origin) VALUES (?, ?, 'note_change', ?, ?, ?)",
-        [who, viewer.role, f"dialogue_note:{note['note_id']}", json.dumps(details, ensure_ascii=False), origin],
-    )
+    audit.insert(con, who, viewer.role, "note_change", f"dialogue_note:{note['note_id']}", details, origin)
 
 
 def add_note(

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core import database, schoolyear, settings
+from core import audit, database, schoolyear, settings
 from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
 from indicators.catalogue import CATALOGUE
@@ -87,11 +87,8 @@ def _write(table: pd.DataFrame, out: str | None) -> None:
 
 def _audit(db: Path, viewer: Viewer, what: str, out: str | None, rows: int) -> None:
     """Every export is recorded: who, when, what (DOMAIN.md, rule 5)."""
-    with database.write(db) as con:
-        con.execute(
-            "INSERT INTO audit_log (who, role, action, object, details, origin) "
-            "VALUES (?, ?, 'export', ?, ?, 'command line')",
-            [f"cli:{viewer}", viewer.role, what, f"{rows} rækker til {out or 'stdout'}"])
+    audit.record(db, viewer, "export", what, f"{rows} rækker til {out or 'stdout'}",
+                 who=f"cli:{viewer}", origin="command line")
 
 
 def main(argv: list[str] | None = None) -> int:

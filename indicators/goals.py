@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from core import database, schoolyear, settings
+from core import audit, database, schoolyear, settings
 from core.errors import KvalitetsdialogError
 from core.viewer import ADMINISTRATION, Viewer
 from indicators import engine, uncertainty
@@ -207,9 +207,8 @@ def add_goal_version(con: duckdb.DuckDBPyConnection, goal: dict, user: str, *, d
     con.execute(
         f"INSERT INTO goal_versions ({', '.join(FIELDS)}, version, deleted, changed_by, batch_id) "
         f"VALUES ({', '.join('?' * (len(FIELDS) + 4))})", values + [version, deleted, user, batch_id])
-    con.execute(
-        "INSERT INTO audit_log (who, action, object, details) VALUES (?, 'goal_change', ?, ?)",
-        [user, goal["goal_id"], f"version {version}" + (" (slettet)" if deleted else "")])
+    audit.insert(con, user, None, "goal_change", goal["goal_id"],
+                 f"version {version}" + (" (slettet)" if deleted else ""))
     return version
 
 

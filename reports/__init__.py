@@ -5,12 +5,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
 
-from core import database, schoolyear
+from core import audit, schoolyear
 from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
 from reports import data, html, xlsx
@@ -43,11 +42,7 @@ def dialogue(con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id: str
 def record_export(db: Path, viewer: Viewer, what: str, details: dict, *, who: str | None = None,
                   origin: str | None = None) -> None:
     """Write the export to the audit log (DOMAIN.md: every export is recorded)."""
-    with database.write(Path(db)) as con:
-        con.execute(
-            "INSERT INTO audit_log (who, role, action, object, details, origin) VALUES (?, ?, 'export', ?, ?, ?)",
-            [who or str(viewer), viewer.role, what, json.dumps(details, ensure_ascii=False), origin],
-        )
+    audit.record(db, viewer, "export", what, details, who=who, origin=origin)
 
 
 def parse_year(text: str | None) -> int | None:
