@@ -48,6 +48,14 @@ NEW_DAYCARE = "DT20"  # opened 2024/25: a single, tiny first assessment
 
 WELLBEING_YEARS = range(2015, 2025)
 TRANSITION_YEARS = range(2022, 2025)
+# Quality-report extracts (absence, exams, youth transition, competence coverage).
+QUALITY_YEARS = range(2019, 2025)
+# Competence coverage: (subject as the extract writes it, weekly lessons per class, coverage at effect 0).
+# Practical and creative subjects are the ones most often taught without the subject qualification.
+COMPETENCE_SUBJECTS = (
+    ("Dansk", 8.0, 0.96), ("Matematik", 5.0, 0.95), ("Engelsk", 2.5, 0.93), ("Historie", 1.5, 0.82),
+    ("Natur/teknologi", 2.0, 0.88), ("Idræt", 2.5, 0.85), ("Musik", 1.5, 0.78), ("Billedkunst", 1.5, 0.74),
+)
 WELLBEING_INDICATORS = {  # name -> mean for grades 4-9 at effect 0
     "Social trivsel": 3.95,
     "Faglig trivsel": 3.75,
@@ -367,6 +375,108 @@ def _language(rng, daycares: Daycares, years: range) -> dict[str, np.ndarray]:
             "special": n - general - focused}
 
 
+def _enrolled(pupils: Pupils, n_schools: int, year: int, grade: int) -> np.ndarray:
+    """Pupils per school in one grade and school year."""
+    return np.bincount(pupils.school[pupils.in_grade(year, grade)], minlength=n_schools)
+
+
+def _absence(rng, schools: Schools, pupils: Pupils, effects: np.ndarray) -> dict[str, np.ndarray]:
+    """Absence per school, grade and year, in tenths of a percent so that the parts add up exactly.
+
+    A school's mean absence is about 6.8 % and falls with its result effect; the older grades are
+    absent more, and 2021/22 (the winter of the omicron wave) more still. The share of pupils above
+    10 % is drawn as a binomial count around 22 % at the mean level.
+    """
+    cols: dict[str, list] = {k: [] for k in ("school", "year", "grade", "n", "total", "sick", "permitted",
+                                             "unlawful", "over_10")}
+    n_sc = len(schools.ids)
+    school_noise = rng.normal(0, 0.006, n_sc)
+    for year in QUALITY_YEARS:
+        effect = effects[:, year - WELLBEING_YEARS.start]
+        for grade in range(10):
+            n = _enrolled(pupils, n_sc, year, grade)
+            mean = (0.068 - 0.012 * effect + school_noise + 0.0025 * (grade - 5) + 0.012 * (year == 2021)
+                    + rng.normal(0, 0.012, n_sc) / np.sqrt(np.maximum(n, 1) / 20))
+            total = np.round(np.clip(mean, 0.02, 0.2) * 1000).astype(int)
+            sick = np.round(total * rng.uniform(0.55, 0.65, n_sc)).astype(int)
+            permitted = np.round(total * rng.uniform(0.2, 0.3, n_sc)).astype(int)
+            over = rng.binomial(n, np.clip(0.22 + 3.0 * (total / 1000 - 0.068), 0.03, 0.8))
+            keep = n > 0
+            for key, v in (("school", np.arange(n_sc)), ("year", np.full(n_sc, year)), ("grade", np.full(n_sc, grade)),
+                           ("n", n), ("total", total), ("sick", sick), ("permitted", permitted),
+                           ("unlawful", total - sick - permitted), ("over_10", over)):
+                cols[key].append(v[keep])
+    return {k: np.concatenate(v) for k, v in cols.items()}
+
+
+def _exams(rng, schools: Schools, pupils: Pupils, effects: np.ndarray) -> dict[str, np.ndarray]:
+    """Grade-9 exam averages with the socio-economic reference, per school with grade-9 pupils.
+
+    The reference (the average expected from the pupils' background) follows the school's result
+    effect; the school's own contribution is a lasting value added plus sampling noise. The ministry
+    computes no reference where fewer than 5 pupils have grades (NaN here).
+    """
+    n_sc = len(schools.ids)
+    value_added = rng.normal(0, 0.35, n_sc)
+    cols: dict[str, list] = {k: [] for k in ("school", "year", "n", "mean", "socref", "diff", "verdict")}
+    for year in QUALITY_YEARS:
+        effect = effects[:, year - WELLBEING_YEARS.start]
+        n = rng.binomial(_enrolled(pupils, n_sc, year, 9), 0.97)  # a few are exempt from the exams
+        se = 2.4 / np.sqrt(np.maximum(n, 1))  # pupils' averages spread about 2.4 grade points
+        socref = np.round(7.0 + 1.1 * effect + rng.normal(0, 0.15, n_sc), 1)
+        mean = np.round(np.clip(socref + value_added + rng.normal(0, 1, n_sc) * se, 2, 11), 1)
+        diff = np.round(mean - socref, 1)
+        verdict = np.where(np.abs(diff) < 1.96 * se, 1, np.where(diff > 0, 0, 2))  # over / på / under
+        small = n < 5
+        keep = n > 0
+        for key, v in (("school", np.arange(n_sc)), ("year", np.full(n_sc, year)), ("n", n), ("mean", mean),
+                       ("socref", np.where(small, np.nan, socref)), ("diff", np.where(small, np.nan, diff)),
+                       ("verdict", np.where(small, -1, verdict))):
+            cols[key].append(v[keep])
+    return {k: np.concatenate(v) for k, v in cols.items()}
+
+
+def _youth_transition(rng, schools: Schools, pupils: Pupils, effects: np.ndarray) -> dict[str, np.ndarray]:
+    """Shares of each year's grade-9 leavers in youth education 3 and 15 months later.
+
+    The last cohort left in summer 2025: its 15-month figure is not known yet (NaN).
+    """
+    n_sc = len(schools.ids)
+    cols: dict[str, list] = {k: [] for k in ("school", "year", "n", "share_3m", "share_15m")}
+    for year in QUALITY_YEARS:
+        effect = effects[:, year - WELLBEING_YEARS.start]
+        n = _enrolled(pupils, n_sc, year, 9)
+        started = rng.binomial(n, np.clip(0.875 + 0.06 * effect, 0.5, 0.99))
+        dropped = rng.binomial(started, 0.04)
+        later = rng.binomial(n - started, 0.3)  # some start after a gap year or a 10th grade elsewhere
+        keep = n > 0
+        share_15m = (started - dropped + later) / np.maximum(n, 1)
+        for key, v in (("school", np.arange(n_sc)), ("year", np.full(n_sc, year)), ("n", n),
+                       ("share_3m", started / np.maximum(n, 1)),
+                       ("share_15m", share_15m if year < QUALITY_YEARS[-1] else np.full(n_sc, np.nan))):
+            cols[key].append(v[keep])
+    return {k: np.concatenate(v) for k, v in cols.items()}
+
+
+def _competence(rng, schools: Schools) -> dict[str, np.ndarray]:
+    """Planned lessons per school, subject and year, and those taught with the subject qualification."""
+    n_sc = len(schools.ids)
+    classes = np.maximum(1, np.round(schools.size / 22))  # about 22 pupils a class over grades 0-9
+    school_level = rng.normal(0, 0.03, n_sc)
+    cols: dict[str, list] = {k: [] for k in ("school", "year", "subject", "planned", "covered")}
+    for year in QUALITY_YEARS:
+        for k, (_, weekly, coverage) in enumerate(COMPETENCE_SUBJECTS):
+            # 40 school weeks of 45-minute lessons, converted to clock hours.
+            planned = np.round(classes * weekly * 40 * 0.75 * rng.uniform(0.95, 1.05, n_sc)).astype(int)
+            share = np.clip(coverage + school_level + 0.004 * (year - 2019) + rng.normal(0, 0.03, n_sc), 0.4, 1)
+            for key, v in (("school", np.arange(n_sc)), ("year", np.full(n_sc, year)), ("subject", np.full(n_sc, k)),
+                           ("planned", planned), ("covered", np.round(planned * share).astype(int))):
+                cols[key].append(v)
+    out = {k: np.concatenate(v) for k, v in cols.items()}
+    order = np.lexsort((out["subject"], out["school"], out["year"]))
+    return {k: v[order] for k, v in out.items()}
+
+
 # ---------------------------------------------------------------------------
 # Writing
 
@@ -575,6 +685,77 @@ def _language_columns(rows, daycares: Daycares) -> dict[str, pa.Array]:
     }
 
 
+def _danish(values: np.ndarray, decimals: int = 1, suffix: str = "") -> list[str | None]:
+    """Numbers written the Danish way (``6,8 %``); NaN becomes the source's ``..``."""
+    return [".." if np.isnan(v) else f"{v:.{decimals}f}".replace(".", ",") + suffix for v in values]
+
+
+def _years(years: np.ndarray, long: bool = True) -> pa.Array:
+    return _take([(schoolyear.long if long else schoolyear.short)(y) for y in range(2000, 2040)], years - 2000)
+
+
+def _absence_columns(rows, schools: Schools) -> dict[str, pa.Array]:
+    # Some columns carry the percent sign, some do not, as municipal BI extracts mix them.
+    tenths = {k: rows[k] / 10 for k in ("total", "sick", "permitted", "unlawful")}
+    return {
+        "skoleår": _years(rows["year"]),
+        "institutionsnummer": _take(schools.ids, rows["school"]),
+        "klassetrin": _strings(rows["grade"]),
+        "antal elever": _strings(rows["n"]),
+        "fravær i alt": pa.array(_danish(tenths["total"], suffix=" %")),
+        "sygefravær": pa.array(_danish(tenths["sick"])),
+        "fravær med tilladelse": pa.array(_danish(tenths["permitted"])),
+        "ulovligt fravær": pa.array(_danish(tenths["unlawful"])),
+        "andel over 10 % fravær": pa.array(_danish(rows["over_10"] / rows["n"] * 100, suffix=" %")),
+    }
+
+
+_VERDICTS = ("Over niveau", "På niveau", "Under niveau")
+
+
+def _exam_xlsx(path: Path, rows, schools: Schools) -> Path:
+    """The ministry's table style: a title, a subtitle, the header, the data, a blank row, notes."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Karakterer"
+    ws.append(["Karaktergennemsnit ved 9.-klasseprøverne og socioøkonomisk reference"])
+    ws.append([f"{KOMMUNE_NAME}. {SYNTHETIC_LABEL}"])
+    ws.append(["skoleår", "institutionsnummer", "institution", "antal elever", "karaktergennemsnit",
+               "socioøkonomisk reference", "forskel", "signifikant forskel"])
+    for i in range(len(rows["school"])):
+        small = np.isnan(rows["socref"][i])
+        ws.append([
+            schoolyear.short(int(rows["year"][i])), schools.ids[rows["school"][i]], schools.names[rows["school"][i]],
+            int(rows["n"][i]), float(rows["mean"][i]), None if small else float(rows["socref"][i]),
+            None if small else float(rows["diff"][i]), None if small else _VERDICTS[rows["verdict"][i]],
+        ])
+    ws.append([])
+    ws.append(["Socioøkonomisk reference beregnes kun, hvor mindst 5 elever har karakterer."])
+    ws.append(["Kilde: Børne- og Undervisningsministeriet, Styrelsen for It og Læring (syntetisk udtræk)"])
+    return _save_xlsx(wb, path)
+
+
+def _transition_share_columns(rows, schools: Schools) -> dict[str, pa.Array]:
+    return {
+        "skoleår": _years(rows["year"], long=False),
+        "institutionsnummer": _take(schools.ids, rows["school"]),
+        "institution": _take(schools.names, rows["school"]),
+        "antal elever": _strings(rows["n"]),
+        "i gang efter 3 mdr.": pa.array(_danish(rows["share_3m"] * 100)),
+        "i gang efter 15 mdr.": pa.array(_danish(rows["share_15m"] * 100)),
+    }
+
+
+def _competence_columns(rows, schools: Schools) -> dict[str, pa.Array]:
+    return {
+        "skoleår": _years(rows["year"]),
+        "institutionsnummer": _take(schools.ids, rows["school"]),
+        "fag": _take([s for s, _, _ in COMPETENCE_SUBJECTS], rows["subject"]),
+        "planlagte timer": _strings(rows["planned"]),
+        "timer med undervisningskompetence": _strings(rows["covered"]),
+    }
+
+
 GOAL_HEADERS = ("mål_id", "titel", "indikator", "fag", "klassetrin", "omfang", "retning",
                 "målværdi", "målår", "vedtaget", "bemærkning")
 SAMPLE_GOALS = (
@@ -621,6 +802,8 @@ stavemåder, tegnsæt og skilletegn.
 
 Filerne indlæses i nummerrækkefølge (`python -m loaders import sample_data/eksempelby/[0-9]*`).
 Trivsel for 0.-3. klasse indeholder kun indikatoren Generel skoletrivsel.
+Fravær, karakterer, overgang til ungdomsuddannelse og kompetencedækning dækker skoleårene
+{schoolyear.short(QUALITY_YEARS[0])}-{schoolyear.short(QUALITY_YEARS[-1])}. For de elever, der forlod 9. klasse i {schoolyear.short(QUALITY_YEARS[-1])}, kendes andelen efter 15 måneder endnu ikke (`..`).
 """
 
 
@@ -680,6 +863,19 @@ def generate(out_dir: Path, scale: str = "municipality", seed: int = 2024, *,
                             encoding="cp1252"))
     files.append(_write_csv(out_dir / f"{number + 1:02d}_{prefix}_sprogvurdering.csv",
                             _language_columns(_language(streams[7], daycares, la_years), daycares)))
+    number += 2
     if sample:
-        files.append(_goals_xlsx(out_dir / f"{number + 2:02d}_{prefix}_maal.xlsx"))
+        files.append(_goals_xlsx(out_dir / f"{number:02d}_{prefix}_maal.xlsx"))
+        number += 1
+    # The quality-report extracts come last, so the earlier files keep their names and bytes.
+    quality = np.random.default_rng([seed, 8])
+    files.append(_write_csv(out_dir / f"{number:02d}_{prefix}_fravaer.csv",
+                            _absence_columns(_absence(quality, schools, pupils, effects), schools)))
+    files.append(_exam_xlsx(out_dir / f"{number + 1:02d}_{prefix}_karakterer.xlsx",
+                            _exams(quality, schools, pupils, effects), schools))
+    files.append(_write_csv(out_dir / f"{number + 2:02d}_{prefix}_overgang_ungdomsuddannelse.csv",
+                            _transition_share_columns(_youth_transition(quality, schools, pupils, effects), schools),
+                            encoding="cp1252"))
+    files.append(_write_csv(out_dir / f"{number + 3:02d}_{prefix}_kompetencedaekning.csv",
+                            _competence_columns(_competence(quality, schools), schools), delimiter=",", bom=True))
     return files

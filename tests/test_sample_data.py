@@ -42,7 +42,7 @@ def _csv(path: Path, encoding: str = "utf-8", delimiter: str = ";") -> list[dict
 def _xlsx(path: Path) -> tuple[list[list], list[dict]]:
     """(the rows above the header, the data rows up to the first blank row)."""
     rows = list(load_workbook(path, read_only=True).active.iter_rows(values_only=True))
-    header_at = next(i for i, r in enumerate(rows) if r[0] in ("Elev ID", "mål_id"))
+    header_at = next(i for i, r in enumerate(rows) if r[0] in ("Elev ID", "mål_id", "skoleår"))
     data = []
     for r in rows[header_at + 1:]:
         if all(v is None for v in r):
@@ -204,6 +204,51 @@ def test_goal_sheet_holds_the_national_and_local_goals():
     assert "Lokal definition" in next(g["bemærkning"] for g in goals if g["indikator"] == "tt_mean_correct")
 
 
+def _pct(text: str) -> float:
+    """``'6,8 %'`` or ``'6,8'`` -> 0.068."""
+    return float(text.removesuffix(" %").replace(",", ".")) / 100
+
+
+def test_quality_report_extracts_are_plausible_and_in_the_real_formats():
+    absence = _csv(_file("*_fravaer.csv"))
+    assert {r["skoleår"] for r in absence} == {f"{y}/{y + 1}" for y in range(2019, 2025)}
+    assert {r["klassetrin"] for r in absence} == {str(g) for g in range(10)}
+    assert absence[0]["fravær i alt"].endswith(" %") and not absence[0]["sygefravær"].endswith("%")
+    for r in absence:
+        parts = sum(round(_pct(r[c]) * 1000) for c in ("sygefravær", "fravær med tilladelse", "ulovligt fravær"))
+        assert parts == round(_pct(r["fravær i alt"]) * 1000)  # the parts add up to the total
+    pupils = sum(int(r["antal elever"]) for r in absence if r["skoleår"] == "2024/2025")
+    mean = sum(_pct(r["fravær i alt"]) * int(r["antal elever"]) for r in absence if r["skoleår"] == "2024/2025")
+    over = sum(_pct(r["andel over 10 % fravær"]) * int(r["antal elever"]) for r in absence
+               if r["skoleår"] == "2024/2025")
+    assert 0.06 <= mean / pupils <= 0.08 and 0.2 <= over / pupils <= 0.25
+
+    titles, exams = _xlsx(_file("*_karakterer.xlsx"))
+    assert titles[0][0].startswith("Karaktergennemsnit") and SYNTHETIC_LABEL in titles[1][0]
+    assert {e["signifikant forskel"] for e in exams} == {"Over niveau", "På niveau", "Under niveau", None}
+    for e in exams:
+        # no reference where fewer than 5 pupils have grades, and the difference is average minus reference
+        assert (e["socioøkonomisk reference"] is None) == (e["antal elever"] < 5)
+        if e["socioøkonomisk reference"] is not None:
+            assert abs(e["karaktergennemsnit"] - e["socioøkonomisk reference"] - e["forskel"]) < 0.051
+    assert any(e["institutionsnummer"] == SPECIAL_SCHOOL and e["antal elever"] < 5 for e in exams)
+    graded = sum(e["antal elever"] for e in exams)
+    assert 6.5 <= sum(e["karaktergennemsnit"] * e["antal elever"] for e in exams) / graded <= 7.5
+
+    transition = _csv(_file("*_overgang_ungdomsuddannelse.csv"), encoding="cp1252")
+    left = sum(int(r["antal elever"]) for r in transition)
+    assert 0.85 <= sum(_pct(r["i gang efter 3 mdr."]) * int(r["antal elever"]) for r in transition) / left <= 0.9
+    # the newest cohort's 15-month figure is not known yet: the source's ".."
+    assert {r["skoleår"] for r in transition if r["i gang efter 15 mdr."] == ".."} == {"2024/25"}
+
+    raw = _file("*_kompetencedaekning.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    competence = _csv(_file("*_kompetencedaekning.csv"), encoding="utf-8-sig", delimiter=",")
+    assert {"Dansk", "Matematik", "Musik"} <= {r["fag"] for r in competence}
+    covered = sum(int(r["timer med undervisningskompetence"]) for r in competence)
+    assert 0.85 <= covered / sum(int(r["planlagte timer"]) for r in competence) <= 0.95
+
+
 def test_national_scale_covers_every_municipality(tmp_path):
     files = generate(tmp_path, "national", seed=7, n_schools=150)
     register = _csv(files[0])
@@ -220,6 +265,7 @@ def test_national_scale_covers_every_municipality(tmp_path):
     years = {r["skoleår"] for r in csv.DictReader(io.StringIO(
         next(p for p in files if "trivsel" in p.name).read_bytes().decode("cp1252")), delimiter=";")}
     assert len(years) == 10
+    assert any("fravaer" in p.name for p in files) and any("karakterer" in p.name for p in files)
 
 
 def _data_rows(path: Path) -> int:
@@ -231,11 +277,16 @@ def _data_rows(path: Path) -> int:
 
 def test_build_database_loads_every_row_and_marks_the_demo(sample_db):
     files = {kind: [p for p in sample_files() if kind in p.name]
-             for kind in ("nationale_test", "overgangstest", "trivsel", "sprogvurdering")}
+             for kind in ("nationale_test", "overgangstest", "trivsel", "sprogvurdering", "fravaer", "karakterer",
+                          "overgang_ungdomsuddannelse", "kompetencedaekning")}
     expected = {
         "test_pupil_results": sum(_data_rows(p) for p in files["nationale_test"] + files["overgangstest"]),
         "wellbeing": _data_rows(files["trivsel"][0]),
         "language_assessments": _data_rows(files["sprogvurdering"][0]),
+        "absence": _data_rows(files["fravaer"][0]),
+        "exam_grades": _data_rows(files["karakterer"][0]),
+        "youth_transition": _data_rows(files["overgang_ungdomsuddannelse"][0]),
+        "competence": _data_rows(files["kompetencedaekning"][0]),
         "institutions": 12 + 20,
         "goals": len(SAMPLE_GOALS),
     }
