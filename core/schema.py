@@ -232,9 +232,21 @@ def _seed_municipalities(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany("INSERT INTO municipalities VALUES (?, ?, ?, ?, ?)", rows)
 
 
+# Who may log in as what (issue 6): one row per user, maintained by the administration.
+_V2 = """
+CREATE TABLE role_assignments (
+    user_id      VARCHAR PRIMARY KEY,   -- e-mail (lower case) or OIDC subject
+    role         VARCHAR NOT NULL CHECK (role IN ('public', 'council', 'administration', 'leader')),
+    institutions VARCHAR,               -- comma-separated institution ids (leaders only)
+    changed_by   VARCHAR,
+    changed_at   TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+"""
+
 MIGRATIONS = [
     # (version, function applying it inside a transaction)
     (1, lambda con: (con.execute(_V1), _seed_municipalities(con))),
+    (2, lambda con: con.execute(_V2)),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from core import database, schoolyear
+from core import audit, database, schoolyear
 from core.errors import KvalitetsdialogError, Problem, ValidationError
 from indicators.catalogue import CATALOGUE, SUBJECTS
 from loaders import cells, goals, staging
@@ -194,7 +194,7 @@ def _prepare(source: Source, m: staging.Match, known_institutions: set[str],
 
 def _log(con, batch_id: int, p: _Prepared | None, status: str, *, display: str = "", sha256: str = "",
          kind: str = "", messages: list[str] = (), rows_loaded: int = 0, replaced: int = 0,
-         rows_rejected: int | None = None, user: str = "") -> None:
+         rows_rejected: int | None = None, user: str = "", origin: str | None = None) -> None:
     con.execute("""
         INSERT INTO import_batches (batch_id, file_name, sha256, kind, shape, rows_read, rows_loaded,
                                     rows_rejected, status, messages, scope, replaced, imported_by)
@@ -202,6 +202,9 @@ def _log(con, batch_id: int, p: _Prepared | None, status: str, *, display: str =
         [batch_id, p.display if p else display, p.sha256 if p else sha256, p.kind if p else kind,
          p.match.shape.shape if p else None, p.rows_read if p else None, rows_loaded, rows_rejected, status,
          "\n".join(messages) or None, p.scope if p else None, replaced, user]).fetchall()
+    # DOMAIN.md rule 5: every import attempt is in the audit log too, committed with the batch.
+    audit.insert(con, user or "ukendt", None, "import", p.display if p else display,
+                 {"batch": batch_id, "status": status, "rækker": rows_loaded, "erstattet": replaced}, origin)
 
 
 def _still_current(con, p: _Prepared) -> int | None:
@@ -243,12 +246,12 @@ def _load_rows(con, p: _Prepared, batch_id: int) -> tuple[int, int]:
     return len(p.data), replaced
 
 
-def _load(con, p: _Prepared, user: str) -> ImportResult:
+def _load(con, p: _Prepared, user: str, origin: str | None) -> ImportResult:
     batch_id = con.execute("SELECT nextval('batch_seq')").fetchall()[0][0]
     warnings = [str(w) for w in p.warnings]
     if p.kind != "goals" and (earlier := _still_current(con, p)) is not None:
         _log(con, batch_id, p, "uændret", messages=[f"samme indhold som indlæsning {earlier}", *warnings],
-             user=user)
+             user=user, origin=origin)
         return ImportResult(p.display, p.kind, p.match.shape.shape, "uændret", p.rows_read, 0, 0, p.scope,
                             p.warnings, batch_id)
     con.register("incoming", p.data)
@@ -266,13 +269,14 @@ def _load(con, p: _Prepared, user: str) -> ImportResult:
         if p.keys is not None:
             con.unregister("incoming_keys")
     status = "uændret" if p.kind == "goals" and loaded == 0 else "indlæst"
-    _log(con, batch_id, p, status, messages=warnings, rows_loaded=loaded, replaced=replaced, user=user)
+    _log(con, batch_id, p, status, messages=warnings, rows_loaded=loaded, replaced=replaced, user=user,
+         origin=origin)
     return ImportResult(p.display, p.kind, p.match.shape.shape, status, p.rows_read, loaded, replaced, p.scope,
                         p.warnings, batch_id)
 
 
 def _log_rejected(db: Path, rejected: list[tuple[str, str, str, ValidationError]], skipped: list[_Prepared],
-                  user: str) -> None:
+                  user: str, origin: str | None) -> None:
     """Record every attempt (DOMAIN.md: every import is recorded), touching no data table."""
     with database.write(db) as con:
         con.execute("BEGIN")
@@ -282,10 +286,11 @@ def _log_rejected(db: Path, rejected: list[tuple[str, str, str, ValidationError]
             if error.truncated:
                 lines.append(f"... og {error.truncated} fejl mere")
             _log(con, batch_id, None, "afvist", display=display, sha256=sha256, kind=kind or "ukendt",
-                 messages=lines, rows_rejected=len({p.row for p in error.problems}) + error.truncated, user=user)
+                 messages=lines, rows_rejected=len({p.row for p in error.problems}) + error.truncated, user=user,
+                 origin=origin)
         for p in skipped:
             batch_id = con.execute("SELECT nextval('batch_seq')").fetchall()[0][0]
-            _log(con, batch_id, p, "afvist", user=user, rows_rejected=0,
+            _log(con, batch_id, p, "afvist", user=user, rows_rejected=0, origin=origin,
                  messages=["ikke indlæst, fordi en anden fil i samme indlæsning blev afvist"])
         con.execute("COMMIT")
 
@@ -299,7 +304,7 @@ def _known(db: Path) -> tuple[set[str], set[int]]:
 
 def import_files(db: Path, files: list[Path], *, kind: str | None = None, sheet: str | None = None,
                  dry_run: bool = False, user: str = "kommandolinje",
-                 names: list[str] | None = None) -> list[ImportResult]:
+                 names: list[str] | None = None, origin: str = "command line") -> list[ImportResult]:
     """Validate every file, then load them all in one transaction (or nothing, raising ``ImportRejected``).
 
     Institution files are validated first, so a data file may refer to institutions
@@ -334,7 +339,7 @@ def import_files(db: Path, files: list[Path], *, kind: str | None = None, sheet:
             known_institutions |= set(p.data.column("institution_id").to_pylist())
     if rejected:
         if not dry_run:
-            _log_rejected(db, rejected, prepared, user)
+            _log_rejected(db, rejected, prepared, user, origin)
         raise ImportRejected([e for *_, e in rejected])
     if dry_run:
         return [ImportResult(p.display, p.kind, p.match.shape.shape, "prøvekørsel", p.rows_read, 0, 0, p.scope,
@@ -342,7 +347,7 @@ def import_files(db: Path, files: list[Path], *, kind: str | None = None, sheet:
     with database.write(db) as con:
         con.execute("BEGIN")
         try:
-            results = [_load(con, p, user) for p in prepared]
+            results = [_load(con, p, user, origin) for p in prepared]
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
