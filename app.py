@@ -1,8 +1,10 @@
 """Kvalitetsdialog: the Streamlit entry point (``streamlit run app.py``).
 
 Resolves the database (building the sample municipality on first start),
-decides who the viewer is, offers the pages that viewer may use, and runs the
-chosen page with user-facing errors shown once, in Danish.
+decides who the viewer is (the logged-in user's assigned role when ``[auth]``
+is in ``.streamlit/secrets.toml``; the demo's picker on the sample database or
+with ``KVALITETSDIALOG_DEMO=1``; otherwise nobody, and no data is shown),
+offers the pages that viewer may use, and runs the chosen page with user-facing errors shown once, in Danish.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import database, settings
+from access import roles
+from core import audit, database, settings
 from core.errors import KvalitetsdialogError
 from core.viewer import ADMINISTRATION, Viewer
 from dashboards import queries
@@ -22,6 +25,7 @@ from dashboards.context import Context, set_current
 log = logging.getLogger("kvalitetsdialog.app")
 
 DEMO_BANNER = "Demo – syntetiske data (fiktiv kommune)"
+DEMO_ENV_BANNER = "Demotilstand – alle kan vælge, hvem de ser som. Brug login til rigtige data."
 _MAX_STALE_RERUNS = 3
 
 PAGES = {
@@ -31,25 +35,26 @@ PAGES = {
     "dialog": ("dashboards/dialogue_page.py", "Dialog", ":material/forum:"),
     "maal": ("dashboards/maal.py", "Mål", ":material/target:"),
     "data": ("dashboards/data.py", "Data", ":material/upload_file:"),
+    "adgang": ("dashboards/audit_page.py", "Adgang og log", ":material/admin_panel_settings:"),
 }
 # DOMAIN.md, "Who sees what": the page set per role; the first page is the start page.
 ROLE_PAGES = {
     "public": ("overblik",),
     "council": ("overblik", "skoler", "dialog"),
-    "administration": ("overblik", "skoler", "institution", "dialog", "maal", "data"),
+    "administration": ("overblik", "skoler", "institution", "dialog", "maal", "data", "adgang"),
     "leader": ("institution", "dialog", "overblik"),
 }
 
 
 @st.cache_resource(show_spinner=False)
 def _ensure_database(db: str) -> None:
-    """Build the sample database once per process when there is none (first start)."""
+    """Build the sample database when there is none (first start); bring an older one up to date."""
     path = Path(db)
-    if path.exists() and database.current_generation(path) > 0:
-        return
-    from sample_data import build_database
+    if not path.exists() or database.current_generation(path) == 0:
+        from sample_data import build_database
 
-    build_database(path)
+        build_database(path)
+    database.ensure(path)  # e.g. the role table, before anyone logs in
 
 
 def _pick_viewer(institutions) -> Viewer:
@@ -58,6 +63,7 @@ def _pick_viewer(institutions) -> Viewer:
     for row in institutions.itertuples():
         labels[f"leader:{row.institution_id}"] = f"Leder: {row.name}"
     labels["public"] = "Offentlig"
+    # Only the picker's first choice; the picker (and its banner) is there either way.
     default = os.environ.get("KVALITETSDIALOG_VIEWER", "administration")
     if st.session_state.get("viewer") not in labels:
         st.session_state["viewer"] = default if default in labels else "administration"
@@ -72,11 +78,65 @@ def _pick_viewer(institutions) -> Viewer:
     return Viewer.parse(st.session_state["viewer"])
 
 
-def _viewer(demo: bool, institutions) -> Viewer | None:
-    if demo:
-        return _pick_viewer(institutions)
-    configured = os.environ.get("KVALITETSDIALOG_VIEWER")
-    return Viewer.parse(configured) if configured else None
+def _origin() -> str:
+    """Where this session comes from, for the audit log (Streamlit gives no address on localhost)."""
+    try:
+        ip = st.context.ip_address
+    except Exception:  # AppTest has no connection
+        ip = None
+    return f"app {ip}" if ip else "app (localhost)"
+
+
+def _login_configured() -> bool:
+    return st.secrets.load_if_toml_exists() and "auth" in st.secrets
+
+
+def _audit_once(db: Path, who: str, role: str | None, action: str, details=None) -> None:
+    """Record the session's login (or refusal) once, not on every rerun."""
+    if st.session_state.get("_audited") == (who, action):
+        return
+    with database.write(db, changes_data=False) as con:
+        audit.insert(con, who, role, action, "session", details, _origin())
+    st.session_state["_audited"] = (who, action)
+
+
+def _log_out(db: Path, who: str, role: str | None) -> None:
+    with database.write(db, changes_data=False) as con:
+        audit.insert(con, who, role, "logout", "session", None, _origin())
+    st.session_state.pop("_audited", None)
+    st.logout()
+
+
+def _logged_in_viewer(db: Path) -> tuple[str, Viewer]:
+    """The logged-in user and their assigned viewer; otherwise a login or "Ingen adgang" page, and stop."""
+    if not st.user.is_logged_in:
+        st.title("Kvalitetsdialog")
+        st.write("Log ind med din kommunale konto for at se data om børns læring og trivsel.")
+        st.button("Log ind", type="primary", icon=":material/login:", on_click=st.login)
+        st.stop()
+    email, subject = st.user.get("email"), st.user.get("sub")
+    with database.read(db) as con:
+        found = roles.viewer_for(con, [email, subject])
+    who = found[0] if found else roles.normalise_user(email or subject or "ukendt")
+    if found is None:
+        _audit_once(db, who, None, "login_denied")
+        st.title("Ingen adgang")
+        st.info(
+            f"Du er logget ind som **{who}**, men du har ikke fået en rolle i Kvalitetsdialog endnu. "
+            "Kontakt forvaltningen, som tildeler adgang, og log derefter ind igen.",
+            icon=":material/lock:",
+        )
+        st.button("Log ud", icon=":material/logout:", on_click=_log_out, args=(db, who, None))
+        st.stop()
+    viewer = found[1]
+    _audit_once(db, who, viewer.role, "login", str(viewer))
+    st.sidebar.caption(f"Logget ind som {who}")
+    st.sidebar.button("Log ud", icon=":material/logout:", on_click=_log_out, args=(db, who, viewer.role))
+    return who, viewer
+
+
+def _demo_env() -> bool:
+    return os.environ.get("KVALITETSDIALOG_DEMO", "").strip().lower() in ("1", "true", "ja", "yes")
 
 
 def _run() -> None:
@@ -84,24 +144,36 @@ def _run() -> None:
     if database.current_generation(db) == 0:
         with st.spinner("Bygger eksempeldatabasen ..."):
             _ensure_database(str(db))
+    else:
+        _ensure_database(str(db))
     kommune = settings.kommune()
     generation = database.current_generation(db)
 
     boot = Context(db, ADMINISTRATION, generation, kommune, demo=False)
-    demo = boot.read(queries.meta).get("demo") == "true"
-    viewer = _viewer(demo, boot.read(queries.institutions, kommune))
-    if demo:
-        st.sidebar.warning(DEMO_BANNER, icon=":material/science:")
-        st.markdown(f":orange-background[:material/science: **{DEMO_BANNER}**]")
-    if viewer is None:
+    sample = boot.read(queries.meta).get("demo") == "true"
+    demo = sample or _demo_env()
+    if _login_configured():
+        user, viewer = _logged_in_viewer(db)
+    elif demo:
+        viewer = _pick_viewer(boot.read(queries.institutions, kommune))
+        user = f"demo:{viewer}"
+    else:
+        st.title("Kvalitetsdialog")
         st.info(
-            "Login er ikke sat op endnu. Indtil da kan en administrator starte appen med "
-            "miljøvariablen KVALITETSDIALOG_VIEWER=administration.",
+            "**Login er ikke sat op endnu**, så appen viser ingen data. Sæt login op i "
+            "`.streamlit/secrets.toml` (se `.streamlit/secrets.toml.example`: en `[auth]`-sektion med "
+            "kommunens OpenID Connect-udbyder, fx Entra ID), og giv brugerne roller med "
+            "`python -m access roles roller.csv`. Vil I blot prøve appen, kan den startes i demotilstand "
+            "med miljøvariablen KVALITETSDIALOG_DEMO=1.",
             icon=":material/lock:",
         )
         st.stop()
+    if demo:
+        banner = DEMO_BANNER if sample else DEMO_ENV_BANNER
+        st.sidebar.warning(banner, icon=":material/science:")
+        st.markdown(f":orange-background[:material/science: **{banner}**]")
 
-    set_current(Context(db, viewer, generation, kommune, demo))
+    set_current(Context(db, viewer, generation, kommune, demo, user=user, origin=_origin()))
     pages = [
         st.Page(PAGES[name][0], title=PAGES[name][1], icon=PAGES[name][2], url_path=name, default=i == 0)
         for i, name in enumerate(ROLE_PAGES[viewer.role])

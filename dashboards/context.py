@@ -16,6 +16,7 @@ from typing import Callable
 
 import streamlit as st
 
+from core import audit as audit_log
 from core import database
 from core.viewer import Viewer
 
@@ -30,6 +31,8 @@ class Context:
     generation: int
     kommune: int
     demo: bool
+    user: str = ""                 # who the audit log, import log and notes record (login e-mail or demo:<viewer>)
+    origin: str | None = None      # where from, for the audit log (the browser's address when known)
 
     def read(self, fn: Callable, *args, **kwargs):
         """``fn(con, viewer, *args, **kwargs)`` on a read connection, cached per generation and viewer.
@@ -45,6 +48,11 @@ class Context:
 def _cached(key: str, db: str, generation: int, viewer: str, args: tuple, kwargs: tuple):
     with database.read(Path(db), expect=generation) as con:
         return _FUNCTIONS[key](con, Viewer.parse(viewer), *args, **dict(kwargs))
+
+
+def audit(ctx: Context, action: str, object: str, details=None) -> None:
+    """Record one action of this session (downloads, exports) in the audit log."""
+    audit_log.record(ctx.db, ctx.viewer, action, object, details, who=ctx.user or str(ctx.viewer), origin=ctx.origin)
 
 
 def set_current(ctx: Context) -> None:
