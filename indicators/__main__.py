@@ -2,6 +2,13 @@
 
 Both write CSV (UTF-8, comma, ``.`` decimal point, header row) to ``--out`` or
 stdout. A user error prints a Danish message on stderr and exits 1.
+
+``export`` computes the non-confidential indicators for every municipality and
+institution in the data (so a municipality can compare itself with others), but
+the confidential test indicators (folkeskoleloven § 55 b) only for the own
+municipality (``--kommune``, else ``KVALITETSDIALOG_KOMMUNE``, else the sample
+municipality) and its institutions: another municipality's test results are
+never exported, whoever runs it. ``goals`` evaluates the own municipality's goals.
 """
 
 from __future__ import annotations
@@ -46,11 +53,17 @@ def _texts(values: pd.Series) -> pd.Series:
     return values.where(values.notna(), "").astype(str)
 
 
-def export_table(con, viewer: Viewer) -> pd.DataFrame:
-    """Every indicator value the viewer may see, at institution and municipality level, as CSV text."""
+def export_table(con, viewer: Viewer, kommune: int | None = None) -> pd.DataFrame:
+    """Every indicator value the viewer may see, at institution and municipality level, as CSV text.
+
+    ``kommune`` is the own municipality (None = ``settings.kommune()``): the only one whose
+    confidential test indicators are exported; the others are exported for every municipality.
+    """
     parts = []
     for ind in CATALOGUE.values():
-        df = compute(con, viewer, ind.id, levels=("municipality", "institution"))
+        # compute() keeps a confidential indicator to the own municipality; the others are not restricted
+        df = compute(con, viewer, ind.id, levels=("municipality", "institution"),
+                     kommune=settings.kommune(kommune) if ind.confidential else None)
         if df.empty:
             continue
         parts.append(pd.DataFrame({
@@ -94,12 +107,19 @@ def _audit(db: Path, viewer: Viewer, what: str, out: str | None, rows: int) -> N
 def main(argv: list[str] | None = None) -> int:
     parser = _Parser(prog="python -m indicators", description="Indikatorer og mål som CSV.")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("export", "goals"):
-        p = sub.add_parser(name)
-        p.add_argument("--db")
-        p.add_argument("--out")
-        p.add_argument("--as", dest="viewer")
-        p.add_argument("--kommune")
+    helps = {
+        "export": "Alle indikatorværdier, som brugeren må se. Ikke-fortrolige indikatorer for alle kommuner "
+                  "i data; nationale test og overgangstest (fortrolige, folkeskoleloven § 55 b) kun for "
+                  "egen kommune (--kommune) og dens institutioner.",
+        "goals": "Målenes status for egen kommune (--kommune) og dens institutioner.",
+    }
+    for name, text in helps.items():
+        p = sub.add_parser(name, help=text, description=text)
+        p.add_argument("--db", help="databasefilen (ellers KVALITETSDIALOG_DB)")
+        p.add_argument("--out", help="CSV-fil (ellers standardoutput)")
+        p.add_argument("--as", dest="viewer", help="administration, council, public eller leader:ID[,ID...]")
+        p.add_argument("--kommune", help="egen kommunekode (ellers KVALITETSDIALOG_KOMMUNE, ellers 999); "
+                                         "de fortrolige testresultater vises kun for den")
         if name == "goals":
             p.add_argument("--year")
     try:
@@ -111,11 +131,9 @@ def main(argv: list[str] | None = None) -> int:
             raise KvalitetsdialogError(f"Ugyldig kommunekode '{args.kommune}'.", "Ugyldig kommunekode") from None
         db = settings.db_path(args.db)
         if args.command == "export":
-            # Values are computed for every institution and municipality in the data (FORMATS.md);
-            # --kommune is accepted for symmetry with the goals command.
             with database.read(db) as con:
                 con.execute("SET enable_progress_bar = false")
-                table = export_table(con, viewer)
+                table = export_table(con, viewer, kommune)
         else:
             year = None
             if args.year:

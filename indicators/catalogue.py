@@ -9,7 +9,10 @@ Comparability (the scale break between 2021/22 and 2022/23, the sample-only
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+
+from core.errors import KvalitetsdialogError
 
 # Subject ids as the export names them, with their Danish labels.
 SUBJECTS: dict[str, str] = {
@@ -77,10 +80,20 @@ class Indicator:
     pooled: bool = True             # False: institution level only (never pooled)
     description: str = ""
     # The 95 % interval the engine attaches: "wilson" (a share of independent pupils or children),
-    # "t" (a mean, only where pupil-level spread is known), None (no spread known: no interval).
+    # "t" (a mean, only where pupil-level spread is known), "assumed_sd" (a mean whose pupil-level
+    # spread is assumed, see ``assumed_sd``), None (no spread known: no interval).
     interval: str | None = None
+    # The assumed pupil-level standard deviation for interval "assumed_sd" (overridable, see assumed_sd).
+    sd: float | None = None
     extra: dict = field(default_factory=dict, compare=False)
 
+
+# The pupil-level standard deviation of a well-being indicator score (1-5 scale). An ASSUMPTION, not a
+# published figure: the extracts carry no spread, and 0.6 is a cautious round value for a pupil's mean
+# of several 1-5 items. A municipality that has pupil-level data can compute its own and set it with
+# KVALITETSDIALOG_WB_SD (see ``assumed_sd``). Intervals built from it are marked approximate.
+WELLBEING_SD = 0.6
+WB_SD_ENV = "KVALITETSDIALOG_WB_SD"
 
 _LEVEL_SUBJECTS = ("dansk_laesning", "matematik")
 _ALL_SUBJECTS = tuple(SUBJECTS)
@@ -102,14 +115,19 @@ INDICATORS: tuple[Indicator, ...] = (
               _LEVEL_SUBJECTS, "overgangstest", True,
               interval="t", description="Gennemsnit af point / maksimale point"),
     Indicator("wb_social", "Social trivsel", "scale5", "wellbeing", "higher", has_grades=True,
+              interval="assumed_sd", sd=WELLBEING_SD,
               description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser"),
     Indicator("wb_academic", "Faglig trivsel", "scale5", "wellbeing", "higher", has_grades=True,
+              interval="assumed_sd", sd=WELLBEING_SD,
               description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser"),
     Indicator("wb_support", "Støtte og inspiration", "scale5", "wellbeing", "higher", has_grades=True,
+              interval="assumed_sd", sd=WELLBEING_SD,
               description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser"),
     Indicator("wb_order", "Ro og orden", "scale5", "wellbeing", "higher", has_grades=True,
+              interval="assumed_sd", sd=WELLBEING_SD,
               description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser"),
     Indicator("wb_general", "Generel skoletrivsel", "scale5", "wellbeing", "higher", has_grades=True,
+              interval="assumed_sd", sd=WELLBEING_SD,
               description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser"),
     Indicator("la_share_general", "Andel i generel indsats (sprogvurdering)", "share", "language_assessments", "higher",
               interval="wilson", description="Børn i generel indsats / vurderede børn"),
@@ -134,6 +152,45 @@ INDICATORS: tuple[Indicator, ...] = (
 )
 
 CATALOGUE: dict[str, Indicator] = {i.id: i for i in INDICATORS}
+
+
+def assumed_sd(indicator: Indicator) -> float | None:
+    """The pupil-level standard deviation assumed for an ``assumed_sd`` interval (None: no such interval).
+
+    ``KVALITETSDIALOG_WB_SD`` overrides the catalogue: one number for every indicator that has an
+    assumed spread (``0.55``), or per indicator (``wb_social=0.5,wb_general=0.45``; the others keep
+    the catalogue value).
+
+    >>> assumed_sd(CATALOGUE["wb_general"]), assumed_sd(CATALOGUE["abs_mean_pct"])
+    (0.6, None)
+    """
+    if indicator.interval != "assumed_sd":
+        return None
+    raw = os.environ.get(WB_SD_ENV, "").strip()
+    if not raw:
+        return indicator.sd
+    if "=" not in raw:
+        return _sd_number(raw)
+    for part in raw.split(","):
+        key, _, value = part.partition("=")
+        if key.strip() not in CATALOGUE or CATALOGUE[key.strip()].interval != "assumed_sd":
+            raise KvalitetsdialogError(
+                f"{WB_SD_ENV}: '{key.strip()}' er ikke en trivselsindikator (fx wb_general).",
+                "Ugyldig indstilling")
+        if key.strip() == indicator.id:
+            return _sd_number(value)
+    return indicator.sd
+
+
+def _sd_number(text: str) -> float:
+    try:
+        sd = float(text.strip().replace(",", "."))
+    except ValueError:
+        sd = float("nan")
+    if not 0 < sd < 4:  # on a 1-5 scale no standard deviation reaches 4; NaN fails too
+        raise KvalitetsdialogError(
+            f"{WB_SD_ENV}: '{text.strip()}' er ikke en standardafvigelse mellem 0 og 4.", "Ugyldig indstilling")
+    return sd
 
 
 def comparable_group(indicator: Indicator, year: int) -> str:

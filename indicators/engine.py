@@ -31,7 +31,23 @@ and interval NULL, ``suppressed`` true); its counts still go into every pool.
 Unknown ``n`` is never suppressed. Missing is never zero: a missing source
 value is left out of the cell (and a missing count makes the pool unknown).
 
+Intervals (95 %): Wilson for shares, t for means from pupil rows, and for
+well-being an approximate normal interval from an assumed pupil-level standard
+deviation (``catalogue.assumed_sd``); the column ``interval_kind`` says which
+('wilson', 't', 'assumed_sd', or None where there is no interval), so a page
+can call an ``assumed_sd`` interval "omtrentlig".
+
 Viewer scoping (DOMAIN.md, "Who sees what") happens here, not in pages.
+Confidentiality across municipalities (folkeskoleloven § 55 b): a test result
+is confidential at every level below the whole country, including another
+municipality's. Confidential indicators are therefore computed only for the
+deployment's own municipality (``kommune``, else ``settings.kommune()``) and its
+institutions and districts, for every viewer; other indicators for every
+municipality in the data (or ``kommune``'s only, when given).
+
+District rows have ``unit_id`` ``<municipality code>:<district>`` (e.g.
+``999:Nord``), always, so that districts of the same name in different
+municipalities never collide; ``unit_name`` is the district's name.
 """
 
 from __future__ import annotations
@@ -47,15 +63,17 @@ from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
 from indicators import uncertainty
 from indicators.catalogue import (
-    CATALOGUE, GOOD_LEVELS, LEVELS, POOR_LEVELS, TOP_LEVELS, Indicator, comparable_group,
+    CATALOGUE, GOOD_LEVELS, LEVELS, POOR_LEVELS, TOP_LEVELS, Indicator, assumed_sd, comparable_group,
 )
 
 LEVEL_ORDER = ("municipality", "district", "institution", "class")
 ALL_LEVELS = ("institution", "district", "municipality")
 COLUMNS = [
     "indicator", "level", "unit_id", "unit_name", "institution_id", "school_year", "subject", "grade",
-    "value", "n", "lower", "upper", "suppressed", "comparable_group",
+    "value", "n", "lower", "upper", "interval_kind", "suppressed", "comparable_group",
 ]
+# Well-being intervals stay on the survey's 1-5 scale.
+_SCALE = {"scale5": (1.0, 5.0)}
 # Nobody may ever see one pupil's value, whatever threshold a caller passes.
 ABSOLUTE_MIN_N = 2
 
@@ -242,7 +260,9 @@ def compute(con: duckdb.DuckDBPyConnection, viewer: Viewer, indicator_id: str, *
 
     ``subjects``/``grades``: ``"each+all"`` (a row per subject/grade and one pooled over all),
     ``"all"`` (pooled only) or a list (those only; add ``"all"`` to the list for the pooled row too).
-    ``kommune`` restricts to one municipality's institutions (None = every municipality).
+    ``kommune`` restricts to one municipality's institutions (None = every municipality); a
+    confidential (test) indicator is always restricted to the own one (``kommune``, else
+    ``settings.kommune()``), whoever the viewer.
     ``institutions`` restricts the institution and class rows (pools are unaffected).
 
     >>> from core import database; from core.viewer import Viewer
@@ -261,6 +281,8 @@ def compute(con: duckdb.DuckDBPyConnection, viewer: Viewer, indicator_id: str, *
     threshold = max(settings.min_n() if min_n is None else int(min_n), ABSOLUTE_MIN_N)
     if ind.confidential and not viewer.sees_national_tests:
         return _empty()
+    if ind.confidential:
+        kommune = settings.kommune(kommune)  # § 55 b: never another municipality's test results
     levels = tuple(levels)
     unknown_levels = set(levels) - set(LEVEL_ORDER)
     if unknown_levels:
@@ -309,7 +331,8 @@ def compute(con: duckdb.DuckDBPyConnection, viewer: Viewer, indicator_id: str, *
     unit_parts = {
         "institution": "SELECT 'institution' AS level, inst AS unit_id, inst AS institution_id, mun, * "
                        "EXCLUDE (mun, inst) FROM g",
-        "district": "SELECT 'district' AS level, district AS unit_id, NULL AS institution_id, mun, * EXCLUDE (mun, inst) FROM g WHERE district IS NOT NULL",
+        "district": "SELECT 'district' AS level, CAST(mun AS VARCHAR) || ':' || district AS unit_id, "
+                    "NULL AS institution_id, mun, * EXCLUDE (mun, inst) FROM g WHERE district IS NOT NULL",
         "municipality": "SELECT 'municipality' AS level, CAST(mun AS VARCHAR) AS unit_id, NULL AS institution_id, mun, * EXCLUDE (mun, inst) FROM g",
         "class": "SELECT 'class' AS level, class AS unit_id, inst AS institution_id, mun, * EXCLUDE (mun, inst) FROM g "
                  f"WHERE class IS NOT NULL AND {'gkey <> ' + repr('all') if each_grade else 'true'}",
@@ -330,13 +353,14 @@ def compute(con: duckdb.DuckDBPyConnection, viewer: Viewer, indicator_id: str, *
                         THEN sum(num) / sum(den) END AS value,
                    CASE WHEN count(n) = count(*) THEN sum(n) END AS n,
                    sum(num) AS num, sum(den) AS den,
-                   CASE WHEN count(s2) = count(*) THEN sum(s2) END AS s2
+                   CASE WHEN count(s2) = count(*) THEN sum(s2) END AS s2,
+                   CASE WHEN level = 'district' THEN any_value(district) END AS district
             FROM u
             GROUP BY level, unit_id, institution_id, mun, yr, subject, gkey
         )
         SELECT p.*,
                CASE level WHEN 'institution' THEN i.name WHEN 'municipality' THEN m.name
-                          WHEN 'class' THEN i.name || ', ' || unit_id ELSE unit_id END AS unit_name
+                          WHEN 'class' THEN i.name || ', ' || unit_id ELSE p.district END AS unit_name
         FROM p
         LEFT JOIN institutions i ON i.institution_id = p.institution_id
         LEFT JOIN municipalities m ON level = 'municipality' AND m.code = p.mun
@@ -360,7 +384,7 @@ def _scope(con, viewer: Viewer, df: pd.DataFrame, institutions: list[str] | None
         municipalities = _leader_municipalities(con, viewer)
         keep &= (df["level"] != "municipality") | df["mun"].isin(municipalities)
         districts = _leader_districts(con, viewer)
-        in_district = [(m, d) in districts for m, d in zip(df["mun"], df["unit_id"])]
+        in_district = [(m, d) in districts for m, d in zip(df["mun"], df["district"])]
         keep &= (df["level"] != "district") | pd.Series(in_district, index=df.index, dtype=bool)
     if not viewer.sees_class_level:
         keep &= df["level"] != "class"
@@ -379,9 +403,14 @@ def _finish(con, ind: Indicator, df: pd.DataFrame, threshold: int) -> pd.DataFra
     elif ind.interval == "t":
         lower, upper = uncertainty.t_interval(df["num"], df["s2"].to_numpy(dtype="float64", na_value=np.nan),
                                               df["den"])
+    elif ind.interval == "assumed_sd":
+        low, high = _SCALE.get(ind.unit, (-np.inf, np.inf))
+        lower, upper = uncertainty.normal_interval(value, assumed_sd(ind), n.to_numpy(dtype="float64",
+                                                                                     na_value=np.nan), low, high)
     else:
         lower = upper = np.full(len(df), np.nan)
     no_value = suppressed | np.isnan(value)
+    has_interval = ~no_value & ~np.isnan(np.asarray(lower, dtype="float64"))
     grade = df["grade"].to_numpy(dtype=object, na_value=None).copy()
     numeric = pd.to_numeric(df["grade"], errors="coerce")
     is_number = numeric.notna().to_numpy()
@@ -401,6 +430,7 @@ def _finish(con, ind: Indicator, df: pd.DataFrame, threshold: int) -> pd.DataFra
         "n": n.to_numpy(),
         "lower": np.where(no_value, np.nan, lower),
         "upper": np.where(no_value, np.nan, upper),
+        "interval_kind": np.where(has_interval, ind.interval or "", None),
         "suppressed": suppressed,
         "comparable_group": years.map(groups).to_numpy(dtype=object),
     })
@@ -447,11 +477,16 @@ def trend(con: duckdb.DuckDBPyConnection, viewer: Viewer, indicator_id: str, uni
     return df.sort_values("school_year").reset_index(drop=True)
 
 
-def latest_year(con: duckdb.DuckDBPyConnection, indicator_id: str) -> int | None:
-    """The latest school year in which the indicator has any value in the database (any unit)."""
+def latest_year(con: duckdb.DuckDBPyConnection, indicator_id: str, *, kommune: int | None = None) -> int | None:
+    """The latest school year in which the indicator has any value in the database (any unit; for a
+    confidential indicator any unit of the own municipality, ``kommune`` else ``settings.kommune()``)."""
     ind = indicator(indicator_id)
+    where = []
+    if ind.confidential:
+        where.append(f"institution_id IN (SELECT institution_id FROM institutions "
+                     f"WHERE municipality_code = {settings.kommune(kommune)})")
     # per-subject cells suffice (and are cheap: no distinct count)
-    cells = _test_cells(ind, [], None, False, pooled=False) if ind.subjects else _other_cells(ind, [])
+    cells = _test_cells(ind, where, None, False, pooled=False) if ind.subjects else _other_cells(ind, where)
     row = con.execute(f"SELECT max(yr) FROM ({cells}) WHERE num IS NOT NULL AND den > 0").fetchone()
     return None if row[0] is None else int(row[0])
 
@@ -461,7 +496,8 @@ def level_distribution(con: duckdb.DuckDBPyConnection, viewer: Viewer, instituti
                        min_n: int | None = None) -> pd.DataFrame:
     """Shares of pupils at each performance level 1-6, by school year, subject and grade (and ``all``).
 
-    ``institution_id`` None = the municipality (``kommune``, else the deployment's own). A whole
+    ``institution_id`` None = the municipality (``kommune``, else the deployment's own); an
+    institution of another municipality gives no rows (test results are confidential). A whole
     grade's distribution is withheld when fewer than the threshold were tested (then every share
     is NULL and ``suppressed`` true); counts are never returned, only shares and n.
     ``subject`` None = each level subject and ``all`` pooled.
@@ -473,15 +509,17 @@ def level_distribution(con: duckdb.DuckDBPyConnection, viewer: Viewer, instituti
     columns = ["school_year", "subject", "grade", "level", "level_label", "share", "n", "suppressed"]
     if not viewer.sees_national_tests:
         return pd.DataFrame(columns=columns)
+    code = settings.kommune(kommune)
+    own = f"institution_id IN (SELECT institution_id FROM institutions WHERE municipality_code = {code})"
     if institution_id is None:
-        code = settings.kommune(kommune)
         if viewer.role == "leader" and code not in _leader_municipalities(con, viewer):
             return pd.DataFrame(columns=columns)
-        unit = f"institution_id IN (SELECT institution_id FROM institutions WHERE municipality_code = {code})"
+        unit = own
     else:
         if not viewer.sees_institution(institution_id):
             return pd.DataFrame(columns=columns)
-        unit = _in_list("institution_id", [institution_id])
+        # § 55 b: an institution of another municipality has no visible test results here
+        unit = f"{_in_list('institution_id', [institution_id])} AND {own}"
     subjects = [subject] if subject else ["dansk_laesning", "matematik"]
     where = [unit, "test_kind = 'national_test'", _in_list("subject", subjects)]
     if years is not None:

@@ -424,7 +424,7 @@ def evaluate_goals(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, kommune: i
                 ("institution", u) for u in units]
         if not units_levels:
             continue
-        y = year if year is not None else engine.latest_year(con, ind.id)
+        y = year if year is not None else engine.latest_year(con, ind.id, kommune=code)
         values = engine.compute(
             con, viewer, ind.id, kommune=code, levels=("institution", "municipality"),
             institutions=units,

@@ -2,8 +2,12 @@
 
 Shares get a Wilson score interval (it stays inside 0-1 and behaves for small
 n and for shares near 0 or 1). Means computed from pupil-level data get a
-t interval from the sample standard deviation. Where the spread is unknown
-(well-being, aggregated means, absence means) there is no interval: NULL.
+t interval from the sample standard deviation. Well-being means get an
+*approximate* normal interval from an assumed pupil-level standard deviation
+(the extracts carry no spread; see ``catalogue.assumed_sd``), so a change at
+school level can be called "ikke signifikant" where it is noise. Where the
+spread is unknown (aggregated means, absence means, exam grades) there is no
+interval: NULL.
 
 A year-on-year change is called significant only when the two 95 % intervals
 do not overlap. This is conservative (two intervals can overlap while the
@@ -76,6 +80,23 @@ def t_interval(total, total_sq, count) -> tuple[np.ndarray, np.ndarray]:
         half = t975(n - 1) * np.sqrt(var / n)
     bad = ~(n >= 2)
     return np.where(bad, np.nan, mean - half), np.where(bad, np.nan, mean + half)
+
+
+def normal_interval(mean, sd: float, count, low: float = -np.inf,
+                    high: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+    """mean ± 1.96·sd/√count for a known (assumed) sd, clipped to the scale [low, high]
+    (NaN where count < 1 or the mean is missing).
+
+    >>> lo, hi = normal_interval([3.8], 0.6, [36], 1, 5); round(float(lo[0]), 4), round(float(hi[0]), 4)
+    (3.604, 3.996)
+    """
+    m = np.asarray(mean, dtype="float64")
+    n = np.asarray(count, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half = Z95 * sd / np.sqrt(n)
+    bad = ~(n >= 1) | np.isnan(m)
+    return (np.where(bad, np.nan, np.clip(m - half, low, high)),
+            np.where(bad, np.nan, np.clip(m + half, low, high)))
 
 
 def change_significant(lower_a, upper_a, lower_b, upper_b) -> bool | None:

@@ -72,7 +72,8 @@ def test_share_good_per_cell_and_pooled(run):
     r = one(df, "municipality", 999, "all", "all")
     assert close(r["value"], 11 / 18) and r["n"] == 14
     # district Nord = A + B = the municipality here (C has no tests)
-    assert close(one(df, "district", "Nord", "all", "all")["value"], 11 / 18)
+    r = one(df, "district", "999:Nord", "all", "all")
+    assert close(r["value"], 11 / 18) and r["unit_name"] == "Nord"
     assert set(df["comparable_group"]) == {"national_test"}
 
 
@@ -113,7 +114,45 @@ def test_wellbeing_grade_rows_unknown_respondents_and_pool(run):
     assert close(r["value"], 4.0) and r["n"] == 10
     # every municipality in the data, when kommune is not given
     assert close(one(df, "municipality", 101, grade="all")["value"], 3.9)
-    assert math.isnan(one(df, "institution", "999001", grade="all")["lower"])  # no spread known
+    # No spread in the extract: an approximate interval from the assumed pupil sd 0.6 where n is known.
+    # A: 3.75 ± 1.959964 x 0.6 / sqrt(20) = 3.75 ± 0.262956 -> 3.487044 .. 4.012956
+    r = one(df, "institution", "999001", grade="all")
+    assert close(r["lower"], 3.75 - 1.959963984540054 * 0.6 / math.sqrt(20)) and abs(r["upper"] - 4.012956) < 1e-6
+    assert r["interval_kind"] == "assumed_sd"
+    # B: respondents unknown, so no interval at all
+    r = one(df, "institution", "999002", grade="all")
+    assert math.isnan(r["lower"]) and math.isnan(r["upper"]) and pd.isna(r["interval_kind"])
+
+
+def test_wellbeing_sd_is_configurable(run, monkeypatch):
+    # one number (Danish decimal comma accepted) for every well-being indicator
+    monkeypatch.setenv("KVALITETSDIALOG_WB_SD", "0,3")
+    r = one(run("wb_general"), "institution", "999001", grade=4)
+    # grade 4 alone: 4.0 ± 1.959964 x 0.3 / sqrt(10) = 4.0 ± 0.587989 / 3.162278 = ± 0.185939
+    assert abs(r["lower"] - 3.814061) < 1e-6 and abs(r["upper"] - 4.185939) < 1e-6
+    # per indicator: wb_general gets 0.9, so 4.0 ± 1.959964 x 0.9 / sqrt(10) = ± 0.557816
+    monkeypatch.setenv("KVALITETSDIALOG_WB_SD", "wb_social=0.2, wb_general=0.9")
+    r = one(run("wb_general"), "institution", "999001", grade=4)
+    assert abs(r["lower"] - 3.442184) < 1e-6 and abs(r["upper"] - 4.557816) < 1e-6
+    # an interval never leaves the 1-5 scale: 4.0 + 1.959964 x 3.9 / sqrt(10) = 6.42 -> 5
+    monkeypatch.setenv("KVALITETSDIALOG_WB_SD", "3.9")
+    assert one(run("wb_general"), "institution", "999001", grade=4)["upper"] == 5.0
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "abc", "wb_nonsense=0.5", "abs_mean_pct=0.5"])
+def test_wellbeing_sd_setting_rejected(run, monkeypatch, raw):
+    monkeypatch.setenv("KVALITETSDIALOG_WB_SD", raw)
+    with pytest.raises(KvalitetsdialogError, match="KVALITETSDIALOG_WB_SD"):
+        run("wb_general")
+
+
+def test_only_wellbeing_gets_an_assumed_interval(run):
+    # exam grades and absence means have no spread in the extract and get no assumed one
+    for indicator_id in ("exam_mean", "abs_mean_pct"):
+        df = run(indicator_id)
+        assert df["lower"].isna().all() and df["interval_kind"].isna().all()
+    shares = run("la_share_general")
+    assert set(shares.loc[shares["value"].notna(), "interval_kind"]) == {"wilson"}
 
 
 def test_other_sources(run):
