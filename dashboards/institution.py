@@ -11,6 +11,8 @@ from core import danish, schoolyear
 from dashboards import queries, widgets
 from dashboards.context import Context, current
 from indicators.catalogue import CATALOGUE, LEVELS, SUBJECTS
+from loaders.kinds import KINDS
+from reports.data import AREAS
 
 
 def choose(ctx: Context) -> pd.Series | None:
@@ -197,6 +199,80 @@ def cohort_section(ctx: Context, institution: pd.Series) -> None:
     st.plotly_chart(fig, width="stretch")
 
 
+# The quality report's areas beyond tests and well-being, and the extract kind each is imported as.
+_QUALITY_KINDS = {"absence": "absence", "exam_grades": "exam_grades", "youth_transition": "transition",
+                  "competence": "competence"}
+QUALITY_AREAS = [(title, ids) for title, ids in AREAS if CATALOGUE[ids[0]].source in _QUALITY_KINDS]
+_QUALITY_NOTES = {
+    "Karakterer": "Bundne prøver i 9. klasse. Forskellen til den socioøkonomiske reference (det gennemsnit, "
+                  "elevernes baggrund lader forvente) beregnes kun for skolen selv og kun med mindst 5 elever.",
+    "Overgang til ungdomsuddannelse": "Året er det skoleår, eleverne forlod 9. klasse; tallet efter 15 måneder "
+                                      "kommer et år senere end tallet efter 3 måneder.",
+    "Kompetencedækning": "Andel af de planlagte timer, der undervises af en lærer med undervisningskompetence "
+                         "i faget (nationalt mål: 95 %). Timer, ikke elever: tallet diskretioneres ikke.",
+}
+
+
+def _metric(column, indicator_id: str, own: pd.DataFrame, muni: pd.DataFrame) -> None:
+    """The institution's latest value with the municipality's beside it (the same school year)."""
+    indicator = CATALOGUE[indicator_id]
+    years = pd.concat([own, muni]).loc[lambda d: d["value"].notna() | d["suppressed"].astype(bool), "school_year"]
+    if years.empty:
+        column.metric(indicator.label, danish.MISSING, border=True)
+        return
+    year = int(years.max())
+    mine = own[own["school_year"] == year]
+    theirs = muni[muni["school_year"] == year]
+    value = mine["value"].iloc[0] if not mine.empty else None
+    suppressed = bool(mine["suppressed"].iloc[0]) if not mine.empty else False
+    reference = theirs["value"].iloc[0] if not theirs.empty else None
+    delta = None
+    if not theirs.empty and not pd.isna(value) and not pd.isna(reference):
+        delta = f"{danish.change(value - reference, indicator.unit)} i forhold til kommunen"
+    help_text = f"{indicator.description}. Skoleår {schoolyear.short(year)}."
+    if not theirs.empty:
+        help_text += f" Kommunen: {widgets.formatted(reference, indicator_id, bool(theirs['suppressed'].iloc[0]))}."
+    column.metric(f"{indicator.label} ({schoolyear.short(year)})", widgets.formatted(value, indicator_id, suppressed),
+                  delta=delta, delta_color="normal" if indicator.better == "higher" else "inverse",
+                  help=help_text, border=True)
+
+
+def quality_section(ctx: Context, institution: pd.Series) -> None:
+    """Absence, exams, youth transition and competence coverage: the institution against the municipality."""
+    st.subheader("Kvalitetsrapportens øvrige områder")
+    name = institution["name"]
+    for tab, (title, ids) in zip(st.tabs([title for title, _ in QUALITY_AREAS]), QUALITY_AREAS):
+        with tab:
+            frames = {}
+            for indicator_id in ids:
+                values = ctx.read(indicators.compute, indicator_id, kommune=ctx.kommune,
+                                  levels=("institution", "municipality"), institutions=(institution.name,),
+                                  grades="all")
+                own = values[values["unit_id"] == institution.name]
+                muni = values[(values["level"] == "municipality") & (values["unit_id"] == str(ctx.kommune))]
+                frames[indicator_id] = own, muni
+            if all(own.empty for own, _ in frames.values()):
+                kind = KINDS[_QUALITY_KINDS[CATALOGUE[ids[0]].source]]
+                widgets.empty(f"Der er ingen tal for {title.lower()} for {name}. "
+                              f"Indlæs udtrækket *{kind}* for institutionen.")
+                continue
+            for column, indicator_id in zip(st.columns(len(ids)), ids):
+                _metric(column, indicator_id, *frames[indicator_id])
+            own, muni = frames[ids[0]]
+            if own["school_year"].nunique() > 1 or muni["school_year"].nunique() > 1:
+                fig = widgets.trend_figure([own, muni], ids[0], names=[name, "Kommunen"],
+                                           colours=[widgets.INSTITUTION_COLOUR, widgets.MUNICIPALITY_COLOUR],
+                                           height=260)
+                fig.update_layout(title=CATALOGUE[ids[0]].label)
+                st.plotly_chart(fig, width="stretch", key=f"quality_{ids[0]}")
+            hidden = sorted({int(y) for own, _ in frames.values() for y in own.loc[own["suppressed"], "school_year"]})
+            if hidden:
+                st.caption(f"Ikke vist (færre end {widgets.min_n()} elever): "
+                           + ", ".join(schoolyear.short(y) for y in hidden) + ".")
+            if title in _QUALITY_NOTES:
+                st.caption(_QUALITY_NOTES[title])
+
+
 def render(ctx: Context) -> None:
     institution = choose(ctx)
     if institution is None:
@@ -211,6 +287,7 @@ def render(ctx: Context) -> None:
     trend_section(ctx, institution, goals)
     if institution["kind"] == "skole":
         wellbeing_section(ctx, institution)
+        quality_section(ctx, institution)
         if ctx.viewer.sees_national_tests:
             distribution_section(ctx, institution)
             cohort_section(ctx, institution)
