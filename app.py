@@ -158,7 +158,6 @@ def _run() -> None:
         viewer = _pick_viewer(boot.read(queries.institutions, kommune))
         user = f"demo:{viewer}"
     else:
-        st.title("Kvalitetsdialog")
         st.info(
             "**Login er ikke sat op endnu**, så appen viser ingen data. Sæt login op i "
             "`.streamlit/secrets.toml` (se `.streamlit/secrets.toml.example`: en `[auth]`-sektion med "

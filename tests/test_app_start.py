@@ -16,7 +16,9 @@ def run(db: Path, monkeypatch, viewer_env: str | None = None) -> AppTest:
     monkeypatch.setenv("KVALITETSDIALOG_DB", str(db))
     if viewer_env is None:
         monkeypatch.delenv("KVALITETSDIALOG_VIEWER", raising=False)
-    else:
+        monkeypatch.delenv("KVALITETSDIALOG_DEMO", raising=False)
+    else:  # real data is shown without login only in demo mode, with its picker and banner
+        monkeypatch.setenv("KVALITETSDIALOG_DEMO", "1")
         monkeypatch.setenv("KVALITETSDIALOG_VIEWER", viewer_env)
     at = AppTest.from_file(APP, default_timeout=120).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -42,8 +44,7 @@ def test_empty_database_says_what_to_import(db, monkeypatch):
     text = main_text(at)
     assert "Kommunen har ingen mål endnu" in text
     assert "python -m loaders import" in text
-    assert "Demo" not in text  # not the sample: no demo banner or picker
-    assert not at.sidebar.selectbox
+    assert "Demotilstand" in text and "syntetiske" not in text  # demo mode on real data, not the sample's banner
 
 
 def test_an_import_from_the_command_line_shows_without_a_restart(sample_db, monkeypatch, tmp_path):
