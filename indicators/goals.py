@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from core import audit, database, schoolyear, settings
+from core import audit, danish, database, schoolyear, settings
 from core.errors import KvalitetsdialogError
 from core.viewer import ADMINISTRATION, Viewer
 from indicators import engine, uncertainty
@@ -293,17 +293,6 @@ def _meets(value: float, direction: str, target: float) -> bool:
     return value >= target if direction == ">=" else value <= target
 
 
-def _fmt(ind: Indicator, value: float) -> str:
-    """A value as a Danish reader expects it: ``78,3 %``, ``3,92``, ``52,1``."""
-    if ind.unit == "share":
-        text = f"{value * 100:.1f}".removesuffix(".0") + " %"
-    elif ind.unit == "scale5":
-        text = f"{value:.2f}"
-    else:
-        text = f"{value:.1f}"
-    return text.replace(".", ",")
-
-
 def _line_at(points: list[tuple[int, float]], year: int) -> float:
     """The least-squares line through (year, value) points, evaluated at ``year``."""
     xs = np.array([p[0] for p in points], dtype=float)
@@ -328,7 +317,7 @@ def evaluate_unit(ind: Indicator, goal: dict, series: dict[int, dict], y: int | 
         out["n"] = row["n"]
     if target is not None and direction in LEVEL_DIRECTIONS:
         word = "mindst" if direction == ">=" else "højst"
-        goal_text = f"målet er {word} {_fmt(ind, target)}" + (
+        goal_text = f"målet er {word} {danish.value(target, ind.unit)}" + (
             f" i {schoolyear.short(target_year)}" if target_year is not None else "")
     else:
         goal_text = f"målet er, at den {'stiger' if direction == 'stigende' else 'falder'} fra år til år"
@@ -350,12 +339,21 @@ def evaluate_unit(ind: Indicator, goal: dict, series: dict[int, dict], y: int | 
         sig = uncertainty.change_significant(has[p_year]["lower"], has[p_year]["upper"],
                                              has[y]["lower"], has[y]["upper"])
         out["change_significant"] = pd.NA if sig is None else sig
-        verb = "steg" if v > p else "faldt" if v < p else "var uændret"
         sig_text = {True: "signifikant", False: "ikke signifikant", None: "usikkerheden er ukendt"}[sig]
-        what = (f"{label} {verb} fra {_fmt(ind, p)} i {schoolyear.short(p_year)} til {_fmt(ind, v)} "
-                f"i {schoolyear.short(y)} ({sig_text})")
+        if sig is not None and "assumed_sd" in (has[p_year].get("interval_kind"), has[y].get("interval_kind")):
+            sig_text += ", skønnet usikkerhed"  # the interval rests on an assumed spread (catalogue.assumed_sd)
+        shown_p, shown_v = danish.value(p, ind.unit), danish.value(v, ind.unit)
+        # Equal as shown is unchanged: "faldt fra 3,79 til 3,79" would report a difference nobody can see.
+        if shown_p == shown_v:
+            what = (f"{label} var uændret på {shown_v} fra {schoolyear.short(p_year)} til "
+                    f"{schoolyear.short(y)} ({sig_text})")
+        else:
+            verb = "steg" if v > p else "faldt"
+            what = (f"{label} {verb} fra {shown_p} i {schoolyear.short(p_year)} til {shown_v} "
+                    f"i {schoolyear.short(y)} ({sig_text})")
     else:
-        what = f"{label} var {_fmt(ind, v)} i {schoolyear.short(y)} (ingen sammenlignelig værdi året før)"
+        what = (f"{label} var {danish.value(v, ind.unit)} i {schoolyear.short(y)} "
+                "(ingen sammenlignelig værdi året før)")
 
     if direction in LEVEL_DIRECTIONS:
         out["distance"] = v - target if direction == ">=" else target - v
@@ -397,7 +395,7 @@ def evaluate_goals(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, kommune: i
     >>> with database.read(db) as con:
     ...     row = evaluate_goals(con, Viewer.parse("council"), kommune=999).iloc[0]
     >>> row["status"], row["sentence"]
-    ('met', 'Andel i generel indsats (sprogvurdering) steg fra 80 % i 2023/24 til 85 % i 2024/25 (ikke signifikant); målet er, at den stiger fra år til år.')
+    ('met', 'Andel i generel indsats (sprogvurdering) steg fra 80,0 % i 2023/24 til 85,0 % i 2024/25 (ikke signifikant); målet er, at den stiger fra år til år.')
     """
     engine.require_viewer(viewer)
     code = settings.kommune(kommune)

@@ -69,8 +69,8 @@ def test_level_goals_every_status(goals_db):
     assert math.isclose(status(df, "late")["distance"], 41 / 54 - 0.8)
     # one line per unit, in Danish
     assert status(df, "met")["sentence"] == (
-        "Andel i generel indsats (sprogvurdering) steg fra 74 % i 2023/24 til 75,9 % i 2024/25 "
-        "(ikke signifikant); målet er mindst 75 % i 2026/27.")
+        "Andel i generel indsats (sprogvurdering) steg fra 74,0 % i 2023/24 til 75,9 % i 2024/25 "
+        "(ikke signifikant); målet er mindst 75,0 % i 2026/27.")
 
 
 def test_level_goal_needs_two_points_for_a_line(goals_db):
@@ -99,6 +99,56 @@ def test_year_on_year_goals(goals_db):
     assert status(evaluate(goals_db, year=2022), "up")["status"] == "no_data"
 
 
+@pytest.fixture
+def sentence_db(db):
+    """School A only, in Eksempelby: language shares at D1 and well-being means at A (no grade rows)."""
+    add_institutions(db)
+    return db
+
+
+def sentence(db, indicator, direction="stigende") -> dict:
+    save_goal(db, goal("s", indicator, direction), "test")
+    return status(evaluate(db), "s")
+
+
+def test_sentence_values_equal_as_shown_are_unchanged(sentence_db):
+    # 3.791 (2023) and 3.789 (2024) both show as 3,79 with two decimals: not "faldt fra 3,79 til 3,79".
+    # Intervals with the assumed sd 0.6 and 100 respondents: ± 1.96 x 0.6 / 10 = ± 0.1176, overlapping.
+    insert(sentence_db, "INSERT INTO wellbeing VALUES (0, '999001', ?, NULL, 'general', ?, 100)",
+           [(2023, 3.791), (2024, 3.789)])
+    r = sentence(sentence_db, "wb_general")
+    assert r["sentence"] == ("Generel skoletrivsel var uændret på 3,79 fra 2023/24 til 2024/25 "
+                             "(ikke signifikant, skønnet usikkerhed); målet er, at den stiger fra år til år.")
+    assert r["status"] == "not_met"  # the status rule itself compares the values: 3.789 < 3.791
+
+
+def test_sentence_shows_both_values_with_the_same_decimals(sentence_db):
+    # 631 of 1000 -> 63,1 %, then 640 of 1000 -> 64,0 % (not "64 %"), via core.danish
+    insert(sentence_db, "INSERT INTO language_assessments VALUES (0, 'D1', ?, 1000, ?, ?, 0)",
+           [(2023, 631, 369), (2024, 640, 360)])
+    r = sentence(sentence_db, "la_share_general")
+    assert r["sentence"].startswith("Andel i generel indsats (sprogvurdering) steg fra 63,1 % i 2023/24 til "
+                                    "64,0 % i 2024/25 (ikke signifikant)")
+
+
+def test_wellbeing_change_can_be_significant_with_assumed_spread(sentence_db):
+    # 400 respondents each year: ± 1.96 x 0.6 / 20 = ± 0.0588, so 3.20 [3.141, 3.259] and
+    # 3.60 [3.541, 3.659] do not overlap
+    insert(sentence_db, "INSERT INTO wellbeing VALUES (0, '999001', ?, NULL, 'general', ?, 400)",
+           [(2023, 3.2), (2024, 3.6)])
+    r = sentence(sentence_db, "wb_general")
+    assert bool(r["change_significant"]) is True
+    assert "steg fra 3,20 i 2023/24 til 3,60 i 2024/25 (signifikant, skønnet usikkerhed)" in r["sentence"]
+
+
+def test_wellbeing_change_is_not_significant_at_school_size(sentence_db):
+    # 40 respondents: ± 1.96 x 0.6 / sqrt(40) = ± 0.186; 3.70 -> 3.80 is well inside that noise
+    insert(sentence_db, "INSERT INTO wellbeing VALUES (0, '999001', ?, NULL, 'general', ?, 40)",
+           [(2023, 3.7), (2024, 3.8)])
+    r = sentence(sentence_db, "wb_general")
+    assert bool(r["change_significant"]) is False and "(ikke signifikant, skønnet usikkerhed)" in r["sentence"]
+
+
 def test_suppressed_unit_is_no_data(goals_db):
     save_goal(goals_db, goal("dt", "la_share_general", ">=", 75, "2026/27", scope="dagtilbud"), "test")
     df = evaluate(goals_db)
@@ -106,7 +156,7 @@ def test_suppressed_unit_is_no_data(goals_db):
     r = status(df, "dt", "D2")
     assert r["status"] == "no_data" and math.isnan(r["value"])
     assert r["sentence"] == ("Andel i generel indsats (sprogvurdering): værdien for 2024/25 er skjult, "
-                             "fordi færre end 5 indgår; målet er mindst 75 % i 2026/27.")
+                             "fordi færre end 5 indgår; målet er mindst 75,0 % i 2026/27.")
     assert status(df, "dt", "D1")["status"] == "met"  # 39/50 = 0.78
 
 
