@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.common import median_time, peak_rss  # noqa: E402
 from core import database, settings  # noqa: E402
 from core.viewer import ADMINISTRATION  # noqa: E402
 from indicators import engine  # noqa: E402
@@ -72,9 +72,12 @@ def _pool(cells: pd.DataFrame, inst: pd.DataFrame, grades: bool, min_n: int) -> 
     return out
 
 
-def pandas_indicator(t: dict[str, pd.DataFrame], ind_id: str, min_n: int) -> pd.DataFrame:
+def pandas_indicator(t: dict[str, pd.DataFrame], ind_id: str, min_n: int, kommune: int) -> pd.DataFrame:
+    """As ``engine.compute``: a confidential (test) indicator for the own municipality ``kommune`` only."""
     ind = CATALOGUE[ind_id]
     inst = t["institutions"][["institution_id", "municipality_code"]]
+    if ind.confidential:
+        inst = inst[inst["municipality_code"] == kommune]
     if ind.source == "tests":
         p = t["test_pupil_results"]
         p = p[(p["test_kind"] == ind.test_kind) & p["subject"].isin(ind.subjects)]
@@ -139,17 +142,23 @@ def pandas_indicator(t: dict[str, pd.DataFrame], ind_id: str, min_n: int) -> pd.
     return out if ind.pooled else out[out["level"] == "institution"]
 
 
-def pandas_all(t: dict[str, pd.DataFrame], min_n: int) -> dict[str, pd.DataFrame]:
-    return {i: pandas_indicator(t, i, min_n) for i in CATALOGUE}
+def pandas_all(t: dict[str, pd.DataFrame], min_n: int, kommune: int) -> dict[str, pd.DataFrame]:
+    return {i: pandas_indicator(t, i, min_n, kommune) for i in CATALOGUE}
+
+
+def engine_indicator(con, ind_id: str, min_n: int, kommune: int) -> pd.DataFrame:
+    """The engine's values as the export computes them, ``kommune`` being the own municipality."""
+    return engine.compute(con, ADMINISTRATION, ind_id, levels=("institution", "municipality"), min_n=min_n,
+                          kommune=kommune if CATALOGUE[ind_id].confidential else None)
 
 
 # ------------------------------------------------------------------ checks and timing
 
-def check_same(con, t, min_n: int) -> float:
+def check_same(con, t, min_n: int, kommune: int) -> float:
     """Largest absolute difference between engine and pandas values (they must agree)."""
     worst = 0.0
-    for ind_id, base in pandas_all(t, min_n).items():
-        ours = engine.compute(con, ADMINISTRATION, ind_id, levels=("institution", "municipality"), min_n=min_n)
+    for ind_id, base in pandas_all(t, min_n, kommune).items():
+        ours = engine_indicator(con, ind_id, min_n, kommune)
         ours = ours.assign(gkey=ours["grade"].map(lambda g: "none" if g is None else str(g)),
                            subject=ours["subject"].fillna("-"))
         base = base.assign(subject=base["subject"].astype(object).fillna("-"))
@@ -167,15 +176,6 @@ def check_same(con, t, min_n: int) -> float:
     return worst
 
 
-def median_time(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def with_goals(db: Path, folder: Path) -> Path:
     """The database itself if it holds goals, else a copy with the sample municipality's goal sheet."""
     with database.read(db) as con:
@@ -191,33 +191,51 @@ def with_goals(db: Path, folder: Path) -> Path:
     return copy
 
 
-def measure(db: Path, label: str, runs: int) -> None:
+def figures(db: Path, runs: int) -> dict:
+    """Median seconds of each indicator and goal (engine) and of each indicator (pandas), and more.
+
+    The engine is timed before any table is loaded into pandas, so ``engine_peak_rss`` is the
+    engine's own peak memory (this process's, in bytes); the pandas baseline's comes after.
+    """
     min_n = settings.min_n()
     with database.read(db) as con:
+        con.execute("SET enable_progress_bar = false")
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("test_pupil_results",
                                                                                        "institutions")}
-        tables = load_tables(con)
-        worst = check_same(con, tables, min_n)
-        con.execute("SET enable_progress_bar = false")
-        # the goals of the municipality with most institutions
+        # the own municipality: the one with most institutions (its test results, its goals)
         kommune = con.execute("SELECT municipality_code FROM institutions GROUP BY 1 ORDER BY count(*) DESC, 1 "
                               "LIMIT 1").fetchone()[0]
-        n_goals = con.execute("SELECT count(*) FROM goals").fetchone()[0]
-        rows = len(export_table(con, ADMINISTRATION))
-        export_s = median_time(lambda: export_table(con, ADMINISTRATION), runs)
+        goal_ids = [r[0] for r in con.execute("SELECT goal_id FROM goals ORDER BY 1").fetchall()]
+        engine_s = {i: median_time(lambda: engine_indicator(con, i, min_n, kommune), runs) for i in CATALOGUE}
+        export_s = median_time(lambda: export_table(con, ADMINISTRATION, kommune), runs)
+        rows = len(export_table(con, ADMINISTRATION, kommune))
         goals_s = median_time(lambda: evaluate_goals(con, ADMINISTRATION, kommune=kommune), runs)
+        goal_s = {g: median_time(lambda: evaluate_goals(con, ADMINISTRATION, kommune=kommune, goal_ids=[g]), runs)
+                  for g in goal_ids}
+        engine_peak = peak_rss()
         load_s = median_time(lambda: load_tables(con), runs)
-    pandas_s = median_time(lambda: pandas_all(tables, min_n), runs)
-    print(f"\n{label}: {db}")
-    print(f"  {counts['test_pupil_results']:,} pupil test rows, {counts['institutions']:,} institutions, "
-          f"{rows:,} export rows; engine and pandas agree to {worst:.1e}")
-    print(f"  {'what':44} {'median s':>9}")
-    print(f"  {'engine: every indicator (the export)':44} {export_s:9.3f}")
-    print(f"  {f'engine: every goal ({n_goals} goals, municipality {kommune})':44} {goals_s:9.3f}")
-    print(f"  {'pandas: every indicator, tables in memory':44} {pandas_s:9.3f}")
-    print(f"  {'pandas: loading the tables into pandas':44} {load_s:9.3f}")
-    print(f"  {'ratio pandas / engine (in memory)':44} {pandas_s / export_s:9.1f}x")
-    print(f"  {'ratio pandas / engine (incl. loading)':44} {(pandas_s + load_s) / export_s:9.1f}x")
+        tables = load_tables(con)
+        worst = check_same(con, tables, min_n, kommune)
+    pandas_s = {i: median_time(lambda: pandas_indicator(tables, i, min_n, kommune), runs) for i in CATALOGUE}
+    return {"pupil_rows": counts["test_pupil_results"], "institutions": counts["institutions"],
+            "export_rows": rows, "worst_difference": worst, "kommune": kommune, "engine": engine_s,
+            "pandas": pandas_s, "export": export_s, "goals": goals_s, "goal": goal_s, "load": load_s,
+            "engine_peak_rss": engine_peak, "peak_rss": peak_rss()}
+
+
+def report(f: dict, label: str) -> None:
+    """Print ``figures`` as a table."""
+    print(f"\n{label}: {f['pupil_rows']:,} pupil test rows, {f['institutions']:,} institutions, "
+          f"{f['export_rows']:,} export rows; engine and pandas agree to {f['worst_difference']:.1e}")
+    print(f"  {'indicator':28} {'engine s':>9} {'pandas s':>9} {'ratio':>7}")
+    for i, seconds in f["engine"].items():
+        print(f"  {i:28} {seconds:9.3f} {f['pandas'][i]:9.3f} {f['pandas'][i] / seconds:6.1f}x")
+    engine_total, pandas_total = sum(f["engine"].values()), sum(f["pandas"].values())
+    print(f"  {'every indicator':28} {engine_total:9.3f} {pandas_total:9.3f} {pandas_total / engine_total:6.1f}x")
+    print(f"  {'the export (CSV text)':28} {f['export']:9.3f}")
+    print(f"  {'loading tables into pandas':28} {'':9} {f['load']:9.3f}")
+    print(f"  every goal ({len(f['goal'])} goals, municipality {f['kommune']}): {f['goals']:.3f} s; "
+          f"slowest single goal {max(f['goal'].values(), default=0):.3f} s")
 
 
 def build_national(folder: Path, n_schools: int) -> Path:
@@ -241,16 +259,16 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.db:
-            measure(with_goals(Path(args.db), Path(tmp)), "database", args.runs)
+            report(figures(with_goals(Path(args.db), Path(tmp)), args.runs), "database")
             return
         from sample_data import build_database
 
         sample = Path(tmp) / "sample.duckdb"
         build_database(sample)
-        measure(sample, "sample municipality (Eksempelby)", args.runs)
+        report(figures(sample, args.runs), "sample municipality (Eksempelby)")
         if args.national:
             national = build_national(Path(tmp), args.schools)
-            measure(with_goals(national, Path(tmp)), "national scale", args.runs)
+            report(figures(with_goals(national, Path(tmp)), args.runs), "national scale")
 
 
 if __name__ == "__main__":
