@@ -156,7 +156,7 @@ def _run() -> None:
         user, viewer = _logged_in_viewer(db)
     elif demo:
         viewer = _pick_viewer(boot.read(queries.institutions, kommune))
-        user = f"demo:{viewer}"
+        user = ""  # picked, not logged in: recorded as app:<viewer>
     else:
         st.info(
             "**Login er ikke sat op endnu**, så appen viser ingen data. Sæt login op i "

@@ -31,14 +31,14 @@ def _roles(ctx: Context) -> None:
         role = c2.selectbox("Rolle", list(roles.ROLE_LABELS), format_func=roles.ROLE_LABELS.get)
         institutions = c3.text_input("Institutioner (kun ledere; institutionsnumre adskilt af komma)")
         if st.form_submit_button("Gem rolle", icon=":material/person_add:"):
-            _apply(lambda: roles.assign(ctx.db, user, role, institutions, ctx.viewer, ctx.user, ctx.origin),
+            _apply(lambda: roles.assign(ctx.db, user, role, institutions, ctx.viewer, ctx.who, ctx.origin),
                    f"Rollen for {user} er gemt.")
     if not table.empty:
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
         chosen = c1.selectbox("Fjern en brugers rolle", table["Bruger"].tolist(), index=None,
                               placeholder="Vælg en bruger")
         if c2.button("Fjern rolle", icon=":material/person_remove:", disabled=chosen is None):
-            _apply(lambda: roles.remove(ctx.db, chosen, ctx.viewer, ctx.user, ctx.origin),
+            _apply(lambda: roles.remove(ctx.db, chosen, ctx.viewer, ctx.who, ctx.origin),
                    f"{chosen} har ikke længere en rolle.")
 
     upload = st.file_uploader("Erstat hele rollelisten med en fil (CSV eller XLSX: bruger; rolle; institutioner)",
@@ -47,7 +47,7 @@ def _roles(ctx: Context) -> None:
         with tempfile.TemporaryDirectory(prefix="kvalitetsdialog-roles-") as tmp:
             path = Path(tmp) / Path(upload.name).name
             path.write_bytes(upload.getvalue())
-            _apply(lambda: roles.load_file(ctx.db, path, ctx.viewer, ctx.user, ctx.origin, display=upload.name),
+            _apply(lambda: roles.load_file(ctx.db, path, ctx.viewer, ctx.who, ctx.origin, display=upload.name),
                    "Rollelisten er indlæst.")
 
 

@@ -31,8 +31,13 @@ class Context:
     generation: int
     kommune: int
     demo: bool
-    user: str = ""                 # who the audit log, import log and notes record (login e-mail or demo:<viewer>)
+    user: str = ""                 # the logged-in user's e-mail or subject; empty in demo mode
     origin: str | None = None      # where from, for the audit log (the browser's address when known)
+
+    @property
+    def who(self) -> str:
+        """Who the audit log, import log, goal history and notes record for this session."""
+        return self.user or f"app:{self.viewer}"
 
     def read(self, fn: Callable, *args, **kwargs):
         """``fn(con, viewer, *args, **kwargs)`` on a read connection, cached per generation and viewer.
@@ -52,7 +57,7 @@ def _cached(key: str, db: str, generation: int, viewer: str, args: tuple, kwargs
 
 def audit(ctx: Context, action: str, object: str, details=None) -> None:
     """Record one action of this session (downloads, exports) in the audit log."""
-    audit_log.record(ctx.db, ctx.viewer, action, object, details, who=ctx.user or str(ctx.viewer), origin=ctx.origin)
+    audit_log.record(ctx.db, ctx.viewer, action, object, details, who=ctx.who, origin=ctx.origin)
 
 
 def set_current(ctx: Context) -> None:

@@ -18,7 +18,6 @@ from core import schoolyear
 from core.errors import KvalitetsdialogError
 from dashboards import queries, widgets
 from dashboards.context import Context, current
-from dashboards.importing import app_user
 from dialogue import (
     ACTION_STATUSES, NOTE_KINDS, Note, add_note, delete_note, edit_note, note_history, notes, open_actions,
 )
@@ -51,7 +50,7 @@ def _choose(ctx: Context) -> tuple[str, int] | None:
 def _write(ctx: Context, fn, *args, success: str, **kwargs) -> None:
     """Run a note write as this viewer; show a refusal inline, otherwise rerun on the new data."""
     try:
-        fn(ctx.db, ctx.viewer, *args, author=app_user(ctx.viewer), origin="app", **kwargs)
+        fn(ctx.db, ctx.viewer, *args, author=ctx.who, origin=ctx.origin, **kwargs)
     except KvalitetsdialogError as e:
         st.error(f"**{e.title}**: {e.message}")
         return
@@ -161,7 +160,7 @@ def _add_form(ctx: Context, institution_id: str, year: int, goal_ids: list[str],
 
 
 def _record_download(ctx: Context, what: str, details: dict) -> None:
-    reports.record_export(ctx.db, ctx.viewer, what, details, who=app_user(ctx.viewer), origin="app")
+    reports.record_export(ctx.db, ctx.viewer, what, details, who=ctx.who, origin=ctx.origin)
 
 
 def _downloads(ctx: Context, institution_id: str, year: int) -> None:

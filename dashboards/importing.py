@@ -17,13 +17,12 @@ from core.errors import KvalitetsdialogError, Problem
 from core.viewer import Viewer
 
 
-def app_user(viewer: Viewer) -> str:
-    """Who the import log and the goal history record for an action in the app (until real login)."""
-    return f"app:{viewer}"
+def import_upload(db: Path, viewer: Viewer, name: str, data: bytes, *, dry_run: bool, user: str | None = None,
+                  origin: str = "app"):
+    """Validate (``dry_run``) or load one uploaded file; raises ``ImportRejected`` when rejected.
 
-
-def import_upload(db: Path, viewer: Viewer, name: str, data: bytes, *, dry_run: bool):
-    """Validate (``dry_run``) or load one uploaded file; raises ``ImportRejected`` when rejected."""
+    ``user`` is who the import log and the audit log name (the logged-in user; default ``app:<viewer>``).
+    """
     if viewer.role != "administration":
         raise KvalitetsdialogError("Kun forvaltningen kan indlæse data.", "Ingen adgang")
     if len(data) > settings.MAX_FILE_BYTES:
@@ -37,7 +36,8 @@ def import_upload(db: Path, viewer: Viewer, name: str, data: bytes, *, dry_run: 
         # Only the base name: an upload's name must not choose where it is written.
         path = Path(tmp) / Path(name).name
         path.write_bytes(data)
-        return loaders.import_files(db, [path], dry_run=dry_run, names=[name], user=app_user(viewer))
+        return loaders.import_files(db, [path], dry_run=dry_run, names=[name],
+                                     user=user or f"app:{viewer}", origin=origin)
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:

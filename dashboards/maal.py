@@ -8,8 +8,8 @@ import streamlit as st
 import indicators
 from core import danish, schoolyear
 from core.errors import KvalitetsdialogError
-from dashboards import goal_sheet, importing, queries, upload, widgets
-from dashboards.context import Context, current
+from dashboards import goal_sheet, queries, upload, widgets
+from dashboards.context import Context, audit, current
 from indicators import goals as goal_store
 from indicators.catalogue import CATALOGUE, SUBJECTS
 
@@ -91,7 +91,7 @@ def edit_form(ctx: Context, definitions: pd.DataFrame) -> None:
             st.error("Målet er ikke gemt:\n\n" + "\n".join(f"- {e}" for e in errors))
             return
         try:
-            goal_store.save_goal(ctx.db, fields, importing.app_user(ctx.viewer))
+            goal_store.save_goal(ctx.db, fields, ctx.who)
         except KvalitetsdialogError as e:
             st.error(f"**{e.title}**\n\n{e.message}")
             return
@@ -100,7 +100,7 @@ def edit_form(ctx: Context, definitions: pd.DataFrame) -> None:
     if chosen != _NEW:
         confirm = st.checkbox("Ja, slet dette mål", key="maal_confirm_delete")
         if st.button("Slet mål", icon=":material/delete:", disabled=not confirm):
-            goal_store.delete_goal(ctx.db, chosen, importing.app_user(ctx.viewer))
+            goal_store.delete_goal(ctx.db, chosen, ctx.who)
             st.session_state["_maal_saved"] = f"Målet '{titles[chosen]}' er slettet."
             st.rerun()
 
@@ -125,7 +125,7 @@ def render(ctx: Context) -> None:
     if not definitions.empty:
         st.download_button("Hent målarket (XLSX)", goal_sheet.to_xlsx(definitions), file_name="maal.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           icon=":material/download:")
+                           icon=":material/download:", on_click=audit, args=(ctx, "download", "målark"))
     upload.panel(ctx, "maal", "Indlæs et rettet målark (XLSX eller CSV).")
     history(ctx)
 
