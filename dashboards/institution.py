@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -211,29 +213,43 @@ _QUALITY_NOTES = {
     "Kompetencedækning": "Andel af de planlagte timer, der undervises af en lærer med undervisningskompetence "
                          "i faget (nationalt mål: 95 %). Timer, ikke elever: tallet diskretioneres ikke.",
 }
+_NATIONAL_TARGETS = {"comp_coverage": 0.95}
 
 
 def _metric(column, indicator_id: str, own: pd.DataFrame, muni: pd.DataFrame) -> None:
-    """The institution's latest value with the municipality's beside it (the same school year)."""
+    """The institution's latest value with the municipality's beside it (the same school year).
+
+    The difference is coloured only where the municipality lies outside the institution's 95 % interval:
+    a difference within the uncertainty is grey, so a page does not invite reading noise as a change.
+    """
     indicator = CATALOGUE[indicator_id]
     years = pd.concat([own, muni]).loc[lambda d: d["value"].notna() | d["suppressed"].astype(bool), "school_year"]
     if years.empty:
         column.metric(indicator.label, danish.MISSING, border=True)
         return
     year = int(years.max())
-    mine = own[own["school_year"] == year]
-    theirs = muni[muni["school_year"] == year]
-    value = mine["value"].iloc[0] if not mine.empty else None
-    suppressed = bool(mine["suppressed"].iloc[0]) if not mine.empty else False
-    reference = theirs["value"].iloc[0] if not theirs.empty else None
-    delta = None
-    if not theirs.empty and not pd.isna(value) and not pd.isna(reference):
-        delta = f"{danish.change(value - reference, indicator.unit)} i forhold til kommunen"
+    mine = own[own["school_year"] == year].to_dict("records")
+    theirs = muni[muni["school_year"] == year].to_dict("records")
+    mine = mine[0] if mine else {"value": None, "suppressed": False, "lower": None, "upper": None}
     help_text = f"{indicator.description}. Skoleår {schoolyear.short(year)}."
-    if not theirs.empty:
-        help_text += f" Kommunen: {widgets.formatted(reference, indicator_id, bool(theirs['suppressed'].iloc[0]))}."
-    column.metric(f"{indicator.label} ({schoolyear.short(year)})", widgets.formatted(value, indicator_id, suppressed),
-                  delta=delta, delta_color="normal" if indicator.better == "higher" else "inverse",
+    delta, colour = None, "off"
+    if theirs:
+        reference = theirs[0]["value"]
+        help_text += f" Kommunen: {widgets.formatted(reference, indicator_id, bool(theirs[0]['suppressed']))}."
+        if not pd.isna(mine["value"]) and not pd.isna(reference):
+            text = danish.change(mine["value"] - reference, indicator.unit)
+            if not re.sub(r"\D", "", text).strip("0"):  # rounds to no difference at all
+                delta = "som kommunen"
+            else:
+                delta = f"{text} i forhold til kommunen"
+                if mine["lower"] <= reference <= mine["upper"]:
+                    help_text += " Grå: forskellen er inden for den statistiske usikkerhed (95 %-interval)."
+                else:
+                    colour = "normal" if indicator.better == "higher" else "inverse"
+    # The year first: a long label is cut off at its end.
+    column.metric(f"{schoolyear.short(year)}: {indicator.label}",
+                  widgets.formatted(mine["value"], indicator_id, bool(mine["suppressed"])),
+                  delta=delta, delta_color=colour, delta_arrow="off" if delta == "som kommunen" else "auto",
                   help=help_text, border=True)
 
 
@@ -262,8 +278,9 @@ def quality_section(ctx: Context, institution: pd.Series) -> None:
             if own["school_year"].nunique() > 1 or muni["school_year"].nunique() > 1:
                 fig = widgets.trend_figure([own, muni], ids[0], names=[name, "Kommunen"],
                                            colours=[widgets.INSTITUTION_COLOUR, widgets.MUNICIPALITY_COLOUR],
-                                           height=260)
-                fig.update_layout(title=CATALOGUE[ids[0]].label)
+                                           target=_NATIONAL_TARGETS.get(ids[0]), height=300)
+                # the legend below the year labels, not on top of them
+                fig.update_layout(title=CATALOGUE[ids[0]].label, legend={"orientation": "h", "y": -0.2})
                 st.plotly_chart(fig, width="stretch", key=f"quality_{ids[0]}")
             hidden = sorted({int(y) for own, _ in frames.values() for y in own.loc[own["suppressed"], "school_year"]})
             if hidden:
