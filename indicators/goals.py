@@ -1,7 +1,9 @@
 """Goals: validation, versioned storage and evaluation by the status rules in FORMATS.md.
 
-Validation lives here so that the goal sheet loader and the app's goal form
-accept and reject exactly the same things (``clean_goal`` / ``validate_goal``).
+Validation lives here (``check_goal``) so that the goal sheet loader and the
+app's goal form accept and reject exactly the same things and store the same
+normalised values: the form through ``clean_goal`` / ``validate_goal``, the
+loader through ``loaders.goals.check``.
 A goal is never overwritten: every change adds a version to ``goal_versions``,
 and deleting adds a version marked deleted (the view ``goals`` shows the
 current, undeleted versions).
@@ -91,94 +93,129 @@ def _subject(raw) -> str | None:
     return _SUBJECT_KEYS.get(_key(raw))
 
 
-def clean_goal(fields: dict, institutions: set[str] | None = None) -> tuple[dict, list[str]]:
-    """The goal as stored (ids, numbers, school years normalised) and every problem, in Danish.
+_GRADE = re.compile(r"^(\d{1,2})\s*\.?\s*(klasse|kl\.?|klassetrin)?$", re.IGNORECASE)
+_GRADE_ZERO = ("børnehaveklasse", "bh.kl.", "bh. kl.", "bhkl")
 
-    ``institutions``: the known institution ids, to check a scope that lists ids (None = not checked).
 
-    >>> goal, problems = clean_goal({"goal_id": "M1", "title": "Flere gode læsere", "indicator": "nt_share_good",
-    ...     "subject": "Dansk, læsning", "scope": "skoler", "direction": "≥", "target": "80 %", "target_year": "2026/27"})
-    >>> problems, goal["subject"], goal["direction"], goal["target"], goal["target_year"]
-    ([], 'dansk_laesning', '>=', 0.8, 2026)
+def _grade(raw) -> int | None:
+    """A grade from ``4``, ``4.``, ``4. klasse`` or ``børnehaveklasse`` (0); None when unreadable."""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)  # spreadsheets hand grades over as 2.0
+    text = str(raw).strip()
+    if text.lower() in _GRADE_ZERO:
+        return 0
+    m = _GRADE.match(text)
+    return int(m.group(1)) if m else None
+
+
+def check_goal(fields: dict, institutions: set[str] | None = None) -> tuple[dict, list[tuple[str, str]]]:
+    """The goal as stored (ids, numbers, school years normalised) and every problem as
+    (field, Danish message fragment): the one set of per-goal rules, shared by the app's goal
+    form (``clean_goal``) and the goal sheet loader (``loaders.goals.check``, which names file,
+    row and column). ``institutions``: the known institution ids, to check a scope that lists
+    ids (None = not checked).
+
+    >>> check_goal({"goal_id": "M1", "title": "Trivsel", "indicator": "wb_general", "scope": "skoler",
+    ...             "direction": "mindst"})[1]
+    [('direction', "'mindst' er ikke en retning; brug >=, <=, stigende eller faldende")]
     """
     f = {k: (None if _blank(fields.get(k)) else fields.get(k)) for k in FIELDS}
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     goal = {k: (str(v).strip() if v is not None else None) for k, v in f.items()}
 
     if goal["goal_id"] is None:
-        problems.append("Mål-id mangler.")
+        problems.append(("goal_id", "mål-id mangler"))
     elif not _GOAL_ID.match(goal["goal_id"]):
-        problems.append(f"Mål-id '{goal['goal_id']}' må kun indeholde bogstaver, tal, '_', '-' og '.' (højst 40 tegn).")
+        problems.append(("goal_id", f"mål-id '{goal['goal_id']}' må kun indeholde bogstaver, tal, '_', '-' og '.' "
+                                    "(højst 40 tegn)"))
     if goal["title"] is None:
-        problems.append("Titel (målformulering) mangler.")
+        problems.append(("title", "titel (målformulering) mangler"))
 
     ind = CATALOGUE.get(goal["indicator"] or "")
     if goal["indicator"] is None:
-        problems.append("Indikator mangler.")
+        problems.append(("indicator", "indikator mangler"))
     elif ind is None:
-        problems.append(f"Ukendt indikator '{goal['indicator']}'. Brug et id fra indikatorkataloget.")
+        problems.append(("indicator", f"ukendt indikator '{goal['indicator']}'; brug et id fra "
+                                      "indikatorkataloget, fx nt_share_good"))
 
     if goal["subject"] is not None:
         sid = _subject(goal["subject"])
         if sid is None:
-            problems.append(f"Ukendt fag '{goal['subject']}'.")
+            problems.append(("subject", f"ukendt fag '{goal['subject']}'"))
         elif ind is not None and sid not in ind.subjects:
-            problems.append(f"Indikatoren '{ind.id}' har ikke faget '{goal['subject']}'.")
+            problems.append(("subject", f"indikatoren har ikke faget '{goal['subject']}'"
+                             + (f" ({ind.id} har {', '.join(SUBJECTS[s] for s in ind.subjects)})"
+                                if ind.subjects else f" ({ind.id} har ingen fag)")))
         goal["subject"] = sid
 
     if goal["grade"] is not None:
-        raw_grade = f["grade"]
-        if isinstance(raw_grade, float) and raw_grade.is_integer():
-            raw_grade = int(raw_grade)  # spreadsheets hand grades over as 2.0
-        m = re.match(r"^(\d{1,2})\s*\.?\s*(klasse)?$", str(raw_grade).strip(), re.IGNORECASE)
-        grade = int(m.group(1)) if m else None
+        grade = _grade(f["grade"])
         if grade is None or not 0 <= grade <= 10:
-            problems.append(f"Klassetrin '{goal['grade']}' skal være et tal fra 0 til 10.")
+            problems.append(("grade", f"klassetrin '{goal['grade']}' skal være et tal fra 0 til 10"))
         elif ind is not None and not ind.has_grades:
-            problems.append(f"Indikatoren '{ind.id}' kan ikke opdeles på klassetrin.")
+            problems.append(("grade", f"indikatoren '{ind.id}' kan ikke opdeles på klassetrin"))
         goal["grade"] = grade
 
     scope = goal["scope"]
     if scope is None:
-        problems.append("Omfang mangler (kommune, skoler, dagtilbud eller en liste af institutions-id'er).")
+        problems.append(("scope", "omfang mangler (kommune, skoler, dagtilbud eller en liste af institutions-id'er)"))
     elif scope.lower() in _SCOPE_WORDS:
         goal["scope"] = scope.lower()
     else:
         ids = [i for i in re.split(r"[,;\s]+", scope) if i]
         unknown = [i for i in ids if institutions is not None and i not in institutions]
         if unknown:
-            problems.append(f"Omfanget nævner ukendte institutioner: {', '.join(unknown)}.")
+            problems.append(("scope", f"omfanget '{scope}' nævner institutioner, der ikke findes i "
+                                      f"institutionstabellen: {', '.join(unknown)}"))
         goal["scope"] = ",".join(ids)
 
     direction = _DIRECTION_ALIASES.get((goal["direction"] or "").lower().replace(" ", ""))
     if goal["direction"] is None:
-        problems.append("Retning mangler (>=, <=, stigende eller faldende).")
+        problems.append(("direction", "retning mangler (>=, <=, stigende eller faldende)"))
     elif direction is None:
-        problems.append(f"Ukendt retning '{goal['direction']}'. Brug >=, <=, stigende eller faldende.")
+        problems.append(("direction", f"'{goal['direction']}' er ikke en retning; brug >=, <=, stigende eller "
+                                      "faldende"))
     goal["direction"] = direction
 
     if f["target"] is not None and ind is not None:
         try:
             goal["target"] = normalise_target(ind, f["target"])
         except KvalitetsdialogError as e:
-            problems.append(e.message)
+            problems.append(("target", e.message[0].lower() + e.message[1:].rstrip(".")))
             goal["target"] = None
     elif f["target"] is not None:
         goal["target"] = None
     if direction in LEVEL_DIRECTIONS and f["target"] is None:
-        problems.append("Et niveaumål (>= eller <=) skal have en målværdi.")
+        problems.append(("target", "et niveaumål (>= eller <=) skal have en målværdi"))
     if direction in TREND_DIRECTIONS and f["target"] is not None:
-        problems.append("Et mål om stigning eller fald fra år til år har ingen målværdi.")
+        problems.append(("target", "et mål om stigning eller fald fra år til år har ingen målværdi"))
 
     if f["target_year"] is not None:
         raw_year = f["target_year"]
         year = int(raw_year) if isinstance(raw_year, (int, np.integer)) else schoolyear.parse(str(raw_year))
         if year is None:
-            problems.append(f"Målår '{raw_year}' skal skrives som skoleår, fx 2026/2027 eller 2026/27.")
+            problems.append(("target_year", f"'{raw_year}' er ikke et skoleår; skriv målåret som 2026/2027 "
+                                            "eller 2026/27"))
         goal["target_year"] = year
     elif direction in LEVEL_DIRECTIONS:
-        problems.append("Et niveaumål (>= eller <=) skal have et målår.")
+        problems.append(("target_year", "et niveaumål (>= eller <=) skal have et målår"))
     return goal, problems
+
+
+def _sentence(fragment: str) -> str:
+    return fragment[0].upper() + fragment[1:] + "."
+
+
+def clean_goal(fields: dict, institutions: set[str] | None = None) -> tuple[dict, list[str]]:
+    """The goal as stored and every problem as a Danish sentence (``check_goal`` for the form).
+
+    >>> goal, problems = clean_goal({"goal_id": "M1", "title": "Flere gode læsere", "indicator": "nt_share_good",
+    ...     "subject": "Dansk, læsning", "scope": "skoler", "direction": "≥", "target": "80 %", "target_year": "2026/27"})
+    >>> problems, goal["subject"], goal["direction"], goal["target"], goal["target_year"]
+    ([], 'dansk_laesning', '>=', 0.8, 2026)
+    """
+    goal, problems = check_goal(fields, institutions)
+    return goal, [_sentence(message) for _, message in problems]
 
 
 def validate_goal(fields: dict, institutions: set[str] | None = None) -> list[str]:

@@ -1,5 +1,10 @@
 """Loading the goal sheet: the sheet is the whole goal list, kept as versions.
 
+Each row is checked and normalised by ``indicators.goals.check_goal``, the same
+rules the app's goal form uses, so the two cannot drift (``check``); only
+file-level checks (a goal id given twice, a missing id) stay set-wise in the
+staged SQL (``loaders.kinds.GOALS``).
+
 A goal that is new or changed gets a new version (who, when, which batch); an
 unchanged goal gets nothing; a goal missing from the sheet gets a ``deleted``
 version, so the history of every goal stays readable.
@@ -9,11 +14,46 @@ from __future__ import annotations
 
 import duckdb
 
-FIELDS = ("title", "indicator", "subject", "grade", "scope", "direction", "target", "target_year", "adopted",
-          "note")
+from core.errors import Problem
+from indicators.goals import FIELDS as ALL_FIELDS, check_goal
+from loaders.kinds import GOALS_CLEANED
+from loaders.staging import MAX_PROBLEMS, Match
+
+FIELDS = ALL_FIELDS[1:]  # every field but the goal id
+_TYPES = {"grade": "TINYINT", "target": "DOUBLE", "target_year": "SMALLINT"}
 
 _LATEST = """(SELECT * FROM goal_versions
               QUALIFY row_number() OVER (PARTITION BY goal_id ORDER BY version DESC) = 1)"""
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def check(stage: duckdb.DuckDBPyConnection, m: Match, display: str, institutions: set[str],
+          problems: list[Problem], more: int) -> tuple[list[Problem], int]:
+    """Add every row's per-goal problems to the staged file-level ones (one problem per cell: a
+    file-level one wins), and write the normalised goals to ``GOALS_CLEANED``, which the shape's
+    output reads.
+
+    Returns the problems in row and column order, the first ``MAX_PROBLEMS``, and how many more.
+    """
+    present = [f for f in ALL_FIELDS if f in m.index]
+    rows = stage.execute(f"SELECT _row, {', '.join(_q(f) for f in present)} FROM clean ORDER BY _row").fetchall()
+    taken = {(p.row, p.column) for p in problems}
+    found, cleaned = [], []
+    for row, *cells in rows:
+        goal, goal_problems = check_goal(dict(zip(present, cells)), institutions)
+        cleaned.append([row] + [goal[f] for f in ALL_FIELDS])
+        found += [Problem(display, row, m.label(field), message) for field, message in goal_problems
+                  if (row, m.label(field)) not in taken]
+    columns = ", ".join(f"{f} {_TYPES.get(f, 'VARCHAR')}" for f in ALL_FIELDS)
+    stage.execute(f"CREATE OR REPLACE TABLE {GOALS_CLEANED} (_row BIGINT, {columns})")
+    if cleaned:
+        stage.executemany(f"INSERT INTO {GOALS_CLEANED} VALUES ({', '.join('?' * (len(ALL_FIELDS) + 1))})", cleaned)
+    order = {m.label(c.name): i for i, c in enumerate(m.shape.columns)}
+    everything = sorted(problems + found, key=lambda p: (p.row or 0, order.get(p.column, 0)))
+    return everything[:MAX_PROBLEMS], more + max(len(everything) - MAX_PROBLEMS, 0)
 
 
 def load(con: duckdb.DuckDBPyConnection, batch_id: int, user: str) -> tuple[int, int]:

@@ -182,6 +182,8 @@ def _prepare(source: Source, m: staging.Match, known_institutions: set[str],
                 source.display, source.header_row, None, "filen har en overskrift, men ingen datarækker")])
         staging.build(stage, m, source.row_sql)
         problems, more = staging.check(stage, m, source.display)
+        if m.shape.kind == "goals":  # the per-goal rules are the app form's (indicators.goals.check_goal)
+            problems, more = goals.check(stage, m, source.display, known_institutions, problems, more)
         if problems:
             raise ValidationError(source.display, problems, more)
         # A view, not a staged copy: the output goes straight to Arrow, and the scope queries read

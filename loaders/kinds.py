@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from loaders.cells import WELLBEING_INDICATORS
 from indicators.catalogue import LEVELS, SUBJECTS
+from indicators.goals import FIELDS as GOAL_FIELDS
 
 
 @dataclass(frozen=True)
@@ -422,50 +423,30 @@ COMPETENCE = Shape(
 
 # --- goals ----------------------------------------------------------------------------
 
-_UNIT = "(SELECT unit FROM known_indicators k WHERE k.id = v_indicator)"
+# Every per-goal rule and normalisation is ``indicators.goals.check_goal``, applied by
+# ``loaders.goals.check``, which writes the normalised rows to this staged table. Here only what
+# concerns the file as a whole: the columns, and each goal id present and given once.
+GOALS_CLEANED = "cleaned_goals"
 
 GOALS = Shape(
     "goals", "målliste", "kommunalbestyrelsens mål",
     (
         Col("goal_id", "mål_id", ("goal_id", "mål_id", "maal_id"), needed=True),
-        Col("title", "titel", ("title", "titel", "målformulering"), needed=True),
-        Col("indicator", "indikator", ("indicator", "indikator"), needed=True),
-        Col("subject", "fag", ("subject", "fag"), "subject", required=False),
-        Col("grade", "klassetrin", ("grade", "klassetrin"), "grade", required=False),
-        Col("scope", "omfang", ("scope", "omfang"), "scope", needed=True),
-        Col("direction", "retning", ("direction", "retning"), "direction", needed=True),
-        Col("target", "målværdi", ("target", "målværdi"), "num", required=False),
-        Col("target_year", "målår", ("target_year", "målår"), "year", required=False),
+        Col("title", "titel", ("title", "titel", "målformulering")),
+        Col("indicator", "indikator", ("indicator", "indikator")),
+        Col("subject", "fag", ("subject", "fag"), required=False),
+        Col("grade", "klassetrin", ("grade", "klassetrin"), required=False),
+        Col("scope", "omfang", ("scope", "omfang")),
+        Col("direction", "retning", ("direction", "retning")),
+        Col("target", "målværdi", ("target", "målværdi"), required=False),
+        Col("target_year", "målår", ("target_year", "målår"), required=False),
         Col("adopted", "vedtaget", ("adopted", "vedtaget"), required=False),
         Col("note", "bemærkning", ("note", "bemærkning"), required=False),
     ),
     detect=("goal_id", "indicator"),
     table="goal_versions",
-    output=(("goal_id", "v_goal_id"), ("title", "v_title"), ("indicator", "v_indicator"),
-            ("subject", "v_subject"), ("grade", "v_grade"), ("scope", "v_scope"), ("direction", "v_direction"),
-            # A share target may be written 80, 80 % or 0,8: stored as 0.8.
-            ("target", f"CASE WHEN {_UNIT} = 'share' AND (contains(target, '%') OR v_target > 1) "
-                       "THEN v_target / 100 ELSE v_target END"),
-            ("target_year", "v_target_year"), ("adopted", "v_adopted"), ("note", "v_note")),
+    output=tuple((f, f"(SELECT g.{f} FROM {GOALS_CLEANED} g WHERE g._row = clean._row)") for f in GOAL_FIELDS),
     scope=(),
-    rules=(
-        _GRADE_RANGE,
-        Rule("indicator_known", "indicator", "v_indicator NOT IN (SELECT id FROM known_indicators)",
-             "ukendt indikator '{value}'; brug et id fra indikatorkataloget, fx nt_share_good"),
-        Rule("subject_of_indicator", "subject",
-             "v_subject IS NOT NULL AND NOT coalesce(list_contains("
-             "(SELECT subjects FROM known_indicators k WHERE k.id = v_indicator), v_subject), false)",
-             "indikatoren har ikke faget '{value}'"),
-        Rule("scope_institutions", "scope",
-             "v_scope NOT IN ('kommune', 'skoler', 'dagtilbud') AND NOT list_has_all("
-             "(SELECT list(institution_id) FROM known_institutions), string_split(v_scope, ','))",
-             "omfanget '{value}' nævner institutioner, der ikke findes i institutionstabellen"),
-        Rule("target_for_level_goal", "target", "v_direction IN ('>=', '<=') AND v_target IS NULL",
-             "et niveaumål (>= eller <=) skal have en målværdi"),
-        Rule("share_target_range", "target",
-             f"{_UNIT} = 'share' AND v_target IS NOT NULL AND (v_target < 0 OR v_target > 100)",
-             "målværdien '{value}' er ikke en andel mellem 0 og 100 %"),
-    ),
     unique=(_unique("goal_id", what="mål-id'et"),),
 )
 

@@ -11,7 +11,9 @@ from core import database
 from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
 from indicators import STATUS_LABELS, delete_goal, evaluate_goals, goal_history, normalise_target, save_goal
-from indicators.goals import validate_goal
+from indicators.goals import check_goal, clean_goal, validate_goal
+from loaders.importer import ImportRejected, import_files
+from tests.fixtures_files import write_csv
 from tests.test_indicators_data import add_aggregate_year, add_institutions, insert
 
 ADMIN = Viewer.parse("administration")
@@ -209,19 +211,23 @@ def test_normalise_target_rejects(indicator, raw):
 
 @pytest.mark.parametrize("fields, message", [
     ({"goal_id": ""}, "Mål-id mangler."),
-    ({"indicator": "xx"}, "Ukendt indikator 'xx'. Brug et id fra indikatorkataloget."),
-    ({"subject": "Engelsk"}, "Indikatoren 'nt_share_good' har ikke faget 'Engelsk'."),
+    ({"indicator": "xx"}, "Ukendt indikator 'xx'; brug et id fra indikatorkataloget, fx nt_share_good."),
+    ({"subject": "Engelsk"}, "Indikatoren har ikke faget 'Engelsk' (nt_share_good har Dansk, læsning, Matematik)."),
     ({"subject": "Latin"}, "Ukendt fag 'Latin'."),
     ({"grade": "11"}, "Klassetrin '11' skal være et tal fra 0 til 10."),
-    ({"direction": "op"}, "Ukendt retning 'op'. Brug >=, <=, stigende eller faldende."),
+    ({"direction": "op"}, "'op' er ikke en retning; brug >=, <=, stigende eller faldende."),
     ({"target": None}, "Et niveaumål (>= eller <=) skal have en målværdi."),
-    ({"target_year": "2026"}, "Målår '2026' skal skrives som skoleår, fx 2026/2027 eller 2026/27."),
-    ({"scope": "999001,999777"}, "Omfanget nævner ukendte institutioner: 999777."),
+    ({"target_year": "2026"}, "'2026' er ikke et skoleår; skriv målåret som 2026/2027 eller 2026/27."),
+    ({"scope": "999001,999777"},
+     "Omfanget '999001,999777' nævner institutioner, der ikke findes i institutionstabellen: 999777."),
+    ({"grade": "bh.kl.", "indicator": "wb_general", "subject": None, "target": "4"}, None),
+    ({"grade": "4", "indicator": "exam_mean", "subject": None, "target": "7"},
+     "Indikatoren 'exam_mean' kan ikke opdeles på klassetrin."),
     ({"direction": "stigende"}, "Et mål om stigning eller fald fra år til år har ingen målværdi."),
 ])
 def test_validation_messages(fields, message):
     base = goal("M1", "nt_share_good", ">=", "80 %", "2026/27", subject="Dansk, læsning", grade="4. klasse")
-    assert validate_goal({**base, **fields}, institutions={"999001"}) == [message]
+    assert validate_goal({**base, **fields}, institutions={"999001"}) == ([message] if message else [])
 
 
 def test_save_versions_delete_and_history(db):
@@ -248,3 +254,70 @@ def test_save_versions_delete_and_history(db):
 
 def test_status_labels():
     assert STATUS_LABELS == {"met": "Opfyldt", "on_track": "På vej", "not_met": "Ikke opfyldt", "no_data": "Ingen data"}
+
+
+# ---------------------------------------------------------------- one validation for form and sheet
+
+SHEET_HEADER = ["mål_id", "titel", "indikator", "fag", "klassetrin", "omfang", "retning", "målværdi", "målår"]
+SHEET_LABELS = dict(zip(["goal_id", "title", "indicator", "subject", "grade", "scope", "direction", "target",
+                         "target_year"], SHEET_HEADER))
+GOOD_ROW = ["M1", "Høj trivsel", "wb_general", None, None, "skoler", ">=", "4", "2026/27"]
+
+
+def sheet_fields(row: list) -> dict:
+    return {field: cell for field, cell in zip(SHEET_LABELS, row)}
+
+
+@pytest.mark.parametrize("changes", [
+    {6: "stigende", 8: None},           # a year-on-year goal with a target: the old loader let it through
+    {7: "6"},                           # a well-being target outside 1-5: the old loader let it through
+    {2: "exam_mean", 4: "9", 7: "7"},   # a grade on an indicator without grades: the old loader let it through
+    {2: "nt_share_good", 3: "Engelsk", 7: "80 %"},
+    {6: "mindst"},
+    {5: "999001; 123456"},
+    {7: None},
+    {8: "2026"},
+    {0: "M 1"},
+], ids=["trend_with_target", "wb_target_range", "grade_without_grades", "subject", "direction", "scope",
+        "no_target", "target_year", "goal_id_chars"])
+def test_sheet_loader_and_form_reject_a_goal_with_the_same_words(db, tmp_path, changes):
+    add_institutions(db)
+    row = [changes.get(i, cell) for i, cell in enumerate(GOOD_ROW)]
+    expected = check_goal(sheet_fields(row), {"999001", "999002", "999003", "D1", "D2", "101001"})[1]
+    assert expected, "the form must reject this goal too"
+    path = write_csv(tmp_path / "maal.csv", [SHEET_HEADER, row])
+    with pytest.raises(ImportRejected) as raised:
+        import_files(db, [path])
+    message = raised.value.message
+    for field, fragment in expected:  # the form's words, on the sheet's row 2 and the field's column
+        assert f"maal.csv, række 2, kolonne '{SHEET_LABELS[field]}': {fragment}" in message
+    assert goal_rows_in(db) == []
+
+
+def test_sheet_stores_what_the_form_stores(db, tmp_path):
+    add_institutions(db)
+    row = ["M1", "Flere gode læsere", "nt_share_good", "Dansk, læsning", "4. klasse", "999001 ; 999002", "≥",
+           "80 %", "2026/2027"]
+    import_files(db, [write_csv(tmp_path / "maal.csv", [SHEET_HEADER, row])])
+    cleaned, problems = clean_goal(sheet_fields(row))
+    assert problems == []
+    # '80 %' -> 0.8, Danish subject name -> id, '4. klasse' -> 4, '≥' -> '>=', ids joined by commas
+    assert goal_rows_in(db) == [("M1", "Flere gode læsere", "nt_share_good", "dansk_laesning", 4, "999001,999002",
+                                 ">=", 0.8, 2026)]
+    assert goal_rows_in(db) == [tuple(cleaned[f] for f in SHEET_LABELS)]
+
+
+def test_sheet_duplicate_ids_stay_a_file_check(db, tmp_path):
+    add_institutions(db)
+    path = write_csv(tmp_path / "maal.csv", [SHEET_HEADER, GOOD_ROW, GOOD_ROW, [None] + GOOD_ROW[1:]])
+    with pytest.raises(ImportRejected) as raised:
+        import_files(db, [path])
+    message = raised.value.message
+    assert "række 3, kolonne 'mål_id': mål-id'et optræder to gange (også i række 2)" in message
+    # a missing id is reported once, by the file-level check, not again by the per-goal rules
+    assert message.count("række 4, kolonne 'mål_id'") == 1
+
+
+def goal_rows_in(db) -> list[tuple]:
+    with database.read(db) as con:
+        return con.execute(f"SELECT {', '.join(SHEET_LABELS)} FROM goals ORDER BY goal_id").fetchall()
