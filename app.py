@@ -46,7 +46,7 @@ ROLE_PAGES = {
 }
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(max_entries=4, show_spinner=False)  # one database per process; bounded anyway
 def _ensure_database(db: str) -> None:
     """Build the sample database when there is none (first start); bring an older one up to date."""
     path = Path(db)
