@@ -80,11 +80,8 @@ def _pick_viewer(institutions) -> Viewer:
 
 def _origin() -> str:
     """Where this session comes from, for the audit log (Streamlit gives no address on localhost)."""
-    try:
-        ip = st.context.ip_address
-    except Exception:  # AppTest has no connection
-        ip = None
-    return f"app {ip}" if ip else "app (localhost)"
+    ip = st.context.ip_address
+    return f"app {ip}" if isinstance(ip, str) and ip else "app (localhost)"  # AppTest hands a mock
 
 
 def _login_configured() -> bool:
@@ -135,6 +132,12 @@ def _logged_in_viewer(db: Path) -> tuple[str, Viewer]:
     return who, viewer
 
 
+def _last_import(con, viewer: Viewer) -> str:
+    """When data were last imported, in Danish ("Data opdateret 27.11.2026 kl. 14.05")."""
+    [(when,)] = con.execute("SELECT max(imported_at) FROM import_batches WHERE status = 'indlæst'").fetchall()
+    return f"Data opdateret {when:%d.%m.%Y kl. %H.%M}" if when else "Ingen data indlæst endnu"
+
+
 def _demo_env() -> bool:
     return os.environ.get("KVALITETSDIALOG_DEMO", "").strip().lower() in ("1", "true", "ja", "yes")
 
@@ -171,6 +174,9 @@ def _run() -> None:
         banner = DEMO_BANNER if sample else DEMO_ENV_BANNER
         st.sidebar.warning(banner, icon=":material/science:")
         st.markdown(f":orange-background[:material/science: **{banner}**]")
+    # Tells people how fresh the numbers are; the version lets support (and the concurrency test) tell
+    # which committed state a page shows.
+    st.sidebar.caption(f"{boot.read(_last_import)} · dataversion {generation}")
 
     set_current(Context(db, viewer, generation, kommune, demo, user=user, origin=_origin()))
     pages = [
