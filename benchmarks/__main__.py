@@ -63,8 +63,8 @@ def measure_import(setup: list[Path], files: list[Path], runs: int, work: Path) 
         print(f"  import run {run + 1}: scan {scan[-1]:.2f} s, CTAS {ctas[-1]:.2f} s, import {load[-1]:.2f} s",
               flush=True)
     split, _ = common.in_fresh_process(import_speed.phase_split, work / "phases.duckdb", setup, files)
-    for leftover in (work / "phases.duckdb", work / "phases.duckdb.generation"):
-        leftover.unlink(missing_ok=True)
+    for leftover in work.glob("phases.duckdb*"):  # the database, its generation and lock files
+        leftover.unlink()
     return {"rows": rows, "files": len(files), "csv_files": len(csvs), "scan": scan, "ctas": ctas, "load": load, "peaks": peaks,
             "split": split}
 
@@ -103,10 +103,9 @@ def tables(imp: dict, ind: dict, pages: list, page_peak: int, runs: int) -> list
         out.append(f"| {i} | {s:.3f} | {ind['pandas'][i]:.3f} | {ratio:.1f}x | {_ok(s < INDICATOR_MAX_S)} | "
                    f"{_ok(ratio >= PANDAS_MIN_RATIO)} |")
     out += [f"| **every indicator** (sum of the above) | {engine_total:.3f} | {pandas_total:.3f} "
-            f"| {pandas_total / engine_total:.1f}x | {_ok(engine_total < INDICATOR_MAX_S)} | "
-            f"{_ok(pandas_total / engine_total >= PANDAS_MIN_RATIO)} |",
-            f"| the export: every indicator as CSV text (`python -m indicators export`) | {ind['export']:.3f} | | | "
-            f"{_ok(ind['export'] < INDICATOR_MAX_S)} | |",
+            f"| {pandas_total / engine_total:.1f}x | | {_ok(pandas_total / engine_total >= PANDAS_MIN_RATIO)} |",
+            f"| the export: every indicator as CSV text (`python -m indicators export`) | {ind['export']:.3f} "
+            "| | | | |",
             f"| loading the tables into pandas (not in the ratios) | | {ind['load']:.3f} | | | |", "",
             f"Goals (the sample goal sheet, {len(ind['goal'])} goals, evaluated for municipality "
             f"{ind['kommune']}, the one with most institutions): all together {ind['goals']:.3f} s, "
@@ -122,12 +121,13 @@ def tables(imp: dict, ind: dict, pages: list, page_peak: int, runs: int) -> list
     out.append(f"| (baseline: the same process after the pandas baseline) | {_mib(ind['peak_rss'])} | |")
 
     slowest_page = max(w for *_, w in pages)
-    slowest_ind = max([*ind["engine"].values(), ind["export"], ind["goals"]])
+    slowest_ind = max([*ind["engine"].values(), *ind["goal"].values()])
     worst_ratio = min(ind["pandas"][i] / s for i, s in ind["engine"].items())
     out += ["", "### Targets", "", "| target | result | met |", "|---|---|:-:|",
             f"| import at most {IMPORT_MAX_RATIO:g}x the bare scan | {load / scan:.1f}x "
             f"({load / ctas:.1f}x CTAS) | {_ok(load / scan <= IMPORT_MAX_RATIO)} |",
-            f"| every indicator and goal under {INDICATOR_MAX_S:g} s | slowest {slowest_ind:.2f} s | "
+            f"| every indicator and goal under {INDICATOR_MAX_S:g} s | slowest {slowest_ind:.2f} s "
+            f"(all goals together {ind['goals']:.2f} s) | "
             f"{_ok(slowest_ind < INDICATOR_MAX_S)} |",
             f"| every indicator at least {PANDAS_MIN_RATIO:g}x faster than pandas | lowest {worst_ratio:.1f}x, "
             f"all together {pandas_total / engine_total:.1f}x | {_ok(worst_ratio >= PANDAS_MIN_RATIO)} |",
