@@ -145,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
                 con.execute("SET enable_progress_bar = false")
                 table = goals_table(con, viewer, kommune, year)
         _write(table, args.out)
+        if table["indicator"].map(lambda i: i in CATALOGUE and CATALOGUE[i].confidential).any():
+            # FORMATS.md fixes the CSV's columns, so the § 55 b mark goes beside it, not into it.
+            print("Fortroligt - folkeskolelovens § 55 b: udtrækket indeholder resultater fra de nationale test eller "
+                  "overgangstestene og må ikke offentliggøres.", file=sys.stderr)
         _audit(db, viewer, f"indicators {args.command}", args.out, len(table))
     except KvalitetsdialogError as e:
         print(f"{e.title}: {e.message}", file=sys.stderr)
