@@ -18,6 +18,9 @@ from google.protobuf import text_format
 from hypothesis import HealthCheck, given, settings, strategies as st
 from streamlit.testing.v1 import AppTest
 
+import reports
+from core import database
+from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
 from indicators.catalogue import CATALOGUE
 from tests.test_app_pages import APP
@@ -109,5 +112,34 @@ def test_no_page_shows_what_its_viewer_may_not_see(sample_db_master, facts, monk
             for other_id, name in facts["institutions"].items():
                 if other_id not in viewer.institutions and not any(name in o for o in own):
                     assert name not in sent, (viewer_text, page, name)
+
+    check()
+
+
+def test_no_report_holds_what_its_viewer_may_not_see(sample_db_master, facts):
+    """Reports (HTML: the text a reader gets) for random viewers and institutions."""
+    ids = sorted(facts["institutions"])
+
+    @settings(max_examples=6, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(st.sampled_from(["public", "council", "administration", "leader"]), st.sampled_from(ids),
+           st.sampled_from(ids), st.booleans())
+    def check(role, own, asked, quality):
+        viewer = Viewer.parse(f"leader:{own}" if role == "leader" else role)
+        with database.read(sample_db_master) as con:
+            try:
+                text = (reports.quality(con, viewer, kommune=999, fmt="html") if quality
+                        else reports.dialogue(con, viewer, asked, kommune=999, fmt="html")).decode("utf-8")
+            except KvalitetsdialogError:
+                return  # refused outright: nothing leaked
+        if not viewer.sees_national_tests:
+            for ind in CONFIDENTIAL:
+                assert CATALOGUE[ind].label not in text, (role, ind)
+        if role == "leader":
+            assert quality or asked == own, f"leader:{own} got the dialogue sheet of {asked}"
+            own_name = facts["institutions"][own]
+            for other_id, name in facts["institutions"].items():
+                if other_id != own and name not in own_name:
+                    assert name not in text, (own, quality, name)
 
     check()
