@@ -23,6 +23,7 @@ from core import database
 from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
 from indicators.catalogue import CATALOGUE
+from indicators.engine import compute
 from tests.test_app_pages import APP
 
 PAGES = {
@@ -141,5 +142,32 @@ def test_no_report_holds_what_its_viewer_may_not_see(sample_db_master, facts):
             for other_id, name in facts["institutions"].items():
                 if other_id != own and name not in own_name:
                     assert name not in text, (own, quality, name)
+
+    check()
+
+
+def test_the_engine_never_returns_a_value_below_the_threshold_or_outside_scope(sample_db_master, facts):
+    """What every page, report and command computes from: scope and suppression hold for any viewer."""
+    ids = sorted(facts["institutions"])
+
+    @settings(max_examples=30, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.sampled_from(["public", "council", "administration", "leader"]), st.sampled_from(ids),
+           st.sampled_from(list(CATALOGUE)), st.integers(min_value=3, max_value=12), st.booleans())
+    def check(role, own, indicator_id, threshold, by_class):
+        viewer = Viewer.parse(f"leader:{own}" if role == "leader" else role)
+        with database.read(sample_db_master) as con:
+            try:
+                df = compute(con, viewer, indicator_id, kommune=999, min_n=threshold,
+                             by_class=by_class and viewer.sees_class_level)
+            except KvalitetsdialogError:
+                return  # refused outright
+        if CATALOGUE[indicator_id].confidential and not viewer.sees_national_tests:
+            assert df.empty
+        small = df["n"].notna() & (df["n"] < threshold)
+        assert df.loc[small, "value"].isna().all() and df.loc[small, "suppressed"].all()
+        if role == "leader":
+            units = df.loc[df["level"].isin(["institution", "class"]), "unit_id"].astype(str)
+            assert all(u.split(":")[0] == own or u.startswith(own) for u in units), (own, set(units))
 
     check()
