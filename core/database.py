@@ -95,8 +95,12 @@ def _connect(db: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 def write(db: Path, *, changes_data: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
     """An exclusive read-write connection; migrations run on open.
 
-    The caller runs its own transaction; on a clean exit the generation is
-    bumped (in its own small transaction) so readers see that data changed.
+    The caller runs its own transaction. The generation is bumped in the
+    database *before* the caller writes, so a process killed right after its
+    COMMIT still leaves a new generation behind (a bump without new data only
+    costs a cache refill); the mirror file follows when the writer is done, so
+    readers keep serving their cached pages while an import runs, and a reader
+    that finds the file behind the database repairs it (see ``read``).
     Writes that no page's numbers depend on (the audit log) pass
     ``changes_data=False`` so they do not empty every reader's cache.
     """
@@ -105,17 +109,19 @@ def write(db: Path, *, changes_data: bool = True) -> Iterator[duckdb.DuckDBPyCon
     gate, lock = _lock_files(db)
     with _flock(gate, fcntl.LOCK_EX, "skrivning"), _flock(lock, fcntl.LOCK_EX, "læsning"):
         con = _connect(db, read_only=False)
+        generation = None
         try:
             schema.migrate(con)
+            if changes_data:
+                generation = _stored_generation(con) + 1
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", [str(generation)])
             yield con
-            if not changes_data:
-                return
-            generation = _stored_generation(con) + 1
-            con.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", [str(generation)])
-            con.execute("CHECKPOINT")
-            _write_generation_file(db, generation)
+            if changes_data:
+                con.execute("CHECKPOINT")
         finally:
             con.close()
+            if generation is not None:
+                _write_generation_file(db, generation)
 
 
 def ensure(db: Path) -> None:
@@ -153,7 +159,12 @@ def read(db: Path, expect: int | None = None) -> Iterator[duckdb.DuckDBPyConnect
                     f"Databasen {db} har en ældre opbygning; åbn den til skrivning for at opdatere den.",
                     "Databasen skal opdateres",
                 )
-            if expect is not None and _stored_generation(con) != expect:
+            stored = _stored_generation(con)
+            if expect is not None and stored != expect:
+                # No writer is active while we hold the shared lock, so the database is
+                # right and the mirror file is behind (its writer died): repair it.
+                if current_generation(db) != stored:
+                    _write_generation_file(db, stored)
                 raise StaleGeneration()
             yield con
         finally:
