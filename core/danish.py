@@ -60,10 +60,10 @@ def change(delta, unit: str) -> str:
     """A signed difference: shares in percentage points (``+2,1 procentpoint``), else ``+0,2``."""
     if _missing(delta):
         return MISSING
-    sign = "+" if delta > 0 else ""
-    if unit == "share":
-        return f"{sign}{num(delta * 100, 1)} procentpoint"
-    return f"{sign}{num(delta, _DECIMALS.get(unit, 1))}"
+    decimals = 1 if unit == "share" else _DECIMALS.get(unit, 1)
+    shown = round(float(delta) * (100 if unit == "share" else 1), decimals) + 0.0  # + 0.0: no "-0,0"
+    text = f"{'+' if shown > 0 else ''}{num(shown, decimals)}"
+    return f"{text} procentpoint" if unit == "share" else text
 
 
 def style_figure(fig):

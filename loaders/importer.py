@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from core import audit, database, schoolyear
 from core.errors import KvalitetsdialogError, Problem, ValidationError
-from indicators.catalogue import CATALOGUE, SUBJECTS
+from indicators.catalogue import SUBJECTS
 from loaders import cells, goals, staging
 from loaders.kinds import KINDS
 from loaders.reading import Source, file_sha256, name_key, open_source
@@ -173,9 +173,6 @@ def _prepare(source: Source, m: staging.Match, known_institutions: set[str],
         stage.unregister("known")
         stage.execute("CREATE TABLE known_municipalities AS SELECT unnest(?::INTEGER[]) AS code",
                       [sorted(known_municipalities)])
-        stage.execute("CREATE TABLE known_indicators (id VARCHAR, unit VARCHAR, subjects VARCHAR[])")
-        stage.executemany("INSERT INTO known_indicators VALUES (?, ?, ?)",
-                          [[i.id, i.unit, list(i.subjects)] for i in CATALOGUE.values()])
         rows = source.load(stage)
         if rows == 0:
             raise ValidationError(source.display, [Problem(

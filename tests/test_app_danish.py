@@ -48,3 +48,10 @@ def test_value_by_unit_and_change():
 def test_style_figure_sets_danish_separators():
     fig = danish.style_figure(go.Figure())
     assert fig.layout.separators == ",."
+
+
+def test_a_change_that_rounds_to_nothing_has_no_sign():
+    from core import danish
+
+    assert danish.change(-0.0001, "share") == "0,0 procentpoint"
+    assert danish.change(-0.0213, "share") == "-2,1 procentpoint"
