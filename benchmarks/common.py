@@ -29,8 +29,13 @@ def median_time(fn: Callable, runs: int) -> float:
 
 
 def peak_rss() -> int:
-    """The largest resident set size this process has had so far, in bytes (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """The largest resident set size this process has had so far, in bytes.
+
+    ``VmHWM`` rather than ``getrusage``'s ``ru_maxrss``: Linux carries ``ru_maxrss`` over an
+    exec, so a spawned child would report at least its parent's size at the fork.
+    """
+    kib = _first("/proc/self/status", "VmHWM").split()[0]
+    return int(kib) * 1024 if kib.isdigit() else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _with_peak(fn: Callable, args: tuple) -> tuple[object, int]:
