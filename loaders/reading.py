@@ -24,7 +24,7 @@ from typing import Callable
 import duckdb
 import pyarrow as pa
 
-from core.errors import Problem, ValidationError
+from core.errors import KvalitetsdialogError, Problem, ValidationError
 from core.settings import MAX_FILE_BYTES
 
 HEADER_SCAN_ROWS = 50
@@ -275,13 +275,13 @@ def _cell_text(value: object, number_format: str | None) -> str | None:
 
 
 def _open_xlsx(path: Path, display: str, known: set[str], sheet: str | None) -> Source:
-    import zipfile
-
     import openpyxl  # only needed for workbooks
 
+    # A damaged or foreign workbook makes openpyxl (and zipfile, lxml below it) raise many
+    # unrelated exception types, while opening or while reading rows: all mean the same here.
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
+    except Exception as e:
         raise _fail(display, f"Excel-filen kan ikke åbnes ({e}). Gem den igen fra Excel.") from e
     try:
         if sheet is not None and sheet not in wb.sheetnames:
@@ -299,6 +299,10 @@ def _open_xlsx(path: Path, display: str, known: set[str], sheet: str | None) -> 
                     break
             elif header_idx is not None and not any(texts):
                 break  # the first fully blank row ends the data; footnotes follow
+    except KvalitetsdialogError:
+        raise
+    except Exception as e:
+        raise _fail(display, f"Excel-filen kan ikke læses ({e}). Gem den igen fra Excel.") from e
     finally:
         wb.close()
     if header_idx is None:
