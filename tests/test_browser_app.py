@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,39 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextmanager
+def streamlit_server(db: Path, log_path: Path, *extra_args: str, port: int | None = None,
+                     host: str = "127.0.0.1"):
+    """Run ``streamlit run app.py`` against ``db`` (on a free port unless given); yields its URL."""
+    port = port or _free_port()
+    env = {**os.environ, "KVALITETSDIALOG_DB": str(db)}
+    env.pop("KVALITETSDIALOG_VIEWER", None)
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+             "--server.port", str(port), "--browser.gatherUsageStats", "false", *extra_args],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        url = f"http://{host}:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"streamlit did not start; see {log_path}")
+            time.sleep(0.3)
+        try:
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
 @pytest.fixture(scope="module")
 def server(sample_db_master, tmp_path_factory):
     """The app served on a free port, reading its own copy of the sample database."""
@@ -51,32 +85,9 @@ def server(sample_db_master, tmp_path_factory):
     db = tmp_path_factory.mktemp("browser") / "sample.duckdb"
     shutil.copy(sample_db_master, db)
     shutil.copy(f"{sample_db_master}.generation", f"{db}.generation")
-    port = _free_port()
-    env = {**os.environ, "KVALITETSDIALOG_DB": str(db)}
-    env.pop("KVALITETSDIALOG_VIEWER", None)
-    log = (tmp_path_factory.mktemp("browser-log") / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"streamlit did not start; see {log.name}")
-        time.sleep(0.3)
-    yield url, db
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    log = tmp_path_factory.mktemp("browser-log") / "streamlit.log"
+    with streamlit_server(db, log, "--server.address", "127.0.0.1") as url:
+        yield url, db
 
 
 @pytest.fixture(scope="module")

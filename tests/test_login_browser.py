@@ -7,20 +7,15 @@ adgang"), logs out, and every step is in the audit log.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
 from access import roles
 from core.viewer import ADMINISTRATION
 from tests.fixtures_files import query
-from tests.test_browser_app import (CHROMIUM, ROOT, TIMEOUT_MS, _chromium_or_skip, _free_port, browser,  # noqa: F401
-                                    main_text_when, shoot)
+from tests.test_browser_app import (TIMEOUT_MS, _chromium_or_skip, _free_port, browser,  # noqa: F401
+                                    main_text_when, shoot, streamlit_server)
 
 pytestmark = pytest.mark.browser
 
@@ -56,30 +51,9 @@ def app(sample_db_master, tmp_path_factory, provider):
         'client_secret = "test-secret"\n'
         f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
     )
-    env = {**os.environ, "KVALITETSDIALOG_DB": str(db)}
-    env.pop("KVALITETSDIALOG_VIEWER", None)
-    log = (tmp / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false", "--secrets.files", str(secrets)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"streamlit did not start; see {log.name}")
-        time.sleep(0.3)
-    yield url, db
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    with streamlit_server(db, tmp / "streamlit.log", "--secrets.files", str(secrets), port=port,
+                          host="localhost") as app_url:
+        yield app_url, db
 
 
 def log_in(browser, url: str, who: str):  # noqa: F811
