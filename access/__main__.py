@@ -7,6 +7,7 @@ already open the database. Exit 0 on success, 1 with a Danish message on stderr.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from datetime import date
 from pathlib import Path
@@ -53,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     except KvalitetsdialogError as e:
         print(f"{e.title}\n{e.message}", file=sys.stderr)
         return 1
+    except Exception:
+        logging.exception("Uventet fejl; intet er ændret.")  # the trace goes to the log, not as the answer
+        return 2
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ never exported, whoever runs it. ``goals`` evaluates the own municipality's goal
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -153,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     except KvalitetsdialogError as e:
         print(f"{e.title}: {e.message}", file=sys.stderr)
         return 1
+    except Exception:
+        logging.exception("Uventet fejl; intet er skrevet.")  # the trace goes to the log, not as the answer
+        return 2
     return 0
 
 
