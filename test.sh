@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the whole test suite, browser tests included.
+# Run the whole test suite, browser tests included, after the lint, layer and type checks.
 # Creates .venv, installs the pinned requirements and, when missing, Debian's Chromium.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -12,4 +12,9 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "Chromium is not installed: browser tests will be skipped (install Debian's 'chromium' package)."
   fi
 fi
+# The code's shape first (seconds): lint, format, layer contracts, types (all configured in pyproject.toml).
+.venv/bin/ruff check --quiet .
+.venv/bin/ruff format --check --quiet .
+.venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache
+.venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"
