@@ -73,8 +73,14 @@ def _pick_viewer(institutions) -> Viewer:
         # Kept outside the widget's own state, which a page switch may reset.
         st.session_state["viewer"] = st.session_state["viewer_picker"]
 
-    st.sidebar.selectbox("Se som", options, index=options.index(st.session_state["viewer"]),
-                         format_func=labels.get, key="viewer_picker", on_change=remember)
+    st.sidebar.selectbox(
+        "Se som",
+        options,
+        index=options.index(st.session_state["viewer"]),
+        format_func=labels.get,
+        key="viewer_picker",
+        on_change=remember,
+    )
     return Viewer.parse(st.session_state["viewer"])
 
 

@@ -41,15 +41,23 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Rollelisten er indlæst: {changed} bruger(e) fik en ny eller ændret rolle.")
             return 0
         with database.read(db) as con:
-            df = auditlog.entries(con, ADMINISTRATION, since=args.since, until=args.until,
-                                  actions=tuple(args.action), limit=10_000_000)
+            df = auditlog.entries(
+                con, ADMINISTRATION, since=args.since, until=args.until, actions=tuple(args.action), limit=10_000_000
+            )
         data = auditlog.to_csv(df)
         if args.out:
             Path(args.out).write_bytes(data)
         else:
             sys.stdout.write(data.decode("utf-8-sig"))
-        audit.record(db, ADMINISTRATION, "export", "revisionslog", f"{len(df)} rækker til {args.out or 'stdout'}",
-                     who=args.user, origin=ORIGIN)
+        audit.record(
+            db,
+            ADMINISTRATION,
+            "export",
+            "revisionslog",
+            f"{len(df)} rækker til {args.out or 'stdout'}",
+            who=args.user,
+            origin=ORIGIN,
+        )
         return 0
     except KvalitetsdialogError as e:
         print(f"{e.title}\n{e.message}", file=sys.stderr)

@@ -18,16 +18,37 @@ from core.viewer import Viewer
 from reports.safe import csv_text
 
 ACTIONS = {
-    "login": "Login", "logout": "Log ud", "login_denied": "Login uden adgang", "import": "Indlæsning",
-    "export": "Eksport", "download": "Download", "goal_change": "Målændring", "note_change": "Noteændring",
+    "login": "Login",
+    "logout": "Log ud",
+    "login_denied": "Login uden adgang",
+    "import": "Indlæsning",
+    "export": "Eksport",
+    "download": "Download",
+    "goal_change": "Målændring",
+    "note_change": "Noteændring",
     "role_change": "Rolleændring",
 }
-COLUMNS = {"occurred_at": "Tidspunkt", "who": "Hvem", "role": "Rolle", "action": "Handling",
-           "object": "Hvad", "details": "Detaljer", "origin": "Hvorfra"}
+COLUMNS = {
+    "occurred_at": "Tidspunkt",
+    "who": "Hvem",
+    "role": "Rolle",
+    "action": "Handling",
+    "object": "Hvad",
+    "details": "Detaljer",
+    "origin": "Hvorfra",
+}
 
 
-def entries(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, since: date | None = None, until: date | None = None,
-            actions: tuple[str, ...] = (), who: str | None = None, limit: int = 5000) -> pd.DataFrame:
+def entries(
+    con: duckdb.DuckDBPyConnection,
+    viewer: Viewer,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    actions: tuple[str, ...] = (),
+    who: str | None = None,
+    limit: int = 5000,
+) -> pd.DataFrame:
     """Entries newest first, filtered by day range (inclusive), actions and a part of who."""
     if viewer.role != "administration":
         raise KvalitetsdialogError("Kun forvaltningen kan se revisionsloggen.", "Ingen adgang")
@@ -44,8 +65,11 @@ def entries(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, since: date | Non
     if who:
         where.append("contains(lower(who), lower(?))")
         params.append(who)
-    sql = ("SELECT audit_id, occurred_at, who, role, action, object, details, origin FROM audit_log"
-           + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY audit_id DESC LIMIT ?")
+    sql = (
+        "SELECT audit_id, occurred_at, who, role, action, object, details, origin FROM audit_log"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY audit_id DESC LIMIT ?"
+    )
     return con.execute(sql, [*params, limit]).df()
 
 

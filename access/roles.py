@@ -26,8 +26,10 @@ from loaders.reading import name_key, open_source
 COLUMNS = {
     "user": ("bruger", ("bruger", "brugernavn", "user", "e-mail", "email", "mail", "subject", "sub")),
     "role": ("rolle", ("rolle", "role")),
-    "institutions": ("institutioner", ("institutioner", "institutions", "institution", "institutionsnummer",
-                                       "inst_nr")),
+    "institutions": (
+        "institutioner",
+        ("institutioner", "institutions", "institution", "institutionsnummer", "inst_nr"),
+    ),
 }
 ROLE_NAMES = {
     "administration": ("administration", "forvaltning", "forvaltningen", "admin"),
@@ -35,8 +37,7 @@ ROLE_NAMES = {
     "leader": ("leader", "leder", "skoleleder", "dagtilbudsleder", "institutionsleder"),
     "public": ("public", "offentlig", "offentligheden"),
 }
-ROLE_LABELS = {"administration": "Forvaltning", "council": "Byråd/udvalg", "leader": "Leder",
-               "public": "Offentlig"}
+ROLE_LABELS = {"administration": "Forvaltning", "council": "Byråd/udvalg", "leader": "Leder", "public": "Offentlig"}
 _ROLE_KEYS = {name_key(alias): role for role, aliases in ROLE_NAMES.items() for alias in aliases}
 _SPLIT = re.compile(r"[\s,;/]+")
 
@@ -62,7 +63,9 @@ def _institution_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in con.execute("SELECT institution_id FROM institutions").fetchall()}
 
 
-def check(user: str, role_text: str, institutions_text: str | None, known: set[str]) -> tuple[Assignment | None, list[tuple[str, str]]]:
+def check(
+    user: str, role_text: str, institutions_text: str | None, known: set[str]
+) -> tuple[Assignment | None, list[tuple[str, str]]]:
     """One assignment from its three cells, or the problems as (column label, Danish message)."""
     problems = []
     user = normalise_user(user)
@@ -70,7 +73,9 @@ def check(user: str, role_text: str, institutions_text: str | None, known: set[s
         problems.append(("bruger", "brugeren mangler (e-mail eller OIDC-subject)"))
     role = parse_role(role_text or "")
     if role is None:
-        problems.append(("rolle", f"'{role_text or ''}' er ikke en rolle; brug forvaltning, byråd, leder eller offentlig"))
+        problems.append(
+            ("rolle", f"'{role_text or ''}' er ikke en rolle; brug forvaltning, byråd, leder eller offentlig")
+        )
     ids = sorted({i for i in _SPLIT.split(institutions_text or "") if i})
     if role == "leader":
         if not ids:
@@ -97,9 +102,18 @@ def read_file(db: Path, path: Path, display: str | None = None) -> list[Assignme
         if found:
             index[key] = found[0]
         elif key != "institutions":
-            raise ValidationError(display, [Problem(display, source.header_row, label,
-                                                    f"kolonnen '{label}' mangler; fundne kolonner: "
-                                                    + (", ".join(h for h in source.header if h) or "ingen"))])
+            raise ValidationError(
+                display,
+                [
+                    Problem(
+                        display,
+                        source.header_row,
+                        label,
+                        f"kolonnen '{label}' mangler; fundne kolonner: "
+                        + (", ".join(h for h in source.header if h) or "ingen"),
+                    )
+                ],
+            )
     stage = duckdb.connect()
     try:
         source.load(stage)
@@ -119,17 +133,31 @@ def read_file(db: Path, path: Path, display: str | None = None) -> list[Assignme
         if assignment is None:
             continue
         if assignment.user in first_row:
-            problems.append(Problem(display, row, "bruger",
-                                    f"brugeren '{assignment.user}' står også i række {first_row[assignment.user]}"))
+            problems.append(
+                Problem(
+                    display,
+                    row,
+                    "bruger",
+                    f"brugeren '{assignment.user}' står også i række {first_row[assignment.user]}",
+                )
+            )
             continue
         first_row[assignment.user] = row
         assignments.append(assignment)
     if problems:
         raise ValidationError(display, problems)
     if not any(a.viewer.role == "administration" for a in assignments):
-        raise ValidationError(display, [Problem(display, None, "rolle",
-                                                "listen skal give mindst én bruger rollen forvaltning, "
-                                                "ellers kan ingen rette den bagefter")])
+        raise ValidationError(
+            display,
+            [
+                Problem(
+                    display,
+                    None,
+                    "rolle",
+                    "listen skal give mindst én bruger rollen forvaltning, ellers kan ingen rette den bagefter",
+                )
+            ],
+        )
     return assignments
 
 
@@ -139,8 +167,10 @@ def _require_administration(viewer: Viewer) -> None:
 
 
 def _current(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return {u: str(_viewer(r, i)) for u, r, i in
-            con.execute("SELECT user_id, role, institutions FROM role_assignments").fetchall()}
+    return {
+        u: str(_viewer(r, i))
+        for u, r, i in con.execute("SELECT user_id, role, institutions FROM role_assignments").fetchall()
+    }
 
 
 def _viewer(role: str, institutions: str | None) -> Viewer:
@@ -148,8 +178,10 @@ def _viewer(role: str, institutions: str | None) -> Viewer:
 
 
 def _put(con: duckdb.DuckDBPyConnection, a: Assignment, who: str) -> None:
-    con.execute("INSERT OR REPLACE INTO role_assignments (user_id, role, institutions, changed_by) "
-                "VALUES (?, ?, ?, ?)", [a.user, a.viewer.role, ",".join(sorted(a.viewer.institutions)) or None, who])
+    con.execute(
+        "INSERT OR REPLACE INTO role_assignments (user_id, role, institutions, changed_by) VALUES (?, ?, ?, ?)",
+        [a.user, a.viewer.role, ",".join(sorted(a.viewer.institutions)) or None, who],
+    )
 
 
 def _change(db: Path, by: Viewer, who: str, origin: str | None, apply) -> int:
@@ -161,8 +193,10 @@ def _change(db: Path, by: Viewer, who: str, origin: str | None, apply) -> int:
             before = _current(con)
             after = apply(con, before)
             if before and not any(Viewer.parse(v).role == "administration" for v in after.values() if v):
-                raise KvalitetsdialogError("Mindst én bruger skal have rollen forvaltning; ellers kan ingen "
-                                           "rette rollerne bagefter.", "Rollen kan ikke fjernes")
+                raise KvalitetsdialogError(
+                    "Mindst én bruger skal have rollen forvaltning; ellers kan ingen rette rollerne bagefter.",
+                    "Rollen kan ikke fjernes",
+                )
             changed = 0
             for user in sorted(set(before) | set(after)):
                 old, new = before.get(user), after.get(user)
@@ -176,8 +210,7 @@ def _change(db: Path, by: Viewer, who: str, origin: str | None, apply) -> int:
     return changed
 
 
-def load_file(db: Path, path: Path, by: Viewer, who: str, origin: str | None = None,
-              display: str | None = None) -> int:
+def load_file(db: Path, path: Path, by: Viewer, who: str, origin: str | None = None, display: str | None = None) -> int:
     """Replace every assignment with the file's (validated first); returns how many users changed."""
     _require_administration(by)
     assignments = read_file(db, path, display)
@@ -191,8 +224,9 @@ def load_file(db: Path, path: Path, by: Viewer, who: str, origin: str | None = N
     return _change(db, by, who, origin, apply)
 
 
-def assign(db: Path, user: str, role_text: str, institutions_text: str | None, by: Viewer, who: str,
-           origin: str | None = None) -> int:
+def assign(
+    db: Path, user: str, role_text: str, institutions_text: str | None, by: Viewer, who: str, origin: str | None = None
+) -> int:
     """Give one user a role (added or changed); raises ``KvalitetsdialogError`` with the problems."""
     _require_administration(by)
     with database.read(Path(db)) as con:
@@ -234,15 +268,18 @@ def viewer_for(con: duckdb.DuckDBPyConnection, identities: list[str | None]) -> 
 def assignments(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pd.DataFrame:
     """Every assignment with Danish column names (administration only)."""
     _require_administration(viewer)
-    df = con.execute("SELECT user_id, role, institutions, changed_by, changed_at FROM role_assignments "
-                     "ORDER BY role, user_id").df()
-    return pd.DataFrame({
-        "Bruger": df["user_id"],
-        "Rolle": df["role"].map(ROLE_LABELS),
-        "Institutioner": df["institutions"].fillna("").str.replace(",", ", "),
-        "Ændret af": df["changed_by"].fillna(""),
-        "Ændret": df["changed_at"].dt.strftime("%d-%m-%Y %H:%M"),
-    })
+    df = con.execute(
+        "SELECT user_id, role, institutions, changed_by, changed_at FROM role_assignments ORDER BY role, user_id"
+    ).df()
+    return pd.DataFrame(
+        {
+            "Bruger": df["user_id"],
+            "Rolle": df["role"].map(ROLE_LABELS),
+            "Institutioner": df["institutions"].fillna("").str.replace(",", ", "),
+            "Ændret af": df["changed_by"].fillna(""),
+            "Ændret": df["changed_at"].dt.strftime("%d-%m-%Y %H:%M"),
+        }
+    )
 
 
 def count(con: duckdb.DuckDBPyConnection) -> int:

@@ -29,11 +29,11 @@ IMPORT_MAX_RATIO = 2.0
 INDICATOR_MAX_S = 5.0
 PANDAS_MIN_RATIO = 5.0
 PAGE_MAX_S = 1.0
-PEAK_MAX_BYTES = 2 * 1024 ** 3
+PEAK_MAX_BYTES = 2 * 1024**3
 
 
 def _mib(n: int) -> str:
-    return f"{n / 1024 ** 2:,.0f} MiB"
+    return f"{n / 1024**2:,.0f} MiB"
 
 
 def _runs(xs: list[float]) -> str:
@@ -56,93 +56,137 @@ def measure_import(setup: list[Path], files: list[Path], runs: int, work: Path) 
         seconds, peak = common.in_fresh_process(import_speed.ctas_seconds, csvs, work / "ctas.duckdb")
         ctas.append(seconds)
         peaks["ctas"] = max(peaks["ctas"], peak)
-        (seconds, rows), peak = common.in_fresh_process(import_speed.import_seconds, work / "national.duckdb",
-                                                        setup, files)
+        (seconds, rows), peak = common.in_fresh_process(
+            import_speed.import_seconds, work / "national.duckdb", setup, files
+        )
         load.append(seconds)
         peaks["import"] = max(peaks["import"], peak)
-        print(f"  import run {run + 1}: scan {scan[-1]:.2f} s, CTAS {ctas[-1]:.2f} s, import {load[-1]:.2f} s",
-              flush=True)
+        print(
+            f"  import run {run + 1}: scan {scan[-1]:.2f} s, CTAS {ctas[-1]:.2f} s, import {load[-1]:.2f} s", flush=True
+        )
     split, _ = common.in_fresh_process(import_speed.phase_split, work / "phases.duckdb", setup, files)
     for leftover in work.glob("phases.duckdb*"):  # the database, its generation and lock files
         leftover.unlink()
-    return {"rows": rows, "files": len(files), "csv_files": len(csvs), "scan": scan, "ctas": ctas, "load": load, "peaks": peaks,
-            "split": split}
+    return {
+        "rows": rows,
+        "files": len(files),
+        "csv_files": len(csvs),
+        "scan": scan,
+        "ctas": ctas,
+        "load": load,
+        "peaks": peaks,
+        "split": split,
+    }
 
 
 def tables(imp: dict, ind: dict, pages: list, page_peak: int, runs: int) -> list[str]:
     """The Markdown lines of the results."""
     scan, ctas, load = (statistics.median(imp[k]) for k in ("scan", "ctas", "load"))
     rows = imp["rows"]
-    out = [f"### Import ({imp['files']} data files, {rows:,} rows; median of {runs})", "",
-           f"The baselines read the {imp['csv_files']} CSV files; the import also reads "
-           f"{imp['files'] - imp['csv_files']} small XLSX file(s) (DuckDB has no bare XLSX scan to compare).", "",
-           "| what | median s | runs s | rows/s | ratio import / this | peak RSS |",
-           "|---|---:|---:|---:|---:|---:|",
-           f"| bare scan: `SELECT count(*) FROM read_csv(...)` | {scan:.2f} | {_runs(imp['scan'])} | "
-           f"{rows / scan:,.0f} | {load / scan:.1f}x | {_mib(imp['peaks']['scan'])} |",
-           f"| `CREATE TABLE AS SELECT * FROM read_csv(...)` into a file | {ctas:.2f} | {_runs(imp['ctas'])} | "
-           f"{rows / ctas:,.0f} | {load / ctas:.1f}x | {_mib(imp['peaks']['ctas'])} |",
-           f"| import (`loaders.import_files`, one transaction) | {load:.2f} | {_runs(imp['load'])} | "
-           f"{rows / load:,.0f} | 1.0x | {_mib(imp['peaks']['import'])} |", "",
-           "Where one import's time goes (wall time per phase, one extra run):", "",
-           "| phase | s | share |", "|---|---:|---:|"]
+    out = [
+        f"### Import ({imp['files']} data files, {rows:,} rows; median of {runs})",
+        "",
+        f"The baselines read the {imp['csv_files']} CSV files; the import also reads "
+        f"{imp['files'] - imp['csv_files']} small XLSX file(s) (DuckDB has no bare XLSX scan to compare).",
+        "",
+        "| what | median s | runs s | rows/s | ratio import / this | peak RSS |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| bare scan: `SELECT count(*) FROM read_csv(...)` | {scan:.2f} | {_runs(imp['scan'])} | "
+        f"{rows / scan:,.0f} | {load / scan:.1f}x | {_mib(imp['peaks']['scan'])} |",
+        f"| `CREATE TABLE AS SELECT * FROM read_csv(...)` into a file | {ctas:.2f} | {_runs(imp['ctas'])} | "
+        f"{rows / ctas:,.0f} | {load / ctas:.1f}x | {_mib(imp['peaks']['ctas'])} |",
+        f"| import (`loaders.import_files`, one transaction) | {load:.2f} | {_runs(imp['load'])} | "
+        f"{rows / load:,.0f} | 1.0x | {_mib(imp['peaks']['import'])} |",
+        "",
+        "Where one import's time goes (wall time per phase, one extra run):",
+        "",
+        "| phase | s | share |",
+        "|---|---:|---:|",
+    ]
     total = imp["split"]["total"]
     out += [f"| {label} | {s:.2f} | {s / total:.0%} |" for label, s in imp["split"].items() if label != "total"]
     out += [f"| total | {total:.2f} | 100% |", ""]
 
     pandas_total, engine_total = sum(ind["pandas"].values()), sum(ind["engine"].values())
-    out += [f"### Indicators and goals ({ind['pupil_rows']:,} pupil test rows, {ind['institutions']:,} "
-            f"institutions; median of {runs})", "",
-            "Each indicator at institution and municipality level, every year, subject and grade, as "
-            "the administration sees it; pandas computes the same values from tables already in memory "
-            f"(they agree to {ind['worst_difference']:.0e}).", "",
-            "| indicator | engine s | pandas s | pandas / engine | under 5 s | at least 5x |",
-            "|---|---:|---:|---:|:-:|:-:|"]
+    out += [
+        f"### Indicators and goals ({ind['pupil_rows']:,} pupil test rows, {ind['institutions']:,} "
+        f"institutions; median of {runs})",
+        "",
+        "Each indicator at institution and municipality level, every year, subject and grade, as "
+        "the administration sees it; pandas computes the same values from tables already in memory "
+        f"(they agree to {ind['worst_difference']:.0e}).",
+        "",
+        "| indicator | engine s | pandas s | pandas / engine | under 5 s | at least 5x |",
+        "|---|---:|---:|---:|:-:|:-:|",
+    ]
     for i, s in ind["engine"].items():
         ratio = ind["pandas"][i] / s
-        out.append(f"| {i} | {s:.3f} | {ind['pandas'][i]:.3f} | {ratio:.1f}x | {_ok(s < INDICATOR_MAX_S)} | "
-                   f"{_ok(ratio >= PANDAS_MIN_RATIO)} |")
-    out += [f"| **every indicator** (sum of the above) | {engine_total:.3f} | {pandas_total:.3f} "
-            f"| {pandas_total / engine_total:.1f}x | | {_ok(pandas_total / engine_total >= PANDAS_MIN_RATIO)} |",
-            f"| the export: every indicator as CSV text (`python -m indicators export`) | {ind['export']:.3f} "
-            "| | | | |",
-            f"| loading the tables into pandas (not in the ratios) | | {ind['load']:.3f} | | | |", "",
-            f"Goals (the sample goal sheet, {len(ind['goal'])} goals, evaluated for municipality "
-            f"{ind['kommune']}, the one with most institutions): all together {ind['goals']:.3f} s, "
-            f"slowest single goal {max(ind['goal'].values(), default=0):.3f} s.", "",
-            f"### Pages (AppTest, server side, municipality {ind['kommune']}; warm = median of {runs} reruns)", "",
-            "| viewer | page | cold s | warm s | under 1 s warm |", "|---|---|---:|---:|:-:|"]
+        out.append(
+            f"| {i} | {s:.3f} | {ind['pandas'][i]:.3f} | {ratio:.1f}x | {_ok(s < INDICATOR_MAX_S)} | "
+            f"{_ok(ratio >= PANDAS_MIN_RATIO)} |"
+        )
+    out += [
+        f"| **every indicator** (sum of the above) | {engine_total:.3f} | {pandas_total:.3f} "
+        f"| {pandas_total / engine_total:.1f}x | | {_ok(pandas_total / engine_total >= PANDAS_MIN_RATIO)} |",
+        f"| the export: every indicator as CSV text (`python -m indicators export`) | {ind['export']:.3f} | | | | |",
+        f"| loading the tables into pandas (not in the ratios) | | {ind['load']:.3f} | | | |",
+        "",
+        f"Goals (the sample goal sheet, {len(ind['goal'])} goals, evaluated for municipality "
+        f"{ind['kommune']}, the one with most institutions): all together {ind['goals']:.3f} s, "
+        f"slowest single goal {max(ind['goal'].values(), default=0):.3f} s.",
+        "",
+        f"### Pages (AppTest, server side, municipality {ind['kommune']}; warm = median of {runs} reruns)",
+        "",
+        "| viewer | page | cold s | warm s | under 1 s warm |",
+        "|---|---|---:|---:|:-:|",
+    ]
     out += [f"| {v} | {p} | {c:.3f} | {w:.3f} | {_ok(w < PAGE_MAX_S)} |" for v, p, c, w in pages]
-    peaks = {"import": imp["peaks"]["import"], "indicators and goals (engine)": ind["engine_peak_rss"],
-             "pages (AppTest, all viewers)": page_peak}
-    out += ["", "### Peak memory (RSS of the process doing it)", "", "| process | peak RSS | under 2 GB |",
-            "|---|---:|:-:|"]
+    peaks = {
+        "import": imp["peaks"]["import"],
+        "indicators and goals (engine)": ind["engine_peak_rss"],
+        "pages (AppTest, all viewers)": page_peak,
+    }
+    out += [
+        "",
+        "### Peak memory (RSS of the process doing it)",
+        "",
+        "| process | peak RSS | under 2 GB |",
+        "|---|---:|:-:|",
+    ]
     out += [f"| {k} | {_mib(v)} | {_ok(v < PEAK_MAX_BYTES)} |" for k, v in peaks.items()]
     out.append(f"| (baseline: the same process after the pandas baseline) | {_mib(ind['peak_rss'])} | |")
 
     slowest_page = max(w for *_, w in pages)
     slowest_ind = max([*ind["engine"].values(), *ind["goal"].values()])
     worst_ratio = min(ind["pandas"][i] / s for i, s in ind["engine"].items())
-    out += ["", "### Targets", "", "| target | result | met |", "|---|---|:-:|",
-            f"| import at most {IMPORT_MAX_RATIO:g}x the bare scan | {load / scan:.1f}x "
-            f"({load / ctas:.1f}x CTAS) | {_ok(load / scan <= IMPORT_MAX_RATIO)} |",
-            f"| every indicator and goal under {INDICATOR_MAX_S:g} s | slowest {slowest_ind:.2f} s "
-            f"(all goals together {ind['goals']:.2f} s) | "
-            f"{_ok(slowest_ind < INDICATOR_MAX_S)} |",
-            f"| every indicator at least {PANDAS_MIN_RATIO:g}x faster than pandas | lowest {worst_ratio:.1f}x, "
-            f"all together {pandas_total / engine_total:.1f}x | {_ok(worst_ratio >= PANDAS_MIN_RATIO)} |",
-            f"| every page under {PAGE_MAX_S:g} s warm | slowest {slowest_page:.3f} s | "
-            f"{_ok(slowest_page < PAGE_MAX_S)} |",
-            f"| peak memory under 2 GB | largest {_mib(max(peaks.values()))} | "
-            f"{_ok(max(peaks.values()) < PEAK_MAX_BYTES)} |"]
+    out += [
+        "",
+        "### Targets",
+        "",
+        "| target | result | met |",
+        "|---|---|:-:|",
+        f"| import at most {IMPORT_MAX_RATIO:g}x the bare scan | {load / scan:.1f}x "
+        f"({load / ctas:.1f}x CTAS) | {_ok(load / scan <= IMPORT_MAX_RATIO)} |",
+        f"| every indicator and goal under {INDICATOR_MAX_S:g} s | slowest {slowest_ind:.2f} s "
+        f"(all goals together {ind['goals']:.2f} s) | "
+        f"{_ok(slowest_ind < INDICATOR_MAX_S)} |",
+        f"| every indicator at least {PANDAS_MIN_RATIO:g}x faster than pandas | lowest {worst_ratio:.1f}x, "
+        f"all together {pandas_total / engine_total:.1f}x | {_ok(worst_ratio >= PANDAS_MIN_RATIO)} |",
+        f"| every page under {PAGE_MAX_S:g} s warm | slowest {slowest_page:.3f} s | {_ok(slowest_page < PAGE_MAX_S)} |",
+        f"| peak memory under 2 GB | largest {_mib(max(peaks.values()))} | "
+        f"{_ok(max(peaks.values()) < PEAK_MAX_BYTES)} |",
+    ]
     return out
 
 
 def write_markdown(path: Path, lines: list[str]) -> None:
     """Put ``lines`` between the markers of ``path``, keeping the hand-written text around them."""
     block = "\n".join([BEGIN, *lines, END])
-    text = path.read_text(encoding="utf-8") if path.exists() else \
-        f"# Benchmarks\n\n`python -m benchmarks` writes the block below.\n\n{BEGIN}\n{END}\n"
+    text = (
+        path.read_text(encoding="utf-8")
+        if path.exists()
+        else f"# Benchmarks\n\n`python -m benchmarks` writes the block below.\n\n{BEGIN}\n{END}\n"
+    )
     head, rest = text.split(BEGIN, 1)
     path.write_text(head + block + rest.split(END, 1)[1], encoding="utf-8")
 
@@ -159,8 +203,9 @@ def run(args: argparse.Namespace, work: Path) -> list[str]:
         folder = work / "files"
         t0 = time.perf_counter()
         generate(folder, scale="national", n_schools=n_schools)
-        print(f"generated the national-scale sample ({n_schools} schools) in {time.perf_counter() - t0:.1f} s",
-              flush=True)
+        print(
+            f"generated the national-scale sample ({n_schools} schools) in {time.perf_counter() - t0:.1f} s", flush=True
+        )
     setup, files = import_speed.national_files(folder)
     if not files:
         raise SystemExit(f"no national-scale files in {folder}")
@@ -182,13 +227,19 @@ def run(args: argparse.Namespace, work: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, help="runs per figure, medians reported (default 3; 1 with --quick)")
-    parser.add_argument("--out-dir", type=Path, help="keep the generated files and databases here (default: "
-                                                     "a temporary folder)")
-    parser.add_argument("--skip-generate", type=Path, metavar="DIR",
-                        help="use the files of an earlier generate(scale='national') in DIR")
+    parser.add_argument(
+        "--out-dir", type=Path, help="keep the generated files and databases here (default: a temporary folder)"
+    )
+    parser.add_argument(
+        "--skip-generate",
+        type=Path,
+        metavar="DIR",
+        help="use the files of an earlier generate(scale='national') in DIR",
+    )
     parser.add_argument("--quick", action="store_true", help="150 schools: a smoke test")
-    parser.add_argument("--markdown", type=Path, help="the file to write the table to (default: BENCHMARKS.md; "
-                                                      "none with --quick)")
+    parser.add_argument(
+        "--markdown", type=Path, help="the file to write the table to (default: BENCHMARKS.md; none with --quick)"
+    )
     args = parser.parse_args(argv)
     args.runs = args.runs or (1 if args.quick else 3)
     markdown = args.markdown or (None if args.quick else ROOT / "BENCHMARKS.md")

@@ -9,9 +9,9 @@ import platform
 import resource
 import statistics
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Callable
 
 
 def timed(fn: Callable, runs: int) -> list[float]:
@@ -72,7 +72,7 @@ def machine() -> dict[str, str]:
     return {
         "CPU": _first("/proc/cpuinfo", "model name"),
         "cores": str(os.cpu_count()),
-        "memory": f"{int(mem_kib) / 1024 ** 2:.1f} GiB" if mem_kib.isdigit() else "unknown",
+        "memory": f"{int(mem_kib) / 1024**2:.1f} GiB" if mem_kib.isdigit() else "unknown",
         "OS": f"{platform.system()} {platform.release()}",
         "Python": platform.python_version(),
         "DuckDB": duckdb.__version__,

@@ -35,7 +35,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from loaders import import_files  # noqa: E402
+from loaders import import_files
 
 N_SCHOOLS = 1400
 # Where an import's time goes: (label, module, function); none of them calls another.
@@ -60,7 +60,8 @@ def write_extract(path: Path, rows: int) -> None:
                    '2020/21' AS skoleår,
                    (2 + ((i // 4) % 4) * 2)::VARCHAR || '. klasse' AS klassetrin,
                    ['Dansk, læsning', 'Matematik', 'Engelsk', 'Fysik/kemi'][i % 4 + 1] AS fag,
-                   ['Ikke tilstrækkelig', 'Mangelfuld', 'Jævn', 'God', 'Rigtig god', 'Fremragende'][(hash(i) % 6)::BIGINT + 1]
+                   ['Ikke tilstrækkelig', 'Mangelfuld', 'Jævn', 'God', 'Rigtig god', 'Fremragende']
+                       [(hash(i) % 6)::BIGINT + 1]
                        AS præstationsniveau,
                    replace((1 + (hash(i * 7) % 990)::BIGINT / 10)::VARCHAR, '.', ',') AS score
             FROM range({rows}) t(i)
@@ -205,12 +206,16 @@ def main() -> None:
             generate(national, scale="national")
         if national is not None:
             cases.append(("national", *national_files(national)))
-        print(f"{'case':10s} {'rows':>10s} {'scan s':>7s} {'CTAS s':>7s} {'import s':>8s} "
-              f"{'/scan':>6s} {'/CTAS':>6s} {'rows/s':>10s}")
+        print(
+            f"{'case':10s} {'rows':>10s} {'scan s':>7s} {'CTAS s':>7s} {'import s':>8s} "
+            f"{'/scan':>6s} {'/CTAS':>6s} {'rows/s':>10s}"
+        )
         for name, setup, files in cases:
             name, rows, scan, ctas, load = measure(name, setup, files, args.runs, tmp)
-            s, c, l = statistics.median(scan), statistics.median(ctas), statistics.median(load)
-            print(f"{name:10s} {rows:10,d} {s:7.2f} {c:7.2f} {l:8.2f} {l / s:5.1f}x {l / c:5.1f}x {rows / l:10,.0f}")
+            s, c, ld = statistics.median(scan), statistics.median(ctas), statistics.median(load)
+            print(
+                f"{name:10s} {rows:10,d} {s:7.2f} {c:7.2f} {ld:8.2f} {ld / s:5.1f}x {ld / c:5.1f}x {rows / ld:10,.0f}"
+            )
         print("target: import <= 2x the bare scan")
 
 

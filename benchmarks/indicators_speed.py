@@ -24,19 +24,29 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import median_time, peak_rss  # noqa: E402
-from core import database, settings  # noqa: E402
-from core.viewer import ADMINISTRATION  # noqa: E402
-from indicators import engine  # noqa: E402
-from indicators.__main__ import export_table  # noqa: E402
-from indicators.catalogue import CATALOGUE, GOOD_LEVELS, POOR_LEVELS, TOP_LEVELS  # noqa: E402
-from indicators.goals import evaluate_goals  # noqa: E402
+from benchmarks.common import median_time, peak_rss
+from core import database, settings
+from core.viewer import ADMINISTRATION
+from indicators import engine
+from indicators.__main__ import export_table
+from indicators.catalogue import CATALOGUE, GOOD_LEVELS, POOR_LEVELS, TOP_LEVELS
+from indicators.goals import evaluate_goals
 
-TABLES = ("institutions", "test_pupil_results", "test_aggregates", "wellbeing", "language_assessments",
-          "absence", "exam_grades", "youth_transition", "competence")
+TABLES = (
+    "institutions",
+    "test_pupil_results",
+    "test_aggregates",
+    "wellbeing",
+    "language_assessments",
+    "absence",
+    "exam_grades",
+    "youth_transition",
+    "competence",
+)
 
 
 # ------------------------------------------------------------------ pandas baseline
+
 
 def load_tables(con) -> dict[str, pd.DataFrame]:
     return {t: con.execute(f"SELECT * FROM {t}").df() for t in TABLES}
@@ -48,8 +58,9 @@ def _pool(cells: pd.DataFrame, inst: pd.DataFrame, grades: bool, min_n: int) -> 
     parts = []
     grade_views = [("each", cells[cells["grade"].notna()])] if grades else []
     if grades:
-        detail = cells.groupby(["institution_id", "school_year", "subject"], dropna=False)["grade"] \
-            .transform(lambda g: g.notna().any())
+        detail = cells.groupby(["institution_id", "school_year", "subject"], dropna=False)["grade"].transform(
+            lambda g: g.notna().any()
+        )
         grade_views.append(("all", cells[cells["grade"].notna() | ~detail.astype(bool)]))
     else:
         grade_views.append(("none", cells))
@@ -58,8 +69,14 @@ def _pool(cells: pd.DataFrame, inst: pd.DataFrame, grades: bool, min_n: int) -> 
         view["gkey"] = view["grade"].astype("Int64").astype(str) if mode == "each" else mode
         for level, key in (("institution", "institution_id"), ("municipality", "municipality_code")):
             g = view.groupby([key, "school_year", "subject", "gkey"], dropna=False)
-            out = g.agg(num=("num", "sum"), den=("den", "sum"), n=("n", lambda s: s.sum(min_count=len(s))),
-                        known=("known", "all"), cnt=("num", "size"), cnt_num=("num", "count")).reset_index()
+            out = g.agg(
+                num=("num", "sum"),
+                den=("den", "sum"),
+                n=("n", lambda s: s.sum(min_count=len(s))),
+                known=("known", "all"),
+                cnt=("num", "size"),
+                cnt_num=("num", "count"),
+            ).reset_index()
             out = out.rename(columns={key: "unit_id"})
             out["unit_id"] = out["unit_id"].astype(str)
             out["level"] = level
@@ -87,45 +104,82 @@ def pandas_indicator(t: dict[str, pd.DataFrame], ind_id: str, min_n: int, kommun
             chosen = {"nt_share_good": GOOD_LEVELS, "nt_share_top": TOP_LEVELS, "nt_share_poor": POOR_LEVELS}[ind_id]
             p = p[p["level"].notna()].assign(x=lambda d: d["level"].isin(chosen).astype(float))
             levels = a[[f"level_{i}" for i in range(1, 7)]]
-            a = a.assign(num=a[[f"level_{i}" for i in chosen]].sum(axis=1, min_count=len(chosen)),
-                         den=levels.sum(axis=1, min_count=6), known=levels.notna().all(axis=1))
+            a = a.assign(
+                num=a[[f"level_{i}" for i in chosen]].sum(axis=1, min_count=len(chosen)),
+                den=levels.sum(axis=1, min_count=6),
+                known=levels.notna().all(axis=1),
+            )
             a["n"] = a["den"]
         elif ind_id == "nt_mean_score":
             p = p[p["score"].notna()].assign(x=lambda d: d["score"])
             a = a[a["mean_score"].notna()]
-            a = a.assign(num=a["mean_score"] * a["n_tested"], den=a["n_tested"].astype(float),
-                         n=a["n_tested"], known=a["n_tested"] > 0)
+            a = a.assign(
+                num=a["mean_score"] * a["n_tested"],
+                den=a["n_tested"].astype(float),
+                n=a["n_tested"],
+                known=a["n_tested"] > 0,
+            )
         else:
             p = p[p["points"].notna() & (p["max_points"] > 0)].assign(x=lambda d: d["points"] / d["max_points"])
             a = a.iloc[0:0].assign(num=[], den=[], n=[], known=[])
         keys = ["institution_id", "school_year", "grade"]
-        per_subject = p.groupby(keys + ["subject"]).agg(num=("x", "sum"), den=("x", "size"),
-                                                         n=("pupil_key", "nunique")).reset_index()
+        per_subject = (
+            p.groupby(keys + ["subject"])
+            .agg(num=("x", "sum"), den=("x", "size"), n=("pupil_key", "nunique"))
+            .reset_index()
+        )
         pooled = p.groupby(keys).agg(num=("x", "sum"), den=("x", "size"), n=("pupil_key", "nunique")).reset_index()
         pooled["subject"] = "all"
-        agg_all = a.groupby(keys).agg(num=("num", lambda v: v.sum(min_count=len(v))), den=("den", "sum"),
-                                      n=("n", "max"),
-                                      known=("known", "all")).reset_index()
+        agg_all = (
+            a.groupby(keys)
+            .agg(
+                num=("num", lambda v: v.sum(min_count=len(v))),
+                den=("den", "sum"),
+                n=("n", "max"),
+                known=("known", "all"),
+            )
+            .reset_index()
+        )
         agg_all["subject"] = "all"
-        cells = pd.concat([per_subject.assign(known=True), pooled.assign(known=True),
-                           a[keys + ["subject", "num", "den", "n", "known"]], agg_all], ignore_index=True)
+        cells = pd.concat(
+            [
+                per_subject.assign(known=True),
+                pooled.assign(known=True),
+                a[keys + ["subject", "num", "den", "n", "known"]],
+                agg_all,
+            ],
+            ignore_index=True,
+        )
         return _pool(cells, inst, True, min_n)
     if ind.source == "language_assessments":
         la = t["language_assessments"]
-        col = {"la_share_general": "n_general", "la_share_focused": "n_focused", "la_share_special": "n_special"}[ind_id]
+        col = {"la_share_general": "n_general", "la_share_focused": "n_focused", "la_share_special": "n_special"}[
+            ind_id
+        ]
         la = la[la["n_assessed"] > 0]
-        cells = pd.DataFrame({"institution_id": la["institution_id"], "school_year": la["school_year"],
-                              "grade": np.nan, "subject": None, "num": la[col].astype(float),
-                              "den": la["n_assessed"].astype(float), "n": la["n_assessed"],
-                              "known": la[col].notna()})
+        cells = pd.DataFrame(
+            {
+                "institution_id": la["institution_id"],
+                "school_year": la["school_year"],
+                "grade": np.nan,
+                "subject": None,
+                "num": la[col].astype(float),
+                "den": la["n_assessed"].astype(float),
+                "n": la["n_assessed"],
+                "known": la[col].notna(),
+            }
+        )
         return _pool(cells, inst, False, min_n)
     if ind.source == "competence":
         c = t["competence"]
         c = c[c["planned_hours"] > 0]
         detail = c.groupby(["institution_id", "school_year"])["subject"].transform(lambda s: s.notna().any())
         c = c[c["subject"].notna() | ~detail.astype(bool)]
-        cells = c.groupby(["institution_id", "school_year"]).agg(
-            num=("covered_hours", lambda v: v.sum(min_count=len(v))), den=("planned_hours", "sum")).reset_index()
+        cells = (
+            c.groupby(["institution_id", "school_year"])
+            .agg(num=("covered_hours", lambda v: v.sum(min_count=len(v))), den=("planned_hours", "sum"))
+            .reset_index()
+        )
         cells = cells.assign(grade=np.nan, subject=None, n=np.nan, known=True)
         return _pool(cells, inst, False, min_n)
     table, value, weight = engine._WEIGHTED[ind_id]
@@ -134,10 +188,18 @@ def pandas_indicator(t: dict[str, pd.DataFrame], ind_id: str, min_n: int, kommun
         d = d[d["indicator"] == engine._WELLBEING[ind_id]]
     d = d[d[value].notna() & (d[weight].isna() | (d[weight] > 0))]
     known = d[weight].notna()
-    cells = pd.DataFrame({"institution_id": d["institution_id"], "school_year": d["school_year"],
-                          "grade": d["grade"] if ind.has_grades else np.nan, "subject": None,
-                          "num": np.where(known, d[value] * d[weight], d[value]),
-                          "den": np.where(known, d[weight], 1.0), "n": d[weight], "known": known})
+    cells = pd.DataFrame(
+        {
+            "institution_id": d["institution_id"],
+            "school_year": d["school_year"],
+            "grade": d["grade"] if ind.has_grades else np.nan,
+            "subject": None,
+            "num": np.where(known, d[value] * d[weight], d[value]),
+            "den": np.where(known, d[weight], 1.0),
+            "n": d[weight],
+            "known": known,
+        }
+    )
     out = _pool(cells, inst, ind.has_grades, min_n)
     return out if ind.pooled else out[out["level"] == "institution"]
 
@@ -148,25 +210,35 @@ def pandas_all(t: dict[str, pd.DataFrame], min_n: int, kommune: int) -> dict[str
 
 def engine_indicator(con, ind_id: str, min_n: int, kommune: int) -> pd.DataFrame:
     """The engine's values as the export computes them, ``kommune`` being the own municipality."""
-    return engine.compute(con, ADMINISTRATION, ind_id, levels=("institution", "municipality"), min_n=min_n,
-                          kommune=kommune if CATALOGUE[ind_id].confidential else None)
+    return engine.compute(
+        con,
+        ADMINISTRATION,
+        ind_id,
+        levels=("institution", "municipality"),
+        min_n=min_n,
+        kommune=kommune if CATALOGUE[ind_id].confidential else None,
+    )
 
 
 # ------------------------------------------------------------------ checks and timing
+
 
 def check_same(con, t, min_n: int, kommune: int) -> float:
     """Largest absolute difference between engine and pandas values (they must agree)."""
     worst = 0.0
     for ind_id, base in pandas_all(t, min_n, kommune).items():
         ours = engine_indicator(con, ind_id, min_n, kommune)
-        ours = ours.assign(gkey=ours["grade"].map(lambda g: "none" if g is None else str(g)),
-                           subject=ours["subject"].fillna("-"))
+        ours = ours.assign(
+            gkey=ours["grade"].map(lambda g: "none" if g is None else str(g)), subject=ours["subject"].fillna("-")
+        )
         base = base.assign(subject=base["subject"].astype(object).fillna("-"))
         key = ["level", "unit_id", "school_year", "subject", "gkey"]
         merged = ours.merge(base, on=key, how="outer", suffixes=("", "_pd"), indicator=True)
         if (merged["_merge"] != "both").any():
-            raise SystemExit(f"{ind_id}: engine and pandas produce different rows:\n"
-                             f"{merged[merged['_merge'] != 'both'][key + ['_merge']].head()}")
+            raise SystemExit(
+                f"{ind_id}: engine and pandas produce different rows:\n"
+                f"{merged[merged['_merge'] != 'both'][key + ['_merge']].head()}"
+            )
         a, b = merged["value"].to_numpy(float), merged["value_pd"].to_numpy(float)
         if (np.isnan(a) != np.isnan(b)).any():
             raise SystemExit(f"{ind_id}: engine and pandas disagree on which values are missing")
@@ -200,33 +272,50 @@ def figures(db: Path, runs: int) -> dict:
     min_n = settings.min_n()
     with database.read(db) as con:
         con.execute("SET enable_progress_bar = false")
-        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("test_pupil_results",
-                                                                                       "institutions")}
+        counts = {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("test_pupil_results", "institutions")
+        }
         # the own municipality: the one with most institutions (its test results, its goals)
-        kommune = con.execute("SELECT municipality_code FROM institutions GROUP BY 1 ORDER BY count(*) DESC, 1 "
-                              "LIMIT 1").fetchone()[0]
+        kommune = con.execute(
+            "SELECT municipality_code FROM institutions GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        ).fetchone()[0]
         goal_ids = [r[0] for r in con.execute("SELECT goal_id FROM goals ORDER BY 1").fetchall()]
-        engine_s = {i: median_time(lambda: engine_indicator(con, i, min_n, kommune), runs) for i in CATALOGUE}
+        engine_s = {i: median_time(lambda i=i: engine_indicator(con, i, min_n, kommune), runs) for i in CATALOGUE}
         export_s = median_time(lambda: export_table(con, ADMINISTRATION, kommune), runs)
         rows = len(export_table(con, ADMINISTRATION, kommune))
         goals_s = median_time(lambda: evaluate_goals(con, ADMINISTRATION, kommune=kommune), runs)
-        goal_s = {g: median_time(lambda: evaluate_goals(con, ADMINISTRATION, kommune=kommune, goal_ids=[g]), runs)
-                  for g in goal_ids}
+        goal_s = {
+            g: median_time(lambda g=g: evaluate_goals(con, ADMINISTRATION, kommune=kommune, goal_ids=[g]), runs)
+            for g in goal_ids
+        }
         engine_peak = peak_rss()
         load_s = median_time(lambda: load_tables(con), runs)
         tables = load_tables(con)
         worst = check_same(con, tables, min_n, kommune)
-    pandas_s = {i: median_time(lambda: pandas_indicator(tables, i, min_n, kommune), runs) for i in CATALOGUE}
-    return {"pupil_rows": counts["test_pupil_results"], "institutions": counts["institutions"],
-            "export_rows": rows, "worst_difference": worst, "kommune": kommune, "engine": engine_s,
-            "pandas": pandas_s, "export": export_s, "goals": goals_s, "goal": goal_s, "load": load_s,
-            "engine_peak_rss": engine_peak, "peak_rss": peak_rss()}
+    pandas_s = {i: median_time(lambda i=i: pandas_indicator(tables, i, min_n, kommune), runs) for i in CATALOGUE}
+    return {
+        "pupil_rows": counts["test_pupil_results"],
+        "institutions": counts["institutions"],
+        "export_rows": rows,
+        "worst_difference": worst,
+        "kommune": kommune,
+        "engine": engine_s,
+        "pandas": pandas_s,
+        "export": export_s,
+        "goals": goals_s,
+        "goal": goal_s,
+        "load": load_s,
+        "engine_peak_rss": engine_peak,
+        "peak_rss": peak_rss(),
+    }
 
 
 def report(f: dict, label: str) -> None:
     """Print ``figures`` as a table."""
-    print(f"\n{label}: {f['pupil_rows']:,} pupil test rows, {f['institutions']:,} institutions, "
-          f"{f['export_rows']:,} export rows; engine and pandas agree to {f['worst_difference']:.1e}")
+    print(
+        f"\n{label}: {f['pupil_rows']:,} pupil test rows, {f['institutions']:,} institutions, "
+        f"{f['export_rows']:,} export rows; engine and pandas agree to {f['worst_difference']:.1e}"
+    )
     print(f"  {'indicator':28} {'engine s':>9} {'pandas s':>9} {'ratio':>7}")
     for i, seconds in f["engine"].items():
         print(f"  {i:28} {seconds:9.3f} {f['pandas'][i]:9.3f} {f['pandas'][i] / seconds:6.1f}x")
@@ -234,8 +323,10 @@ def report(f: dict, label: str) -> None:
     print(f"  {'every indicator':28} {engine_total:9.3f} {pandas_total:9.3f} {pandas_total / engine_total:6.1f}x")
     print(f"  {'the export (CSV text)':28} {f['export']:9.3f}")
     print(f"  {'loading tables into pandas':28} {'':9} {f['load']:9.3f}")
-    print(f"  every goal ({len(f['goal'])} goals, municipality {f['kommune']}): {f['goals']:.3f} s; "
-          f"slowest single goal {max(f['goal'].values(), default=0):.3f} s")
+    print(
+        f"  every goal ({len(f['goal'])} goals, municipality {f['kommune']}): {f['goals']:.3f} s; "
+        f"slowest single goal {max(f['goal'].values(), default=0):.3f} s"
+    )
 
 
 def build_national(folder: Path, n_schools: int) -> Path:

@@ -38,7 +38,9 @@ def first_school(db: Path, kommune: int) -> str:
     with database.read(db) as con:
         return con.execute(
             "SELECT institution_id FROM institutions WHERE municipality_code = ? AND kind = 'skole' "
-            "ORDER BY institution_id LIMIT 1", [kommune]).fetchone()[0]
+            "ORDER BY institution_id LIMIT 1",
+            [kommune],
+        ).fetchone()[0]
 
 
 def time_page(viewer: str, page: str, start_page: bool, runs: int) -> tuple[float, float]:

@@ -11,8 +11,15 @@ from core import database
 from core.viewer import Viewer
 
 
-def insert(con: duckdb.DuckDBPyConnection, who: str, role: str | None, action: str,
-           object: str | None = None, details=None, origin: str | None = None) -> None:
+def insert(
+    con: duckdb.DuckDBPyConnection,
+    who: str,
+    role: str | None,
+    action: str,
+    object: str | None = None,
+    details=None,
+    origin: str | None = None,
+) -> None:
     """Append one entry inside the caller's transaction (so a change and its record commit together).
 
     ``details`` may be text or anything JSON can write.
@@ -25,8 +32,16 @@ def insert(con: duckdb.DuckDBPyConnection, who: str, role: str | None, action: s
     )
 
 
-def record(db: Path, viewer: Viewer, action: str, object: str | None = None, details=None, *,
-           who: str | None = None, origin: str | None = None) -> None:
+def record(
+    db: Path,
+    viewer: Viewer,
+    action: str,
+    object: str | None = None,
+    details=None,
+    *,
+    who: str | None = None,
+    origin: str | None = None,
+) -> None:
     """Append one entry on its own (exports, downloads, logins)."""
     with database.write(Path(db), changes_data=False) as con:
         insert(con, who or str(viewer), viewer.role, action, object, details, origin)

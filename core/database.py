@@ -18,9 +18,9 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 
@@ -86,9 +86,7 @@ def _connect(db: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(db), read_only=read_only)
     except duckdb.Error as e:
-        raise KvalitetsdialogError(
-            f"Databasen {db} kan ikke åbnes: {e}", "Databasen kan ikke åbnes"
-        ) from e
+        raise KvalitetsdialogError(f"Databasen {db} kan ikke åbnes: {e}", "Databasen kan ikke åbnes") from e
 
 
 @contextmanager

@@ -8,6 +8,7 @@ Every data row carries the ``batch_id`` of the import that wrote it.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -207,7 +208,8 @@ CREATE TABLE audit_log (
     occurred_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
     who       VARCHAR NOT NULL,
     role      VARCHAR,
-    action    VARCHAR NOT NULL,    -- login | logout | import | export | download | goal_change | note_change | role_change
+    action    VARCHAR NOT NULL,    -- login | logout | import | export | download | goal_change | note_change
+                                 -- | role_change
     object    VARCHAR,
     details   VARCHAR,
     origin    VARCHAR              -- command line, or the browser's address
@@ -223,9 +225,8 @@ SELECT * EXCLUDE (rn) FROM (
 
 def _seed_municipalities(con: duckdb.DuckDBPyConnection) -> None:
     with _KOMMUNER_CSV.open(encoding="utf-8") as f:
-        rows = [
-            (int(r["kommunekode"]), r["kommune"], int(r["regionskode"]), r["region"], False)
-            for r in csv.DictReader(f)
+        rows: list[tuple[int, str, int | None, str | None, bool]] = [
+            (int(r["kommunekode"]), r["kommune"], int(r["regionskode"]), r["region"], False) for r in csv.DictReader(f)
         ]
     # The sample municipality is fictional; it is flagged so every page can say so.
     rows.append((999, "Eksempelby", None, None, True))
@@ -243,9 +244,15 @@ CREATE TABLE role_assignments (
 );
 """
 
-MIGRATIONS = [
+
+def _v1(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_V1)
+    _seed_municipalities(con)
+
+
+MIGRATIONS: list[tuple[int, Callable[[duckdb.DuckDBPyConnection], object]]] = [
     # (version, function applying it inside a transaction)
-    (1, lambda con: (con.execute(_V1), _seed_municipalities(con))),
+    (1, _v1),
     (2, lambda con: con.execute(_V2)),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -253,10 +260,8 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 def version(con: duckdb.DuckDBPyConnection) -> int:
     """The schema version of an open database (0 = empty)."""
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-    ).fetchone()[0]
-    if not exists:
+    tables = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'").fetchone()
+    if not tables or not tables[0]:
         return 0
     row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     return int(row[0]) if row else 0
@@ -271,9 +276,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("BEGIN")
         try:
             apply(con)
-            con.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(number)]
-            )
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(number)])
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")

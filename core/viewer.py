@@ -21,11 +21,11 @@ class Viewer:
             raise KvalitetsdialogError("En leder skal have mindst én institution.", "Ukendt rolle")
 
     @classmethod
-    def parse(cls, text: str | None) -> "Viewer":
+    def parse(cls, text: str | None) -> Viewer:
         """``administration``, ``council``, ``public`` or ``leader:ID[,ID...]``; None = administration."""
         text = (text or "administration").strip()
         if text.startswith("leader:"):
-            ids = frozenset(i.strip() for i in text[len("leader:"):].split(",") if i.strip())
+            ids = frozenset(i.strip() for i in text[len("leader:") :].split(",") if i.strip())
             return cls("leader", ids)
         if text not in ROLES or text == "leader":
             raise KvalitetsdialogError(

@@ -17,8 +17,10 @@ from dashboards.context import Context, audit, current
 
 def _roles(ctx: Context) -> None:
     st.subheader("Roller")
-    st.caption("Hvem der kan logge ind, og hvad de ser. En bruger er en e-mailadresse eller et OIDC-subject; "
-               "en leder ser kun sine egne institutioner. Hver ændring skrives i revisionsloggen.")
+    st.caption(
+        "Hvem der kan logge ind, og hvad de ser. En bruger er en e-mailadresse eller et OIDC-subject; "
+        "en leder ser kun sine egne institutioner. Hver ændring skrives i revisionsloggen."
+    )
     table = ctx.read(roles.assignments)
     if table.empty:
         widgets.empty("Ingen har fået en rolle endnu; med login slået til kan ingen se data.")
@@ -31,24 +33,34 @@ def _roles(ctx: Context) -> None:
         role = c2.selectbox("Rolle", list(roles.ROLE_LABELS), format_func=roles.ROLE_LABELS.get)
         institutions = c3.text_input("Institutioner (kun ledere; institutionsnumre adskilt af komma)")
         if st.form_submit_button("Gem rolle", icon=":material/person_add:"):
-            _apply(lambda: roles.assign(ctx.db, user, role, institutions, ctx.viewer, ctx.who, ctx.origin),
-                   f"Rollen for {user} er gemt.")
+            _apply(
+                lambda: roles.assign(ctx.db, user, role, institutions, ctx.viewer, ctx.who, ctx.origin),
+                f"Rollen for {user} er gemt.",
+            )
     if not table.empty:
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-        chosen = c1.selectbox("Fjern en brugers rolle", table["Bruger"].tolist(), index=None,
-                              placeholder="Vælg en bruger")
+        chosen = c1.selectbox(
+            "Fjern en brugers rolle", table["Bruger"].tolist(), index=None, placeholder="Vælg en bruger"
+        )
         if c2.button("Fjern rolle", icon=":material/person_remove:", disabled=chosen is None):
-            _apply(lambda: roles.remove(ctx.db, chosen, ctx.viewer, ctx.who, ctx.origin),
-                   f"{chosen} har ikke længere en rolle.")
+            _apply(
+                lambda: roles.remove(ctx.db, chosen, ctx.viewer, ctx.who, ctx.origin),
+                f"{chosen} har ikke længere en rolle.",
+            )
 
-    upload = st.file_uploader("Erstat hele rollelisten med en fil (CSV eller XLSX: bruger; rolle; institutioner)",
-                              type=["csv", "xlsx"], key="roles_upload")
+    upload = st.file_uploader(
+        "Erstat hele rollelisten med en fil (CSV eller XLSX: bruger; rolle; institutioner)",
+        type=["csv", "xlsx"],
+        key="roles_upload",
+    )
     if upload is not None and st.button("Indlæs rollelisten", icon=":material/upload:"):
         with tempfile.TemporaryDirectory(prefix="kvalitetsdialog-roles-") as tmp:
             path = Path(tmp) / Path(upload.name).name
             path.write_bytes(upload.getvalue())
-            _apply(lambda: roles.load_file(ctx.db, path, ctx.viewer, ctx.who, ctx.origin, display=upload.name),
-                   "Rollelisten er indlæst.")
+            _apply(
+                lambda: roles.load_file(ctx.db, path, ctx.viewer, ctx.who, ctx.origin, display=upload.name),
+                "Rollelisten er indlæst.",
+            )
 
 
 def _apply(change, done: str) -> None:
@@ -63,13 +75,16 @@ def _apply(change, done: str) -> None:
 
 def _log(ctx: Context) -> None:
     st.subheader("Revisionslog")
-    st.caption("Logins, indlæsninger, eksporter og downloads, mål-, note- og rolleændringer: hvem, hvornår, hvad "
-               "og hvorfra. Loggen kan kun læses; ingen funktion i Kvalitetsdialog retter eller sletter i den.")
+    st.caption(
+        "Logins, indlæsninger, eksporter og downloads, mål-, note- og rolleændringer: hvem, hvornår, hvad "
+        "og hvorfra. Loggen kan kun læses; ingen funktion i Kvalitetsdialog retter eller sletter i den."
+    )
     c1, c2, c3 = st.columns([2, 3, 2])
     today = date.today()
     days = c1.date_input("Periode", (today - timedelta(days=30), today), format="DD-MM-YYYY")
-    actions = c2.multiselect("Handlinger", list(auditlog.ACTIONS), format_func=auditlog.ACTIONS.get,
-                             placeholder="Alle handlinger")
+    actions = c2.multiselect(
+        "Handlinger", list(auditlog.ACTIONS), format_func=auditlog.ACTIONS.get, placeholder="Alle handlinger"
+    )
     who = c3.text_input("Hvem (del af navnet)")
     since, until = (days[0], days[-1]) if days else (None, None)  # one day while the range is half picked
     # The log grows with every click, so it is read fresh, never from the page cache.
@@ -79,9 +94,16 @@ def _log(ctx: Context) -> None:
         widgets.empty("Ingen hændelser i den valgte periode.")
         return
     st.dataframe(auditlog.danish_frame(entries), hide_index=True, width="stretch")
-    st.download_button("Hent loggen (CSV)", auditlog.to_csv(entries), file_name=f"revisionslog-{today}.csv",
-                       mime="text/csv", icon=":material/download:", key="audit_csv",
-                       on_click=audit, args=(ctx, "download", "revisionslog", f"{len(entries)} rækker"))
+    st.download_button(
+        "Hent loggen (CSV)",
+        auditlog.to_csv(entries),
+        file_name=f"revisionslog-{today}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key="audit_csv",
+        on_click=audit,
+        args=(ctx, "download", "revisionslog", f"{len(entries)} rækker"),
+    )
 
 
 def render(ctx: Context) -> None:

@@ -10,9 +10,9 @@ data, never a mix.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import streamlit as st
 
@@ -31,8 +31,8 @@ class Context:
     generation: int
     kommune: int
     demo: bool
-    user: str = ""                 # the logged-in user's e-mail or subject; empty in demo mode
-    origin: str | None = None      # where from, for the audit log (the browser's address when known)
+    user: str = ""  # the logged-in user's e-mail or subject; empty in demo mode
+    origin: str | None = None  # where from, for the audit log (the browser's address when known)
 
     @property
     def who(self) -> str:

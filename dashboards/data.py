@@ -7,8 +7,9 @@ import streamlit as st
 
 from core import danish, schoolyear
 from dashboards import queries, upload, widgets
-from loaders.kinds import KINDS
 from dashboards.context import Context, current
+from loaders.kinds import KINDS
+
 
 def _log(ctx: Context) -> None:
     st.subheader("Importlog")
@@ -22,12 +23,23 @@ def _log(ctx: Context) -> None:
         **{c: log[c].map(danish.integer) for c in ("rows_read", "rows_loaded", "rows_rejected", "replaced")},
     )
     st.dataframe(
-        log.drop(columns=["batch_id"]).rename(columns={
-            "imported_at": "Tidspunkt", "file_name": "Fil", "kind": "Type", "status": "Status",
-            "rows_read": "Rækker læst", "rows_loaded": "Indlæst", "rows_rejected": "Afvist",
-            "replaced": "Erstattet", "scope": "Omfang", "imported_by": "Af", "messages": "Beskeder",
-        }),
-        hide_index=True, width="stretch",
+        log.drop(columns=["batch_id"]).rename(
+            columns={
+                "imported_at": "Tidspunkt",
+                "file_name": "Fil",
+                "kind": "Type",
+                "status": "Status",
+                "rows_read": "Rækker læst",
+                "rows_loaded": "Indlæst",
+                "rows_rejected": "Afvist",
+                "replaced": "Erstattet",
+                "scope": "Omfang",
+                "imported_by": "Af",
+                "messages": "Beskeder",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
     )
 
 
@@ -52,18 +64,30 @@ def _institutions(ctx: Context) -> None:
         widgets.empty("Der er ingen institutioner. Indlæs institutionsregistret eller kommunens egen liste.")
         return
     st.dataframe(
-        inst[["name", "kind", "district", "parent_name"]].fillna("").rename(columns={
-            "name": "Navn", "kind": "Type", "district": "Distrikt", "parent_name": "Hører under",
-        }),
-        hide_index=True, width="stretch",
+        inst[["name", "kind", "district", "parent_name"]]
+        .fillna("")
+        .rename(
+            columns={
+                "name": "Navn",
+                "kind": "Type",
+                "district": "Distrikt",
+                "parent_name": "Hører under",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
     )
 
 
 def render(ctx: Context) -> None:
     st.title("Data")
     st.subheader("Indlæs en fil")
-    upload.panel(ctx, "data", "Institutionsregister, nationale test, trivselsmåling, sprogvurdering, fravær, "
-                 "karakterer, overgang, kompetencedækning eller mål – som CSV eller XLSX.")
+    upload.panel(
+        ctx,
+        "data",
+        "Institutionsregister, nationale test, trivselsmåling, sprogvurdering, fravær, "
+        "karakterer, overgang, kompetencedækning eller mål – som CSV eller XLSX.",
+    )
     _log(ctx)
     _coverage(ctx)
     _institutions(ctx)

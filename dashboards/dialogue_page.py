@@ -19,7 +19,15 @@ from core.errors import KvalitetsdialogError
 from dashboards import queries, widgets
 from dashboards.context import Context, current
 from dialogue import (
-    ACTION_STATUSES, NOTE_KINDS, Note, add_note, delete_note, edit_note, note_history, notes, open_actions,
+    ACTION_STATUSES,
+    NOTE_KINDS,
+    Note,
+    add_note,
+    delete_note,
+    edit_note,
+    note_history,
+    notes,
+    open_actions,
 )
 from reports.data import AREAS, dialogue_years, latest_year
 
@@ -42,8 +50,7 @@ def _choose(ctx: Context) -> tuple[str, int] | None:
     c1, c2 = st.columns([3, 1])
     institution_id = c1.selectbox("Institution", ids, format_func=names.get, key="institution")
     default = next((y for y in years if y <= (ctx.read(latest_year) or years[0])), years[0])
-    year = c2.selectbox("Skoleår", years, index=years.index(default), format_func=schoolyear.short,
-                        key="dialogue_year")
+    year = c2.selectbox("Skoleår", years, index=years.index(default), format_func=schoolyear.short, key="dialogue_year")
     return institution_id, year
 
 
@@ -67,8 +74,7 @@ def _numbers(ctx: Context, institution_id: str, year: int) -> list[str]:
         st.caption("Ingen af kommunens mål gælder institutionen i dette skoleår.")
         return []
     for g in goals.itertuples():
-        st.markdown(f"{widgets.status_badge(g.status)} **{g.title}**  \n{g.sentence or ''}",
-                    unsafe_allow_html=True)
+        st.markdown(f"{widgets.status_badge(g.status)} **{g.title}**  \n{g.sentence or ''}", unsafe_allow_html=True)
     if any(indicators.CATALOGUE[i].confidential for i in goals["indicator"]):
         st.caption(":material/lock: Fortroligt efter folkeskolelovens § 55 b – må ikke offentliggøres.")
     return list(goals["goal_id"])
@@ -77,8 +83,10 @@ def _numbers(ctx: Context, institution_id: str, year: int) -> list[str]:
 def _note_text(note: Note) -> str:
     lines = [f"*{note.topic_label}*", note.text]
     if note.note_kind == "action":
-        lines.append(f"**Hvem:** {note.action_owner} · **Frist:** {note.action_due.strftime('%d-%m-%Y')}"
-                     f" · **Status:** {note.action_status}")
+        lines.append(
+            f"**Hvem:** {note.action_owner} · **Frist:** {note.action_due.strftime('%d-%m-%Y')}"
+            f" · **Status:** {note.action_status}"
+        )
     byline = f"{note.author or ''}, {note.written_at.strftime('%d-%m-%Y')}"
     if note.version > 1:
         byline += f" (version {note.version})"
@@ -106,21 +114,25 @@ def _show(ctx: Context, note: Note) -> None:
                     changes["text"] = st.text_area("Tekst", note.text)
                 if note.note_kind == "action":
                     changes["action_status"] = st.selectbox(
-                        "Status", ACTION_STATUSES, index=ACTION_STATUSES.index(note.action_status))
+                        "Status", ACTION_STATUSES, index=ACTION_STATUSES.index(note.action_status)
+                    )
                 if ctx.viewer.role == "administration":
                     changes["shared_with_council"] = st.checkbox("Del med udvalget", note.shared_with_council)
                 if st.form_submit_button("Gem ny version"):
                     _write(ctx, edit_note, note.note_id, success="Noten er gemt som en ny version.", **changes)
-            if note.note_kind != "action" or ctx.viewer.role == "administration":
-                if st.button("Slet noten", key=f"delete_{note.note_id}", icon=":material/delete:"):
-                    _write(ctx, delete_note, note.note_id, success="Noten er slettet (historikken er gemt).")
+            if (note.note_kind != "action" or ctx.viewer.role == "administration") and st.button(
+                "Slet noten", key=f"delete_{note.note_id}", icon=":material/delete:"
+            ):
+                _write(ctx, delete_note, note.note_id, success="Noten er slettet (historikken er gemt).")
             history = ctx.read(note_history, note.note_id)
             if len(history) > 1:
                 st.caption("Historik")
                 for old in history:
                     state = "slettet" if old.deleted else (old.action_status or "")
-                    st.caption(f"v{old.version} · {old.written_at.strftime('%d-%m-%Y %H:%M')} · "
-                               f"{old.author or ''} · {state} — {old.text}")
+                    st.caption(
+                        f"v{old.version} · {old.written_at.strftime('%d-%m-%Y %H:%M')} · "
+                        f"{old.author or ''} · {state} — {old.text}"
+                    )
 
 
 def _column(ctx: Context, title: str, items: list[Note], empty: str) -> None:
@@ -137,8 +149,13 @@ def _add_form(ctx: Context, institution_id: str, year: int, goal_ids: list[str],
         kind = st.radio("Type", kinds, format_func=NOTE_KINDS.get, horizontal=True, key="new_kind")
         with st.form("new_note", clear_on_submit=True):
             topics = [("institution", None)] + [("goal", g) for g in goal_ids] + [("area", a) for a, _ in AREAS]
-            topic = st.selectbox("Emne", topics, format_func=lambda t: "Hele institutionen" if t[1] is None
-                                 else f"{'Mål' if t[0] == 'goal' else 'Område'}: {t[1]}")
+            topic = st.selectbox(
+                "Emne",
+                topics,
+                format_func=lambda t: (
+                    "Hele institutionen" if t[1] is None else f"{'Mål' if t[0] == 'goal' else 'Område'}: {t[1]}"
+                ),
+            )
             fields = {"text": st.text_area("Tekst" if kind != "action" else "Hvad aftaler vi?")}
             if kind == "action":
                 c1, c2, c3 = st.columns(3)
@@ -149,14 +166,26 @@ def _add_form(ctx: Context, institution_id: str, year: int, goal_ids: list[str],
                 if not actions:
                     st.caption("Der er ingen aftaler at følge op på.")
                 fields["follows_up"] = st.selectbox(
-                    "Aftale", [a.note_id for a in actions],
-                    format_func=lambda i: next(f"{schoolyear.short(a.school_year)}: {a.text}" for a in actions
-                                               if a.note_id == i))
+                    "Aftale",
+                    [a.note_id for a in actions],
+                    format_func=lambda i: next(
+                        f"{schoolyear.short(a.school_year)}: {a.text}" for a in actions if a.note_id == i
+                    ),
+                )
             if ctx.viewer.role == "administration":
                 fields["shared_with_council"] = st.checkbox("Del med udvalget")
             if st.form_submit_button("Gem", type="primary"):
-                _write(ctx, add_note, institution_id=institution_id, school_year=year, note_kind=kind,
-                       topic_kind=topic[0], topic=topic[1], success="Noten er gemt.", **fields)
+                _write(
+                    ctx,
+                    add_note,
+                    institution_id=institution_id,
+                    school_year=year,
+                    note_kind=kind,
+                    topic_kind=topic[0],
+                    topic=topic[1],
+                    success="Noten er gemt.",
+                    **fields,
+                )
 
 
 def _record_download(ctx: Context, what: str, details: dict) -> None:
@@ -169,17 +198,24 @@ def _downloads(ctx: Context, institution_id: str, year: int) -> None:
     details = {"institution": institution_id, "year": schoolyear.short(year)}
     for col, fmt, label in ((c1, "xlsx", "Dialogark (XLSX)"), (c2, "html", "Dialogark til udskrift (HTML)")):
         col.download_button(
-            label, ctx.read(reports.dialogue, institution_id, year=year, kommune=ctx.kommune, fmt=fmt),
-            file_name=f"dialog-{institution_id}-{year}.{fmt}", mime=reports.FORMATS[fmt],
-            icon=":material/download:", on_click=_record_download, args=(ctx, "report:dialogue", details),
+            label,
+            ctx.read(reports.dialogue, institution_id, year=year, kommune=ctx.kommune, fmt=fmt),
+            file_name=f"dialog-{institution_id}-{year}.{fmt}",
+            mime=reports.FORMATS[fmt],
+            icon=":material/download:",
+            on_click=_record_download,
+            args=(ctx, "report:dialogue", details),
         )
     if ctx.viewer.role in ("administration", "council") and c3.toggle("Kvalitetsrapport for kommunen"):
         for fmt in ("xlsx", "html"):
             c3.download_button(
                 f"Kvalitetsrapport {schoolyear.short(year)} ({fmt.upper()})",
                 ctx.read(reports.quality, kommune=ctx.kommune, year=year, fmt=fmt),
-                file_name=f"kvalitetsrapport-{year}.{fmt}", mime=reports.FORMATS[fmt], icon=":material/download:",
-                on_click=_record_download, args=(ctx, "report:quality", {"year": schoolyear.short(year)}),
+                file_name=f"kvalitetsrapport-{year}.{fmt}",
+                mime=reports.FORMATS[fmt],
+                icon=":material/download:",
+                on_click=_record_download,
+                args=(ctx, "report:quality", {"year": schoolyear.short(year)}),
             )
 
 

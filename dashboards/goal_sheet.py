@@ -9,8 +9,19 @@ import pandas as pd
 from core import schoolyear
 from indicators.catalogue import CATALOGUE
 
-COLUMNS = ["goal_id", "title", "indicator", "subject", "grade", "scope", "direction", "target",
-           "target_year", "adopted", "note"]
+COLUMNS = [
+    "goal_id",
+    "title",
+    "indicator",
+    "subject",
+    "grade",
+    "scope",
+    "direction",
+    "target",
+    "target_year",
+    "adopted",
+    "note",
+]
 
 
 def target_as_typed(goal: dict) -> float | None:

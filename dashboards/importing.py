@@ -11,14 +11,15 @@ from pathlib import Path
 import pandas as pd
 
 import loaders
-from loaders import ImportRejected, ImportResult
 from core import danish, settings
 from core.errors import KvalitetsdialogError, Problem
 from core.viewer import Viewer
+from loaders import ImportRejected, ImportResult
 
 
-def import_upload(db: Path, viewer: Viewer, name: str, data: bytes, *, dry_run: bool, user: str | None = None,
-                  origin: str = "app"):
+def import_upload(
+    db: Path, viewer: Viewer, name: str, data: bytes, *, dry_run: bool, user: str | None = None, origin: str = "app"
+):
     """Validate (``dry_run``) or load one uploaded file; raises ``ImportRejected`` when rejected.
 
     ``user`` is who the import log and the audit log name (the logged-in user; default ``app:<viewer>``).
@@ -36,8 +37,9 @@ def import_upload(db: Path, viewer: Viewer, name: str, data: bytes, *, dry_run: 
         # Only the base name: an upload's name must not choose where it is written.
         path = Path(tmp) / Path(name).name
         path.write_bytes(data)
-        return loaders.import_files(db, [path], dry_run=dry_run, names=[name],
-                                     user=user or f"app:{viewer}", origin=origin)
+        return loaders.import_files(
+            db, [path], dry_run=dry_run, names=[name], user=user or f"app:{viewer}", origin=origin
+        )
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:

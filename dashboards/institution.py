@@ -39,17 +39,25 @@ def goals_table(ctx: Context, institution_id: str) -> pd.DataFrame:
     if goals.empty:
         return goals
     st.subheader("Mål")
-    table = pd.DataFrame({
-        "Mål": goals["title"],
-        "Status": goals["status"].map(widgets.status_text),
-        "Værdi": [widgets.formatted(r.value, r.indicator) for r in goals.itertuples()],
-        "Skoleår": [schoolyear.short(int(y)) if pd.notna(y) else "" for y in goals["school_year"]],
-        "Målsætning": [widgets.target_text(r) for r in goals.itertuples()],
-        "Vurdering": goals["sentence"].fillna(""),
-    })
-    st.dataframe(table.style.map(widgets.status_cell_style, subset=["Status"]), hide_index=True, width="stretch",
-                 column_config={"Mål": st.column_config.TextColumn(width="medium"),
-                                "Vurdering": st.column_config.TextColumn(width="large")})
+    table = pd.DataFrame(
+        {
+            "Mål": goals["title"],
+            "Status": goals["status"].map(widgets.status_text),
+            "Værdi": [widgets.formatted(r.value, r.indicator) for r in goals.itertuples()],
+            "Skoleår": [schoolyear.short(int(y)) if pd.notna(y) else "" for y in goals["school_year"]],
+            "Målsætning": [widgets.target_text(r) for r in goals.itertuples()],
+            "Vurdering": goals["sentence"].fillna(""),
+        }
+    )
+    st.dataframe(
+        table.style.map(widgets.status_cell_style, subset=["Status"]),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Mål": st.column_config.TextColumn(width="medium"),
+            "Vurdering": st.column_config.TextColumn(width="large"),
+        },
+    )
     return goals
 
 
@@ -57,31 +65,53 @@ def trend_section(ctx: Context, institution: pd.Series, goals: pd.DataFrame) -> 
     st.subheader("Udvikling")
     visible = [i for i in widgets.visible_indicators(ctx.viewer) if _fits(i, institution["kind"])]
     c1, c2, c3 = st.columns([2, 1, 1])
-    indicator = CATALOGUE[c1.selectbox("Indikator", [i.id for i in visible], format_func=widgets.indicator_label, key="inst_indicator")]
+    indicator = CATALOGUE[
+        c1.selectbox("Indikator", [i.id for i in visible], format_func=widgets.indicator_label, key="inst_indicator")
+    ]
     with c2:
         subject = widgets.subject_select(indicator, key="inst_subject")
     grade = None
     if indicator.has_grades:
-        grade = c3.selectbox("Klassetrin", [None, *range(0, 10)], key="inst_grade",
-                             format_func=lambda g: "Alle klassetrin" if g is None else f"{g}. klasse")
+        grade = c3.selectbox(
+            "Klassetrin",
+            [None, *range(0, 10)],
+            key="inst_grade",
+            format_func=lambda g: "Alle klassetrin" if g is None else f"{g}. klasse",
+        )
     subject = None if subject == "all" else subject
-    own = ctx.read(indicators.trend, indicator.id, "institution", institution.name,
-                   subject=subject, grade=grade, kommune=ctx.kommune)
-    muni = ctx.read(indicators.trend, indicator.id, "municipality", ctx.kommune,
-                    subject=subject, grade=grade, kommune=ctx.kommune)
+    own = ctx.read(
+        indicators.trend,
+        indicator.id,
+        "institution",
+        institution.name,
+        subject=subject,
+        grade=grade,
+        kommune=ctx.kommune,
+    )
+    muni = ctx.read(
+        indicators.trend, indicator.id, "municipality", ctx.kommune, subject=subject, grade=grade, kommune=ctx.kommune
+    )
     if own["value"].notna().sum() == 0 and not own["suppressed"].any():
         widgets.empty(f"Der er ingen tal for {indicator.label.lower()} for {institution['name']}.")
         return
     level_goal = goals[(goals["indicator"] == indicator.id) & goals["direction"].isin([">=", "<="])]
     target = level_goal["target"].iloc[0] if not level_goal.empty else None
     widgets.confidential_note(indicator)
-    fig = widgets.trend_figure([own, muni], indicator.id, names=[institution["name"], "Kommunen"],
-                               colours=[widgets.INSTITUTION_COLOUR, widgets.MUNICIPALITY_COLOUR], target=target)
+    fig = widgets.trend_figure(
+        [own, muni],
+        indicator.id,
+        names=[institution["name"], "Kommunen"],
+        colours=[widgets.INSTITUTION_COLOUR, widgets.MUNICIPALITY_COLOUR],
+        target=target,
+    )
     st.plotly_chart(fig, width="stretch")
     hidden = own[own["suppressed"].astype(bool)]
     if not hidden.empty:
-        st.caption(f"Ikke vist (færre end {widgets.min_n()} elever): "
-                   + ", ".join(schoolyear.short(int(y)) for y in hidden["school_year"]) + ".")
+        st.caption(
+            f"Ikke vist (færre end {widgets.min_n()} elever): "
+            + ", ".join(schoolyear.short(int(y)) for y in hidden["school_year"])
+            + "."
+        )
 
 
 def _fits(indicator, kind: str) -> bool:
@@ -92,9 +122,17 @@ def _fits(indicator, kind: str) -> bool:
 def wellbeing_section(ctx: Context, institution: pd.Series) -> None:
     st.subheader("Trivsel pr. klassetrin")
     wb = [i for i in widgets.visible_indicators(ctx.viewer) if i.source == "wellbeing"]
-    indicator = CATALOGUE[st.selectbox("Trivselsindikator", [i.id for i in wb], format_func=widgets.indicator_label, key="inst_wb")]
-    values = ctx.read(indicators.compute, indicator.id, kommune=ctx.kommune, levels=("institution", "municipality"),
-                      institutions=(institution.name,), grades="each+all")
+    indicator = CATALOGUE[
+        st.selectbox("Trivselsindikator", [i.id for i in wb], format_func=widgets.indicator_label, key="inst_wb")
+    ]
+    values = ctx.read(
+        indicators.compute,
+        indicator.id,
+        kommune=ctx.kommune,
+        levels=("institution", "municipality"),
+        institutions=(institution.name,),
+        grades="each+all",
+    )
     values = values[values["unit_id"].isin([institution.name, str(ctx.kommune)])]
     if values["value"].isna().all():
         widgets.empty("Der er ingen trivselsmåling for institutionen.")
@@ -102,21 +140,37 @@ def wellbeing_section(ctx: Context, institution: pd.Series) -> None:
     year = int(values.loc[values["value"].notna(), "school_year"].max())
     values = values[(values["school_year"] == year) & (values["grade"] != "all")]
     fig = go.Figure()
-    for level, name, colour in (("institution", institution["name"], widgets.INSTITUTION_COLOUR),
-                                ("municipality", "Kommunen", widgets.MUNICIPALITY_COLOUR)):
+    for level, name, colour in (
+        ("institution", institution["name"], widgets.INSTITUTION_COLOUR),
+        ("municipality", "Kommunen", widgets.MUNICIPALITY_COLOUR),
+    ):
         part = values[values["level"] == level].sort_values("grade", key=lambda g: g.astype(int))
-        fig.add_trace(go.Bar(
-            x=[f"{int(g)}. kl." for g in part["grade"]], y=part["value"], name=name, marker_color=colour,
-            customdata=[widgets.formatted(v, indicator.id, s) for v, s in zip(part["value"], part["suppressed"])],
-            hovertemplate=f"{name}, %{{x}}: %{{customdata}}<extra></extra>",
-        ))
-    fig.update_layout(barmode="group", height=300, yaxis_range=[1, 5], margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                      title=f"{indicator.label}, {schoolyear.short(year)} (1-5, 5 er bedst)", legend={"orientation": "h"})
+        fig.add_trace(
+            go.Bar(
+                x=[f"{int(g)}. kl." for g in part["grade"]],
+                y=part["value"],
+                name=name,
+                marker_color=colour,
+                customdata=[widgets.formatted(v, indicator.id, s) for v, s in zip(part["value"], part["suppressed"])],
+                hovertemplate=f"{name}, %{{x}}: %{{customdata}}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        barmode="group",
+        height=300,
+        yaxis_range=[1, 5],
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        title=f"{indicator.label}, {schoolyear.short(year)} (1-5, 5 er bedst)",
+        legend={"orientation": "h"},
+    )
     st.plotly_chart(danish.style_figure(fig), width="stretch")
     hidden = values[(values["level"] == "institution") & values["suppressed"].astype(bool)]
     if not hidden.empty:
-        st.caption(f"Ikke vist (færre end {widgets.min_n()} besvarelser): "
-                   + ", ".join(f"{int(g)}. klasse" for g in sorted(hidden["grade"], key=int)) + ".")
+        st.caption(
+            f"Ikke vist (færre end {widgets.min_n()} besvarelser): "
+            + ", ".join(f"{int(g)}. klasse" for g in sorted(hidden["grade"], key=int))
+            + "."
+        )
 
 
 def class_section(ctx: Context, institution: pd.Series) -> None:
@@ -126,12 +180,23 @@ def class_section(ctx: Context, institution: pd.Series) -> None:
     st.subheader("Klasser")
     tests = [i for i in widgets.visible_indicators(ctx.viewer) if i.source == "tests"]
     c1, c2 = st.columns([2, 1])
-    indicator = CATALOGUE[c1.selectbox("Indikator", [i.id for i in tests], format_func=widgets.indicator_label, key="inst_class_indicator")]
+    indicator = CATALOGUE[
+        c1.selectbox(
+            "Indikator", [i.id for i in tests], format_func=widgets.indicator_label, key="inst_class_indicator"
+        )
+    ]
     with c2:
         subject = widgets.subject_select(indicator, key="inst_class_subject")
-    values = ctx.read(indicators.compute, indicator.id, kommune=ctx.kommune, levels=("institution",),
-                      institutions=(institution.name,), by_class=True,
-                      subjects="all" if subject == "all" else (subject,), grades="all")
+    values = ctx.read(
+        indicators.compute,
+        indicator.id,
+        kommune=ctx.kommune,
+        levels=("institution",),
+        institutions=(institution.name,),
+        by_class=True,
+        subjects="all" if subject == "all" else (subject,),
+        grades="all",
+    )
     values = values[values["level"] == "class"]
     if values.empty:
         widgets.empty("Der er ingen resultater på klasseniveau for institutionen.")
@@ -139,11 +204,17 @@ def class_section(ctx: Context, institution: pd.Series) -> None:
     year = int(values["school_year"].max())
     values = values[values["school_year"] == year].sort_values("unit_id")
     st.caption(f"{schoolyear.short(year)}. Klasser med færre end {widgets.min_n()} elever vises ikke.")
-    st.dataframe(pd.DataFrame({
-        "Klasse": values["unit_id"],
-        "Værdi": [widgets.formatted(v, indicator.id, s) for v, s in zip(values["value"], values["suppressed"])],
-        "Elever": values["n"].map(danish.integer),
-    }), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Klasse": values["unit_id"],
+                "Værdi": [widgets.formatted(v, indicator.id, s) for v, s in zip(values["value"], values["suppressed"])],
+                "Elever": values["n"].map(danish.integer),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 
 # Poor levels warm, Jævn neutral, good levels blue (distinguishable without red-green vision).
@@ -167,15 +238,30 @@ def distribution_section(ctx: Context, institution: pd.Series) -> None:
     fig = go.Figure()
     for level, label in LEVELS.items():
         part = rows[rows["level"] == level]
-        fig.add_trace(go.Bar(
-            y=part["grade"], x=part["share"] * 100, name=label, orientation="h", marker_color=_LEVEL_COLOURS[level],
-            customdata=[f"{widgets.formatted(s, 'nt_share_good', sup)} (n = {danish.integer(n)})"
-                        for s, sup, n in zip(part["share"], part["suppressed"], part["n"])],
-            hovertemplate=f"%{{y}}, {label}: %{{customdata}}<extra></extra>",
-        ))
-    fig.update_layout(barmode="stack", height=90 + 32 * rows["grade"].nunique(), xaxis_ticksuffix=" %",
-                      xaxis_range=[0, 100], margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h"},
-                      title=f"{SUBJECTS[subject]}, {schoolyear.short(year)}", yaxis={"autorange": "reversed"})
+        fig.add_trace(
+            go.Bar(
+                y=part["grade"],
+                x=part["share"] * 100,
+                name=label,
+                orientation="h",
+                marker_color=_LEVEL_COLOURS[level],
+                customdata=[
+                    f"{widgets.formatted(s, 'nt_share_good', sup)} (n = {danish.integer(n)})"
+                    for s, sup, n in zip(part["share"], part["suppressed"], part["n"])
+                ],
+                hovertemplate=f"%{{y}}, {label}: %{{customdata}}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        barmode="stack",
+        height=90 + 32 * rows["grade"].nunique(),
+        xaxis_ticksuffix=" %",
+        xaxis_range=[0, 100],
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h"},
+        title=f"{SUBJECTS[subject]}, {schoolyear.short(year)}",
+        yaxis={"autorange": "reversed"},
+    )
     st.plotly_chart(danish.style_figure(fig), width="stretch")
     hidden = rows.loc[rows["suppressed"].astype(bool), "grade"].unique()
     if len(hidden):
@@ -186,32 +272,43 @@ def cohort_section(ctx: Context, institution: pd.Series) -> None:
     """The same pupils' change in norm-based score since their previous test, by the later test's year."""
     st.subheader("Progression for de samme elever")
     subject = st.selectbox("Fag", list(SUBJECTS)[:2], format_func=SUBJECTS.get, key="inst_cohort_subject")
-    values = ctx.read(indicators.cohort_progression, kommune=ctx.kommune, institutions=(institution.name,),
-                      subject=subject)
+    values = ctx.read(
+        indicators.cohort_progression, kommune=ctx.kommune, institutions=(institution.name,), subject=subject
+    )
     values = values[values["grade"] == "all"].assign(comparable_group="national_test")
     own = values[values["level"] == "institution"]
     if own.empty:
         widgets.empty("Der er ingen elever med to nationale test i faget på institutionen.")
         return
-    st.caption("Gennemsnitlig ændring i normbaseret score (1-100) fra elevernes forrige test i faget; "
-               "0 betyder samme placering i forhold til landet som sidst.")
-    fig = widgets.trend_figure([own, values[values["level"] == "municipality"]], "nt_mean_score",
-                               names=[institution["name"], "Kommunen"],
-                               colours=[widgets.INSTITUTION_COLOUR, widgets.MUNICIPALITY_COLOUR], height=280)
+    st.caption(
+        "Gennemsnitlig ændring i normbaseret score (1-100) fra elevernes forrige test i faget; "
+        "0 betyder samme placering i forhold til landet som sidst."
+    )
+    fig = widgets.trend_figure(
+        [own, values[values["level"] == "municipality"]],
+        "nt_mean_score",
+        names=[institution["name"], "Kommunen"],
+        colours=[widgets.INSTITUTION_COLOUR, widgets.MUNICIPALITY_COLOUR],
+        height=280,
+    )
     st.plotly_chart(fig, width="stretch")
 
 
 # The quality report's areas beyond tests and well-being, and the extract kind each is imported as.
-_QUALITY_KINDS = {"absence": "absence", "exam_grades": "exam_grades", "youth_transition": "transition",
-                  "competence": "competence"}
+_QUALITY_KINDS = {
+    "absence": "absence",
+    "exam_grades": "exam_grades",
+    "youth_transition": "transition",
+    "competence": "competence",
+}
 QUALITY_AREAS = [(title, ids) for title, ids in AREAS if CATALOGUE[ids[0]].source in _QUALITY_KINDS]
 _QUALITY_NOTES = {
     "Karakterer": "Bundne prøver i 9. klasse. Forskellen til den socioøkonomiske reference (det gennemsnit, "
-                  "elevernes baggrund lader forvente) beregnes kun for skolen selv og kun med mindst 5 elever.",
+    "elevernes baggrund lader forvente) beregnes kun for skolen selv og kun med mindst 5 elever.",
     "Overgang til ungdomsuddannelse": "Året er det skoleår, eleverne forlod 9. klasse; tallet efter 15 måneder "
-                                      "kommer et år senere end tallet efter 3 måneder.",
+    "kommer et år senere end tallet efter 3 måneder.",
     "Kompetencedækning": "Andel af de planlagte timer, der undervises af en lærer med undervisningskompetence "
-                         "i faget (nationalt mål: 95 %). Timer, ikke elever: tallet diskretioneres ikke.",
+    "i faget (nationalt mål: 95 %). Timer, ikke elever: tallet diskretioneres ikke.",
 }
 _NATIONAL_TARGETS = {"comp_coverage": 0.95}
 
@@ -247,10 +344,15 @@ def _metric(column, indicator_id: str, own: pd.DataFrame, muni: pd.DataFrame) ->
                 else:
                     colour = "normal" if indicator.better == "higher" else "inverse"
     # The year first: a long label is cut off at its end.
-    column.metric(f"{schoolyear.short(year)}: {indicator.label}",
-                  widgets.formatted(mine["value"], indicator_id, bool(mine["suppressed"])),
-                  delta=delta, delta_color=colour, delta_arrow="off" if delta == "som kommunen" else "auto",
-                  help=help_text, border=True)
+    column.metric(
+        f"{schoolyear.short(year)}: {indicator.label}",
+        widgets.formatted(mine["value"], indicator_id, bool(mine["suppressed"])),
+        delta=delta,
+        delta_color=colour,
+        delta_arrow="off" if delta == "som kommunen" else "auto",
+        help=help_text,
+        border=True,
+    )
 
 
 def quality_section(ctx: Context, institution: pd.Series) -> None:
@@ -261,31 +363,45 @@ def quality_section(ctx: Context, institution: pd.Series) -> None:
         with tab:
             frames = {}
             for indicator_id in ids:
-                values = ctx.read(indicators.compute, indicator_id, kommune=ctx.kommune,
-                                  levels=("institution", "municipality"), institutions=(institution.name,),
-                                  grades="all")
+                values = ctx.read(
+                    indicators.compute,
+                    indicator_id,
+                    kommune=ctx.kommune,
+                    levels=("institution", "municipality"),
+                    institutions=(institution.name,),
+                    grades="all",
+                )
                 own = values[values["unit_id"] == institution.name]
                 muni = values[(values["level"] == "municipality") & (values["unit_id"] == str(ctx.kommune))]
                 frames[indicator_id] = own, muni
             if all(own.empty for own, _ in frames.values()):
                 kind = KINDS[_QUALITY_KINDS[CATALOGUE[ids[0]].source]]
-                widgets.empty(f"Der er ingen tal for {title.lower()} for {name}. "
-                              f"Indlæs udtrækket *{kind}* for institutionen.")
+                widgets.empty(
+                    f"Der er ingen tal for {title.lower()} for {name}. Indlæs udtrækket *{kind}* for institutionen."
+                )
                 continue
             for column, indicator_id in zip(st.columns(len(ids)), ids):
                 _metric(column, indicator_id, *frames[indicator_id])
             own, muni = frames[ids[0]]
             if own["school_year"].nunique() > 1 or muni["school_year"].nunique() > 1:
-                fig = widgets.trend_figure([own, muni], ids[0], names=[name, "Kommunen"],
-                                           colours=[widgets.INSTITUTION_COLOUR, widgets.MUNICIPALITY_COLOUR],
-                                           target=_NATIONAL_TARGETS.get(ids[0]), height=300)
+                fig = widgets.trend_figure(
+                    [own, muni],
+                    ids[0],
+                    names=[name, "Kommunen"],
+                    colours=[widgets.INSTITUTION_COLOUR, widgets.MUNICIPALITY_COLOUR],
+                    target=_NATIONAL_TARGETS.get(ids[0]),
+                    height=300,
+                )
                 # the legend below the year labels, not on top of them
                 fig.update_layout(title=CATALOGUE[ids[0]].label, legend={"orientation": "h", "y": -0.2})
                 st.plotly_chart(fig, width="stretch", key=f"quality_{ids[0]}")
             hidden = sorted({int(y) for own, _ in frames.values() for y in own.loc[own["suppressed"], "school_year"]})
             if hidden:
-                st.caption(f"Ikke vist (færre end {widgets.min_n()} elever): "
-                           + ", ".join(schoolyear.short(y) for y in hidden) + ".")
+                st.caption(
+                    f"Ikke vist (færre end {widgets.min_n()} elever): "
+                    + ", ".join(schoolyear.short(y) for y in hidden)
+                    + "."
+                )
             if title in _QUALITY_NOTES:
                 st.caption(_QUALITY_NOTES[title])
 

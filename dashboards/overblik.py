@@ -35,14 +35,24 @@ def goal_card(ctx: Context, goal) -> None:
     with st.container(border=True):
         st.markdown(f"**{goal.title}**" + (" :material/lock:" if indicator.confidential else ""))
         st.markdown(widgets.status_badge(goal.status), unsafe_allow_html=True)
-        label = " · ".join(
-            part for part in (
-                widgets.filter_label(*widgets.goal_filters(goal)),
-                schoolyear.short(int(goal.school_year)) if pd.notna(goal.school_year) else "",
-            ) if part
-        ) or indicator.label
-        st.metric(label, widgets.formatted(goal.value, goal.indicator), help=indicator.label,
-                  chart_data=sparkline(ctx, goal), chart_type="line")
+        label = (
+            " · ".join(
+                part
+                for part in (
+                    widgets.filter_label(*widgets.goal_filters(goal)),
+                    schoolyear.short(int(goal.school_year)) if pd.notna(goal.school_year) else "",
+                )
+                if part
+            )
+            or indicator.label
+        )
+        st.metric(
+            label,
+            widgets.formatted(goal.value, goal.indicator),
+            help=indicator.label,
+            chart_data=sparkline(ctx, goal),
+            chart_type="line",
+        )
         st.caption(widgets.target_text(goal))
         # The engine's sentence gives the change since the last comparable year and says when it is noise.
         if isinstance(goal.sentence, str) and goal.sentence:
@@ -63,14 +73,17 @@ def comparison(ctx: Context, goals: pd.DataFrame) -> None:
         values = values[values["school_year"] == year]
         own = values[values["unit_id"].astype(str) == str(ctx.kommune)]
         others = values[values["unit_id"].astype(str) != str(ctx.kommune)]
-        rows.append({
-            "Indikator": CATALOGUE[indicator_id].label,
-            "Skoleår": schoolyear.short(year),
-            "Kommunen": widgets.formatted(own["value"].iloc[0], indicator_id) if not own.empty else danish.MISSING,
-            "Andre kommuner (median)": widgets.formatted(others["value"].median(), indicator_id)
-            if not others.empty else danish.MISSING,
-            "Antal andre kommuner": danish.integer(len(others)),
-        })
+        rows.append(
+            {
+                "Indikator": CATALOGUE[indicator_id].label,
+                "Skoleår": schoolyear.short(year),
+                "Kommunen": widgets.formatted(own["value"].iloc[0], indicator_id) if not own.empty else danish.MISSING,
+                "Andre kommuner (median)": widgets.formatted(others["value"].median(), indicator_id)
+                if not others.empty
+                else danish.MISSING,
+                "Antal andre kommuner": danish.integer(len(others)),
+            }
+        )
     if not rows or all(r["Antal andre kommuner"] == "0" for r in rows):
         st.caption("Der er ikke indlæst offentlige tal for andre kommuner eller for hele landet endnu.")
         return
@@ -83,21 +96,27 @@ def render(ctx: Context) -> None:
     goals = ctx.read(indicators.evaluate_goals, kommune=ctx.kommune)
     goals = goals[goals["level"] == "municipality"].reset_index(drop=True)
     if goals.empty:
-        widgets.empty("Kommunen har ingen mål endnu. Forvaltningen kan oprette dem under **Mål** eller indlæse målarket.")
+        widgets.empty(
+            "Kommunen har ingen mål endnu. Forvaltningen kan oprette dem under **Mål** eller indlæse målarket."
+        )
         return
     counts = goals["status"].value_counts()
-    st.markdown(" &nbsp; ".join(
-        f"{widgets.status_badge(s)} {danish.integer(counts.get(s, 0))}" for s in widgets.STATUS_STYLE
-    ), unsafe_allow_html=True)
+    st.markdown(
+        " &nbsp; ".join(f"{widgets.status_badge(s)} {danish.integer(counts.get(s, 0))}" for s in widgets.STATUS_STYLE),
+        unsafe_allow_html=True,
+    )
     for start in range(0, len(goals), _CARDS_PER_ROW):
-        for column, goal in zip(st.columns(_CARDS_PER_ROW), goals.iloc[start:start + _CARDS_PER_ROW].itertuples()):
+        for column, goal in zip(st.columns(_CARDS_PER_ROW), goals.iloc[start : start + _CARDS_PER_ROW].itertuples()):
             with column:
                 goal_card(ctx, goal)
     st.caption(
         "Ændringer kaldes *ikke signifikante*, når usikkerheden er større end ændringen. "
         f"Tal bygget på færre end {danish.integer(widgets.min_n())} elever vises ikke."
-        + (" :material/lock: = fortroligt efter folkeskolelovens § 55 b; må ikke offentliggøres."
-           if goals["indicator"].map(lambda i: CATALOGUE[i].confidential).any() else "")
+        + (
+            " :material/lock: = fortroligt efter folkeskolelovens § 55 b; må ikke offentliggøres."
+            if goals["indicator"].map(lambda i: CATALOGUE[i].confidential).any()
+            else ""
+        )
     )
     comparison(ctx, goals)
 

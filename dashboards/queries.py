@@ -90,9 +90,7 @@ def coverage(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pd.DataFrame:
 
 def counts(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> dict[str, int]:
     """How many institutions and goals the database holds (for empty states)."""
-    row = con.execute(
-        "SELECT (SELECT count(*) FROM institutions), (SELECT count(*) FROM goals)"
-    ).fetchone()
+    row = con.execute("SELECT (SELECT count(*) FROM institutions), (SELECT count(*) FROM goals)").fetchone()
     return {"institutions": row[0], "goals": row[1]}
 
 
@@ -102,7 +100,9 @@ def goal_definitions(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pd.DataF
         "SELECT goal_id, title, indicator, subject, grade, scope, direction, target, target_year, adopted, note "
         "FROM goals ORDER BY goal_id"
     ).df()
-    visible = df["indicator"].map(lambda i: i in CATALOGUE and (viewer.sees_national_tests or not CATALOGUE[i].confidential))
+    visible = df["indicator"].map(
+        lambda i: i in CATALOGUE and (viewer.sees_national_tests or not CATALOGUE[i].confidential)
+    )
     return df[visible].reset_index(drop=True)
 
 
@@ -118,14 +118,20 @@ def goal_history(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pd.DataFrame
     if viewer.role != "administration":
         raise KvalitetsdialogError("Kun forvaltningen kan se målenes historik.", "Ingen adgang")
     h = goals.goal_history(con).sort_values(["changed_at", "goal_id"], ascending=[False, True])
-    return pd.DataFrame({
-        "Tidspunkt": h["changed_at"].dt.strftime("%d-%m-%Y %H:%M"),
-        "Mål": h["title"],
-        "Version": h["version"],
-        "Indikator": h["indicator"].map(lambda i: CATALOGUE[i].label if i in CATALOGUE else i),
-        "Retning": h["direction"],
-        "Målværdi": [danish.value(t, CATALOGUE[i].unit) if i in CATALOGUE else t for t, i in zip(h["target"], h["indicator"])],
-        "Målår": [schoolyear.short(int(y)) if pd.notna(y) else "" for y in h["target_year"]],
-        "Ændring": ["slettet" if d else ("oprettet" if v == 1 else "rettet") for d, v in zip(h["deleted"], h["version"])],
-        "Af": h["changed_by"].fillna(""),
-    })
+    return pd.DataFrame(
+        {
+            "Tidspunkt": h["changed_at"].dt.strftime("%d-%m-%Y %H:%M"),
+            "Mål": h["title"],
+            "Version": h["version"],
+            "Indikator": h["indicator"].map(lambda i: CATALOGUE[i].label if i in CATALOGUE else i),
+            "Retning": h["direction"],
+            "Målværdi": [
+                danish.value(t, CATALOGUE[i].unit) if i in CATALOGUE else t for t, i in zip(h["target"], h["indicator"])
+            ],
+            "Målår": [schoolyear.short(int(y)) if pd.notna(y) else "" for y in h["target_year"]],
+            "Ændring": [
+                "slettet" if d else ("oprettet" if v == 1 else "rettet") for d, v in zip(h["deleted"], h["version"])
+            ],
+            "Af": h["changed_by"].fillna(""),
+        }
+    )

@@ -23,7 +23,9 @@ def filters(ctx: Context, institutions: pd.DataFrame) -> tuple[int | None, pd.Da
     years = ctx.read(queries.school_years)
     c1, c2, c3 = st.columns(3)
     year = c1.selectbox(
-        "Skoleår", [None, *years], key="skoler_year",
+        "Skoleår",
+        [None, *years],
+        key="skoler_year",
         format_func=lambda y: "Seneste med data" if y is None else schoolyear.short(y),
     )
     kind = c2.selectbox("Type", list(_KINDS), format_func=_KINDS.get, key="skoler_kind")
@@ -47,8 +49,9 @@ def matrix(ctx: Context, year: int | None, institutions: pd.DataFrame) -> None:
         return
     titles = dict(zip(goals["goal_id"], goals["title"]))
     names = dict(zip(goals["unit_id"], goals["unit_name"]))
-    sort_by = st.selectbox("Sortér efter afstand til målet for", list(titles), format_func=titles.get,
-                           key="skoler_sort")
+    sort_by = st.selectbox(
+        "Sortér efter afstand til målet for", list(titles), format_func=titles.get, key="skoler_sort"
+    )
     table = goals.assign(cell=goals["status"].map(widgets.status_text)).pivot_table(
         index="unit_id", columns="goal_id", values="cell", aggfunc="first"
     )[list(titles)]
@@ -61,15 +64,18 @@ def matrix(ctx: Context, year: int | None, institutions: pd.DataFrame) -> None:
     table = table.reset_index(drop=True)
     # Short, unique headers (the goal id and the start of its wording); the full wording on hover.
     headers = {g: f"{g}: {textwrap.shorten(titles[g], 24, placeholder=' …')}" for g in table.columns}
-    columns = {headers[g]: st.column_config.TextColumn(headers[g], help=titles[g], width=125)
-               for g in table.columns}
+    columns = {headers[g]: st.column_config.TextColumn(headers[g], help=titles[g], width=125) for g in table.columns}
     table.columns = [headers[g] for g in table.columns]
     table.insert(0, "Institution", [names[i] for i in ids])
     clickable = ctx.viewer.role == "administration"
     event = st.dataframe(
-        table.style.map(widgets.status_cell_style), width="stretch", key="skoler_matrix", column_config=columns,
+        table.style.map(widgets.status_cell_style),
+        width="stretch",
+        key="skoler_matrix",
+        column_config=columns,
         hide_index=True,
-        on_select="rerun" if clickable else "ignore", selection_mode="single-row",
+        on_select="rerun" if clickable else "ignore",
+        selection_mode="single-row",
     )
     if clickable:
         st.caption("Vælg en række for at åbne institutionen.")
@@ -84,18 +90,26 @@ def ranking(ctx: Context, year: int | None, institutions: pd.DataFrame) -> None:
     st.subheader("Sammenligning på én indikator")
     visible = widgets.visible_indicators(ctx.viewer)
     c1, c2, c3 = st.columns([2, 1, 1])
-    indicator = CATALOGUE[c1.selectbox("Indikator", [i.id for i in visible], format_func=widgets.indicator_label, key="skoler_indicator")]
+    indicator = CATALOGUE[
+        c1.selectbox("Indikator", [i.id for i in visible], format_func=widgets.indicator_label, key="skoler_indicator")
+    ]
     with c2:
         subject = widgets.subject_select(indicator, key="skoler_subject")
     grade = "all"
     if indicator.has_grades:
         grade = c3.selectbox(
-            "Klassetrin", ["all", *range(0, 10)], key="skoler_grade",
+            "Klassetrin",
+            ["all", *range(0, 10)],
+            key="skoler_grade",
             format_func=lambda g: "Alle klassetrin" if g == "all" else f"{g}. klasse",
         )
     values = ctx.read(
-        indicators.compute, indicator.id, kommune=ctx.kommune, levels=("institution", "municipality"),
-        years=None if year is None else (year,), subjects="all" if subject in (None, "all") else (subject,),
+        indicators.compute,
+        indicator.id,
+        kommune=ctx.kommune,
+        levels=("institution", "municipality"),
+        years=None if year is None else (year,),
+        subjects="all" if subject in (None, "all") else (subject,),
         grades="all" if grade == "all" else (grade,),
     )
     if subject not in (None, "all"):
@@ -115,32 +129,47 @@ def ranking(ctx: Context, year: int | None, institutions: pd.DataFrame) -> None:
     st.plotly_chart(ranking_figure(shown, muni, indicator.id, shown_year), width="stretch")
     hidden = inst[inst["suppressed"].astype(bool)]
     if not hidden.empty:
-        st.caption(
-            f"Ikke vist (færre end {widgets.min_n()} elever): " + ", ".join(sorted(hidden["unit_name"])) + "."
-        )
+        st.caption(f"Ikke vist (færre end {widgets.min_n()} elever): " + ", ".join(sorted(hidden["unit_name"])) + ".")
 
 
 def ranking_figure(shown: pd.DataFrame, muni: pd.DataFrame, indicator_id: str, year: int) -> go.Figure:
     scale = 100 if CATALOGUE[indicator_id].unit == "share" else 1
     has_interval = shown["lower"].notna().any()
-    fig = go.Figure(go.Scatter(
-        x=shown["value"] * scale, y=shown["unit_name"], mode="markers",
-        marker={"color": widgets.INSTITUTION_COLOUR, "size": 9},
-        error_x={"type": "data", "symmetric": False, "array": (shown["upper"] - shown["value"]) * scale,
-                 "arrayminus": (shown["value"] - shown["lower"]) * scale, "color": "#999"} if has_interval else None,
-        customdata=[
-            f"{widgets.formatted(r.value, indicator_id)} (n = {danish.integer(r.n)})" for r in shown.itertuples()
-        ],
-        hovertemplate="%{y}: %{customdata}<extra></extra>", name="Institution",
-    ))
+    fig = go.Figure(
+        go.Scatter(
+            x=shown["value"] * scale,
+            y=shown["unit_name"],
+            mode="markers",
+            marker={"color": widgets.INSTITUTION_COLOUR, "size": 9},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": (shown["upper"] - shown["value"]) * scale,
+                "arrayminus": (shown["value"] - shown["lower"]) * scale,
+                "color": "#999",
+            }
+            if has_interval
+            else None,
+            customdata=[
+                f"{widgets.formatted(r.value, indicator_id)} (n = {danish.integer(r.n)})" for r in shown.itertuples()
+            ],
+            hovertemplate="%{y}: %{customdata}<extra></extra>",
+            name="Institution",
+        )
+    )
     if not muni.empty and pd.notna(muni["value"].iloc[0]):
-        fig.add_vline(x=muni["value"].iloc[0] * scale, line={"color": widgets.MUNICIPALITY_COLOUR, "dash": "dash"},
-                      annotation_text=f"Kommunen {widgets.formatted(muni['value'].iloc[0], indicator_id)}")
+        fig.add_vline(
+            x=muni["value"].iloc[0] * scale,
+            line={"color": widgets.MUNICIPALITY_COLOUR, "dash": "dash"},
+            annotation_text=f"Kommunen {widgets.formatted(muni['value'].iloc[0], indicator_id)}",
+        )
     fig.update_layout(
-        height=max(250, 28 * len(shown) + 80), margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        height=max(250, 28 * len(shown) + 80),
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
         title=f"{CATALOGUE[indicator_id].label}, {schoolyear.short(year)}"
         + (" (streger: 95 %-usikkerhed)" if has_interval else ""),
-        xaxis_ticksuffix=" %" if scale == 100 else "", showlegend=False,
+        xaxis_ticksuffix=" %" if scale == 100 else "",
+        showlegend=False,
     )
     return danish.style_figure(fig)
 

@@ -27,8 +27,9 @@ def panel(ctx: Context, key: str, caption: str) -> None:
     fingerprint = (hashlib.sha256(data).hexdigest(), ctx.generation)
     if st.session_state.get(check_key) != fingerprint:
         try:
-            result = importing.import_upload(ctx.db, ctx.viewer, upload.name, data, dry_run=True,
-                                             user=ctx.who, origin=ctx.origin)
+            result = importing.import_upload(
+                ctx.db, ctx.viewer, upload.name, data, dry_run=True, user=ctx.who, origin=ctx.origin
+            )
             st.session_state[outcome_key] = ("ok", result)
         except ImportRejected as e:
             st.session_state[outcome_key] = ("rejected", importing.rejected_problems(e))
@@ -47,9 +48,14 @@ def panel(ctx: Context, key: str, caption: str) -> None:
         if truncated:
             st.caption(f"... og {danish.integer(truncated)} fejl mere.")
         st.download_button(
-            "Hent de afviste rækker (CSV)", importing.problems_csv(problems), file_name=f"afvist-{upload.name}.csv",
-            mime="text/csv", icon=":material/download:", key=f"{key}_rejected",
-            on_click=audit, args=(ctx, "download", f"afviste rækker: {upload.name}"),
+            "Hent de afviste rækker (CSV)",
+            importing.problems_csv(problems),
+            file_name=f"afvist-{upload.name}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            key=f"{key}_rejected",
+            on_click=audit,
+            args=(ctx, "download", f"afviste rækker: {upload.name}"),
         )
         return
 
@@ -59,8 +65,9 @@ def panel(ctx: Context, key: str, caption: str) -> None:
         st.dataframe(importing.problems_frame(warnings), hide_index=True, width="stretch")
     if st.button("Indlæs", type="primary", icon=":material/upload:", key=f"{key}_load"):
         with st.status(f"Indlæser {upload.name} ...", expanded=False) as status:
-            result = importing.import_upload(ctx.db, ctx.viewer, upload.name, data, dry_run=False,
-                                             user=ctx.who, origin=ctx.origin)
+            result = importing.import_upload(
+                ctx.db, ctx.viewer, upload.name, data, dry_run=False, user=ctx.who, origin=ctx.origin
+            )
             status.update(label="Indlæst", state="complete")
         st.session_state[done_key] = importing.summary(result)
         st.session_state[f"_{key}_loads"] = loads + 1

@@ -104,9 +104,7 @@ def subject_select(indicator: Indicator, key: str, allow_all: bool = True) -> st
     if not indicator.subjects:
         return None
     options = (["all"] if allow_all else []) + list(indicator.subjects)
-    return st.selectbox(
-        "Fag", options, key=key, format_func=lambda s: "Alle fag" if s == "all" else SUBJECTS[s]
-    )
+    return st.selectbox("Fag", options, key=key, format_func=lambda s: "Alle fag" if s == "all" else SUBJECTS[s])
 
 
 def level_name(level: int) -> str:
@@ -123,8 +121,15 @@ def confidential_note(indicator: Indicator) -> None:
         st.caption(":material/lock: Fortroligt efter folkeskolelovens § 55 b – må ikke offentliggøres.")
 
 
-def trend_figure(segments: list[pd.DataFrame], indicator_id: str, *, names: list[str], colours: list[str],
-                 target: float | None = None, height: int = 320) -> go.Figure:
+def trend_figure(
+    segments: list[pd.DataFrame],
+    indicator_id: str,
+    *,
+    names: list[str],
+    colours: list[str],
+    target: float | None = None,
+    height: int = 320,
+) -> go.Figure:
     """Lines per unit with an interval band; each comparable segment is its own line (a visible break)."""
     unit = CATALOGUE[indicator_id].unit
     scale = 100 if unit == "share" else 1
@@ -134,25 +139,46 @@ def trend_figure(segments: list[pd.DataFrame], indicator_id: str, *, names: list
             seg = seg.sort_values("school_year")
             x = [schoolyear.short(int(y)) for y in seg["school_year"]]
             if {"lower", "upper"} <= set(seg.columns) and seg["lower"].notna().any():
-                fig.add_trace(go.Scatter(
-                    x=x + x[::-1], y=list(seg["upper"] * scale) + list(seg["lower"][::-1] * scale),
-                    fill="toself", fillcolor=colour, opacity=0.15, line={"width": 0},
-                    hoverinfo="skip", showlegend=False,
-                ))
+                fig.add_trace(
+                    go.Scatter(
+                        x=x + x[::-1],
+                        y=list(seg["upper"] * scale) + list(seg["lower"][::-1] * scale),
+                        fill="toself",
+                        fillcolor=colour,
+                        opacity=0.15,
+                        line={"width": 0},
+                        hoverinfo="skip",
+                        showlegend=False,
+                    )
+                )
             # A group of its own (e.g. 2019/20, tested on a sample only) stands apart as an open marker.
             alone = len(frame["comparable_group"].unique()) > 1 and len(seg) == 1
             note = " (kan ikke sammenlignes med de andre år)" if alone else ""
-            fig.add_trace(go.Scatter(
-                x=x, y=seg["value"] * scale, mode="markers" if alone else "lines+markers", name=name,
-                line={"color": colour}, marker={"symbol": "circle-open", "size": 10} if alone else {},
-                legendgroup=name, showlegend=i == 0,
-                customdata=[formatted(v, indicator_id) for v in seg["value"]],
-                hovertemplate=f"{name}<br>%{{x}}: %{{customdata}}{note}<extra></extra>",
-            ))
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=seg["value"] * scale,
+                    mode="markers" if alone else "lines+markers",
+                    name=name,
+                    line={"color": colour},
+                    marker={"symbol": "circle-open", "size": 10} if alone else {},
+                    legendgroup=name,
+                    showlegend=i == 0,
+                    customdata=[formatted(v, indicator_id) for v in seg["value"]],
+                    hovertemplate=f"{name}<br>%{{x}}: %{{customdata}}{note}<extra></extra>",
+                )
+            )
     if target is not None:
-        fig.add_hline(y=target * scale, line={"color": TARGET_COLOUR, "dash": "dash"},
-                      annotation_text=f"Mål {formatted(target, indicator_id)}")
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                      yaxis_ticksuffix=" %" if unit == "share" else "", legend={"orientation": "h"},
-                      xaxis={"type": "category", "categoryorder": "category ascending"})
+        fig.add_hline(
+            y=target * scale,
+            line={"color": TARGET_COLOUR, "dash": "dash"},
+            annotation_text=f"Mål {formatted(target, indicator_id)}",
+        )
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        yaxis_ticksuffix=" %" if unit == "share" else "",
+        legend={"orientation": "h"},
+        xaxis={"type": "category", "categoryorder": "category ascending"},
+    )
     return danish.style_figure(fig)

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 
@@ -48,8 +48,14 @@ OPEN_STATUSES = ("åben", "i gang")
 _LEADER_KINDS = ("assessment", "followup")
 # What an edit may change; institution, year and kind are the note's identity.
 _EDITABLE = (
-    "text", "topic_kind", "topic", "action_owner", "action_due",
-    "action_status", "follows_up", "shared_with_council",
+    "text",
+    "topic_kind",
+    "topic",
+    "action_owner",
+    "action_due",
+    "action_status",
+    "follows_up",
+    "shared_with_council",
 )
 _DENIED = "Ingen adgang"
 
@@ -95,6 +101,7 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[Note]:
 
 # --- who may do what -------------------------------------------------------
 
+
 def _may_read(viewer: Viewer, institution_id: str, shared_with_council: bool) -> bool:
     if viewer.role == "administration":
         return True
@@ -110,9 +117,7 @@ def _check_write(viewer: Viewer, institution_id: str, note_kind: str, changes: d
     if viewer.role == "administration":
         return
     if viewer.role != "leader" or institution_id not in viewer.institutions:
-        raise KvalitetsdialogError(
-            f"Du kan ikke skrive noter for institution {institution_id}.", _DENIED
-        )
+        raise KvalitetsdialogError(f"Du kan ikke skrive noter for institution {institution_id}.", _DENIED)
     if changes.get("shared_with_council"):
         raise KvalitetsdialogError("Kun forvaltningen kan dele noter med udvalget.", _DENIED)
     if note_kind in _LEADER_KINDS:
@@ -127,6 +132,7 @@ def _check_write(viewer: Viewer, institution_id: str, note_kind: str, changes: d
 
 
 # --- validation ------------------------------------------------------------
+
 
 def _due_date(value) -> dt.date | None:
     if value in (None, ""):
@@ -170,8 +176,7 @@ def _validate(con: duckdb.DuckDBPyConnection, note: dict) -> dict:
         note["action_owner"] = note["action_due"] = note["action_status"] = None
     if note["note_kind"] == "followup":
         target = con.execute(
-            "SELECT institution_id, school_year FROM current_dialogue_notes"
-            " WHERE note_id = ? AND note_kind = 'action'",
+            "SELECT institution_id, school_year FROM current_dialogue_notes WHERE note_id = ? AND note_kind = 'action'",
             [note.get("follows_up")],
         ).fetchone()
         if target is None or target[0] != note["institution_id"] or target[1] > note["school_year"]:
@@ -183,6 +188,7 @@ def _validate(con: duckdb.DuckDBPyConnection, note: dict) -> dict:
 
 
 # --- writes ----------------------------------------------------------------
+
 
 @contextmanager
 def _transaction(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -196,59 +202,83 @@ def _transaction(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
             raise
 
 
-def _store(con, viewer: Viewer, note: dict, version: int, op: str, changed: list[str],
-           author: str | None, origin: str | None) -> None:
+def _store(
+    con, viewer: Viewer, note: dict, version: int, op: str, changed: list[str], author: str | None, origin: str | None
+) -> None:
     who = author or str(viewer)
-    row = dict(note, version=version, author=who, author_role=viewer.role,
-               deleted=op == "delete")
+    row = dict(note, version=version, author=who, author_role=viewer.role, deleted=op == "delete")
     cols = [c for c in _COLUMNS if c != "written_at"]
     con.execute(
         f"INSERT INTO dialogue_notes ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
         [row[c] for c in cols],
     )
     details = {
-        "op": op, "version": version, "institution_id": note["institution_id"],
-        "school_year": schoolyear.short(note["school_year"]), "note_kind": note["note_kind"],
+        "op": op,
+        "version": version,
+        "institution_id": note["institution_id"],
+        "school_year": schoolyear.short(note["school_year"]),
+        "note_kind": note["note_kind"],
         "changed": changed,
     }
     audit.insert(con, who, viewer.role, "note_change", f"dialogue_note:{note['note_id']}", details, origin)
 
 
 def add_note(
-    db: Path, viewer: Viewer, *, institution_id: str, school_year: int, note_kind: str, text: str,
-    topic_kind: str = "institution", topic: str | None = None, action_owner: str | None = None,
-    action_due: dt.date | str | None = None, action_status: str | None = None,
-    follows_up: str | None = None, shared_with_council: bool = False,
-    author: str | None = None, origin: str | None = None,
+    db: Path,
+    viewer: Viewer,
+    *,
+    institution_id: str,
+    school_year: int,
+    note_kind: str,
+    text: str,
+    topic_kind: str = "institution",
+    topic: str | None = None,
+    action_owner: str | None = None,
+    action_due: dt.date | str | None = None,
+    action_status: str | None = None,
+    follows_up: str | None = None,
+    shared_with_council: bool = False,
+    author: str | None = None,
+    origin: str | None = None,
 ) -> str:
     """Write a new note (version 1) and return its id."""
     note = dict(
-        note_id=uuid.uuid4().hex[:12], institution_id=str(institution_id), school_year=int(school_year),
-        topic_kind=topic_kind, topic=topic, note_kind=note_kind, text=text, action_owner=action_owner,
-        action_due=action_due, action_status=action_status, follows_up=follows_up,
+        note_id=uuid.uuid4().hex[:12],
+        institution_id=str(institution_id),
+        school_year=int(school_year),
+        topic_kind=topic_kind,
+        topic=topic,
+        note_kind=note_kind,
+        text=text,
+        action_owner=action_owner,
+        action_due=action_due,
+        action_status=action_status,
+        follows_up=follows_up,
         shared_with_council=shared_with_council,
     )
     _check_write(viewer, note["institution_id"], note_kind, {k: v for k, v in note.items() if v})
     with _transaction(db) as con:
-        if con.execute("SELECT count(*) FROM institutions WHERE institution_id = ?",
-                       [note["institution_id"]]).fetchone()[0] == 0:
+        if (
+            con.execute(
+                "SELECT count(*) FROM institutions WHERE institution_id = ?", [note["institution_id"]]
+            ).fetchone()[0]
+            == 0
+        ):
             raise KvalitetsdialogError(f"Institution {institution_id} findes ikke.", "Ugyldig note")
-        _store(con, viewer, _validate(con, note), 1, "add", sorted(k for k, v in note.items() if v),
-               author, origin)
+        _store(con, viewer, _validate(con, note), 1, "add", sorted(k for k, v in note.items() if v), author, origin)
     return note["note_id"]
 
 
 def _current(con, note_id: str) -> dict:
-    row = con.execute(
-        f"SELECT {_SELECT} FROM current_dialogue_notes WHERE note_id = ?", [note_id]
-    ).fetchone()
+    row = con.execute(f"SELECT {_SELECT} FROM current_dialogue_notes WHERE note_id = ?", [note_id]).fetchone()
     if row is None:
         raise KvalitetsdialogError(f"Noten {note_id} findes ikke (eller er slettet).", "Ukendt note")
     return dict(zip(_COLUMNS, row))
 
 
-def edit_note(db: Path, viewer: Viewer, note_id: str, *, author: str | None = None,
-              origin: str | None = None, **changes) -> int:
+def edit_note(
+    db: Path, viewer: Viewer, note_id: str, *, author: str | None = None, origin: str | None = None, **changes
+) -> int:
     """Add a version with ``changes`` applied; returns the new version number.
 
     ``changes`` may set text, topic_kind, topic, action_owner, action_due,
@@ -271,8 +301,7 @@ def edit_note(db: Path, viewer: Viewer, note_id: str, *, author: str | None = No
     return version
 
 
-def delete_note(db: Path, viewer: Viewer, note_id: str, *, author: str | None = None,
-                origin: str | None = None) -> int:
+def delete_note(db: Path, viewer: Viewer, note_id: str, *, author: str | None = None, origin: str | None = None) -> int:
     """Add a deleted version (the history stays); returns its version number."""
     with _transaction(db) as con:
         note = _current(con, note_id)
@@ -284,12 +313,18 @@ def delete_note(db: Path, viewer: Viewer, note_id: str, *, author: str | None = 
 
 # --- reads -----------------------------------------------------------------
 
+
 def _visible(viewer: Viewer, rows: list[Note]) -> list[Note]:
     return [n for n in rows if _may_read(viewer, n.institution_id, n.shared_with_council)]
 
 
-def notes(con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id: str | None, school_year: int,
-          kinds: tuple[str, ...] | None = None) -> list[Note]:
+def notes(
+    con: duckdb.DuckDBPyConnection,
+    viewer: Viewer,
+    institution_id: str | None,
+    school_year: int,
+    kinds: tuple[str, ...] | None = None,
+) -> list[Note]:
     """The current notes of one institution (None = every institution) and year the viewer may read."""
     rows = _rows(
         con,
@@ -301,8 +336,7 @@ def notes(con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id: str | 
     return [n for n in _visible(viewer, rows) if kinds is None or n.note_kind in kinds]
 
 
-def open_actions(con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id: str,
-                 school_year: int) -> list[Note]:
+def open_actions(con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id: str, school_year: int) -> list[Note]:
     """Actions from earlier school years still ``åben`` or ``i gang``: carried into this year's dialogue."""
     rows = _rows(
         con,
@@ -316,7 +350,5 @@ def open_actions(con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id:
 
 def note_history(con: duckdb.DuckDBPyConnection, viewer: Viewer, note_id: str) -> list[Note]:
     """Every version of a note the viewer may read, oldest first (deleted versions included)."""
-    rows = _rows(
-        con, f"SELECT {_SELECT} FROM dialogue_notes WHERE note_id = ? ORDER BY version", [note_id]
-    )
+    rows = _rows(con, f"SELECT {_SELECT} FROM dialogue_notes WHERE note_id = ? ORDER BY version", [note_id])
     return _visible(viewer, rows)

@@ -8,11 +8,30 @@ from indicators.catalogue import CATALOGUE, LEVELS, SUBJECTS, Indicator
 from indicators.cohorts import cohort_progression
 from indicators.engine import compute, latest_year, level_distribution, trend
 from indicators.goals import (
-    STATUS_LABELS, delete_goal, evaluate_goals, goal_history, normalise_target, save_goal, validate_goal,
+    STATUS_LABELS,
+    delete_goal,
+    evaluate_goals,
+    goal_history,
+    normalise_target,
+    save_goal,
+    validate_goal,
 )
 
 __all__ = [
-    "CATALOGUE", "LEVELS", "SUBJECTS", "Indicator", "STATUS_LABELS", "compute", "trend", "latest_year",
-    "level_distribution", "cohort_progression", "evaluate_goals", "save_goal", "delete_goal",
-    "goal_history", "normalise_target", "validate_goal",
+    "CATALOGUE",
+    "LEVELS",
+    "STATUS_LABELS",
+    "SUBJECTS",
+    "Indicator",
+    "cohort_progression",
+    "compute",
+    "delete_goal",
+    "evaluate_goals",
+    "goal_history",
+    "latest_year",
+    "level_distribution",
+    "normalise_target",
+    "save_goal",
+    "trend",
+    "validate_goal",
 ]

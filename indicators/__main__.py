@@ -63,29 +63,49 @@ def export_table(con, viewer: Viewer, kommune: int | None = None) -> pd.DataFram
     parts = []
     for ind in CATALOGUE.values():
         # compute() keeps a confidential indicator to the own municipality; the others are not restricted
-        df = compute(con, viewer, ind.id, levels=("municipality", "institution"),
-                     kommune=settings.kommune(kommune) if ind.confidential else None)
+        df = compute(
+            con,
+            viewer,
+            ind.id,
+            levels=("municipality", "institution"),
+            kommune=settings.kommune(kommune) if ind.confidential else None,
+        )
         if df.empty:
             continue
-        parts.append(pd.DataFrame({
-            "indicator": df["indicator"], "level": df["level"], "unit_id": df["unit_id"],
-            "school_year": df["school_year"].map({y: schoolyear.long(y) for y in df["school_year"].unique()}),
-            "subject": _texts(df["subject"]),
-            "grade": _texts(df["grade"]), "value": numbers(df["value"]), "n": _texts(df["n"]),
-            "suppressed": np.where(df["suppressed"], "true", "false"),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "indicator": df["indicator"],
+                    "level": df["level"],
+                    "unit_id": df["unit_id"],
+                    "school_year": df["school_year"].map({y: schoolyear.long(y) for y in df["school_year"].unique()}),
+                    "subject": _texts(df["subject"]),
+                    "grade": _texts(df["grade"]),
+                    "value": numbers(df["value"]),
+                    "n": _texts(df["n"]),
+                    "suppressed": np.where(df["suppressed"], "true", "false"),
+                }
+            )
+        )
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=EXPORT_COLUMNS)
 
 
 def goals_table(con, viewer: Viewer, kommune: int, year: int | None) -> pd.DataFrame:
     """One row per goal and unit of the own municipality, with its status, as CSV text."""
     df = evaluate_goals(con, viewer, kommune=kommune, year=year)
-    return pd.DataFrame({
-        "goal_id": df["goal_id"], "level": df["level"], "unit_id": df["unit_id"],
-        "school_year": df["school_year"].map(lambda y: "" if y is pd.NA else schoolyear.long(int(y))),
-        "indicator": df["indicator"], "value": numbers(df["value"]), "target": numbers(df["target"]),
-        "status": df["status"],
-    }, columns=GOALS_COLUMNS)
+    return pd.DataFrame(
+        {
+            "goal_id": df["goal_id"],
+            "level": df["level"],
+            "unit_id": df["unit_id"],
+            "school_year": df["school_year"].map(lambda y: "" if y is pd.NA else schoolyear.long(int(y))),
+            "indicator": df["indicator"],
+            "value": numbers(df["value"]),
+            "target": numbers(df["target"]),
+            "status": df["status"],
+        },
+        columns=GOALS_COLUMNS,
+    )
 
 
 def _write(table: pd.DataFrame, out: str | None) -> None:
@@ -101,8 +121,9 @@ def _write(table: pd.DataFrame, out: str | None) -> None:
 
 def _audit(db: Path, viewer: Viewer, what: str, out: str | None, rows: int) -> None:
     """Every export is recorded: who, when, what (DOMAIN.md, rule 5)."""
-    audit.record(db, viewer, "export", what, f"{rows} rækker til {out or 'stdout'}",
-                 who=f"cli:{viewer}", origin="command line")
+    audit.record(
+        db, viewer, "export", what, f"{rows} rækker til {out or 'stdout'}", who=f"cli:{viewer}", origin="command line"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,8 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     helps = {
         "export": "Alle indikatorværdier, som brugeren må se. Ikke-fortrolige indikatorer for alle kommuner "
-                  "i data; nationale test og overgangstest (fortrolige, folkeskoleloven § 55 b) kun for "
-                  "egen kommune (--kommune) og dens institutioner.",
+        "i data; nationale test og overgangstest (fortrolige, folkeskoleloven § 55 b) kun for "
+        "egen kommune (--kommune) og dens institutioner.",
         "goals": "Målenes status for egen kommune (--kommune) og dens institutioner.",
     }
     for name, text in helps.items():
@@ -119,8 +140,11 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--db", help="databasefilen (ellers KVALITETSDIALOG_DB)")
         p.add_argument("--out", help="CSV-fil (ellers standardoutput)")
         p.add_argument("--as", dest="viewer", help="administration, council, public eller leader:ID[,ID...]")
-        p.add_argument("--kommune", help="egen kommunekode (ellers KVALITETSDIALOG_KOMMUNE, ellers 999); "
-                                         "de fortrolige testresultater vises kun for den")
+        p.add_argument(
+            "--kommune",
+            help="egen kommunekode (ellers KVALITETSDIALOG_KOMMUNE, ellers 999); "
+            "de fortrolige testresultater vises kun for den",
+        )
         if name == "goals":
             p.add_argument("--year")
     try:
@@ -141,15 +165,19 @@ def main(argv: list[str] | None = None) -> int:
                 year = schoolyear.parse(args.year)
                 if year is None:
                     raise KvalitetsdialogError(
-                        f"Skoleåret '{args.year}' skal skrives som 2024/2025 eller 2024/25.", "Ugyldigt skoleår")
+                        f"Skoleåret '{args.year}' skal skrives som 2024/2025 eller 2024/25.", "Ugyldigt skoleår"
+                    )
             with database.read(db) as con:
                 con.execute("SET enable_progress_bar = false")
                 table = goals_table(con, viewer, kommune, year)
         _write(table, args.out)
         if table["indicator"].map(lambda i: i in CATALOGUE and CATALOGUE[i].confidential).any():
             # FORMATS.md fixes the CSV's columns, so the § 55 b mark goes beside it, not into it.
-            print("Fortroligt - folkeskolelovens § 55 b: udtrækket indeholder resultater fra de nationale test eller "
-                  "overgangstestene og må ikke offentliggøres.", file=sys.stderr)
+            print(
+                "Fortroligt - folkeskolelovens § 55 b: udtrækket indeholder resultater fra de nationale test eller "
+                "overgangstestene og må ikke offentliggøres.",
+                file=sys.stderr,
+            )
         _audit(db, viewer, f"indicators {args.command}", args.out, len(table))
     except KvalitetsdialogError as e:
         print(f"{e.title}: {e.message}", file=sys.stderr)

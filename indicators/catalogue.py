@@ -69,15 +69,15 @@ def default_test_kind(school_year: int) -> str | None:
 @dataclass(frozen=True)
 class Indicator:
     id: str
-    label: str                      # Danish, as the pages show it
-    unit: str                       # share | score | scale5 | grade
-    source: str                     # table it is computed from
-    better: str                     # higher | lower
-    confidential: bool = False      # § 55 b: national and transition tests
+    label: str  # Danish, as the pages show it
+    unit: str  # share | score | scale5 | grade
+    source: str  # table it is computed from
+    better: str  # higher | lower
+    confidential: bool = False  # § 55 b: national and transition tests
     subjects: tuple[str, ...] = ()  # subject ids it applies to; () = no subject dimension
-    test_kind: str | None = None    # the test scale it is defined on
-    has_grades: bool = False        # can be split and filtered by grade
-    pooled: bool = True             # False: institution level only (never pooled)
+    test_kind: str | None = None  # the test scale it is defined on
+    has_grades: bool = False  # can be split and filtered by grade
+    pooled: bool = True  # False: institution level only (never pooled)
     description: str = ""
     # The 95 % interval the engine attaches: "wilson" (a share of independent pupils or children),
     # "t" (a mean, only where pupil-level spread is known), "assumed_sd" (a mean whose pupil-level
@@ -99,56 +99,215 @@ _LEVEL_SUBJECTS = ("dansk_laesning", "matematik")
 _ALL_SUBJECTS = tuple(SUBJECTS)
 
 INDICATORS: tuple[Indicator, ...] = (
-    Indicator("nt_share_good", "Andel gode (nationale test)", "share", "tests", "higher", True,
-              _LEVEL_SUBJECTS, "national_test", True,
-              interval="wilson", description="Elever på niveau God eller bedre / testede elever med et niveau"),
-    Indicator("nt_share_top", "Andel fremragende (nationale test)", "share", "tests", "higher", True,
-              _LEVEL_SUBJECTS, "national_test", True,
-              interval="wilson", description="Elever på niveau Fremragende / testede elever med et niveau"),
-    Indicator("nt_share_poor", "Andel med dårlige resultater (nationale test)", "share", "tests", "lower", True,
-              _LEVEL_SUBJECTS, "national_test", True,
-              interval="wilson", description="Elever på niveau Ikke tilstrækkelig eller Mangelfuld / testede elever med et niveau"),
-    Indicator("nt_mean_score", "Gennemsnitlig normbaseret score (nationale test)", "score", "tests", "higher", True,
-              _ALL_SUBJECTS, "national_test", True,
-              interval="t", description="Gennemsnit af den normbaserede score (1-100)"),
-    Indicator("tt_mean_correct", "Andel korrekte svar (overgangstest)", "share", "tests", "higher", True,
-              _LEVEL_SUBJECTS, "overgangstest", True,
-              interval="t", description="Gennemsnit af point / maksimale point"),
-    Indicator("wb_social", "Social trivsel", "scale5", "wellbeing", "higher", has_grades=True,
-              interval="assumed_sd", sd=WELLBEING_SD,
-              description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser"),
-    Indicator("wb_academic", "Faglig trivsel", "scale5", "wellbeing", "higher", has_grades=True,
-              interval="assumed_sd", sd=WELLBEING_SD,
-              description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser"),
-    Indicator("wb_support", "Støtte og inspiration", "scale5", "wellbeing", "higher", has_grades=True,
-              interval="assumed_sd", sd=WELLBEING_SD,
-              description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser"),
-    Indicator("wb_order", "Ro og orden", "scale5", "wellbeing", "higher", has_grades=True,
-              interval="assumed_sd", sd=WELLBEING_SD,
-              description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser"),
-    Indicator("wb_general", "Generel skoletrivsel", "scale5", "wellbeing", "higher", has_grades=True,
-              interval="assumed_sd", sd=WELLBEING_SD,
-              description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser"),
-    Indicator("la_share_general", "Andel i generel indsats (sprogvurdering)", "share", "language_assessments", "higher",
-              interval="wilson", description="Børn i generel indsats / vurderede børn"),
-    Indicator("la_share_focused", "Andel i fokuseret indsats (sprogvurdering)", "share", "language_assessments", "lower",
-              interval="wilson", description="Børn i fokuseret indsats / vurderede børn"),
-    Indicator("la_share_special", "Andel i særlig indsats (sprogvurdering)", "share", "language_assessments", "lower",
-              interval="wilson", description="Børn i særlig indsats / vurderede børn"),
-    Indicator("abs_mean_pct", "Gennemsnitligt elevfravær", "share", "absence", "lower", has_grades=True,
-              description="Fravær i alt, vægtet med antal elever"),
-    Indicator("abs_share_over_10", "Andel elever med over 10 % fravær", "share", "absence", "lower", has_grades=True,
-              interval="wilson", description="Elever med mere end 10 % fravær / elever"),
-    Indicator("exam_mean", "Karaktergennemsnit ved 9.-klasseprøverne", "grade", "exam_grades", "higher",
-              description="Karaktergennemsnit, vægtet med antal elever"),
-    Indicator("exam_socref_diff", "Forskel til socioøkonomisk reference", "grade", "exam_grades", "higher",
-              pooled=False, description="Karaktergennemsnit minus den socioøkonomiske reference"),
-    Indicator("tr_share_3m", "Andel i gang med ungdomsuddannelse efter 3 mdr.", "share", "youth_transition", "higher",
-              interval="wilson", description="Elever i gang med en ungdomsuddannelse 3 måneder efter 9. klasse"),
-    Indicator("tr_share_15m", "Andel i gang med ungdomsuddannelse efter 15 mdr.", "share", "youth_transition", "higher",
-              interval="wilson", description="Elever i gang med en ungdomsuddannelse 15 måneder efter 9. klasse"),
-    Indicator("comp_coverage", "Kompetencedækning", "share", "competence", "higher",
-              description="Timer med undervisningskompetence / planlagte timer"),
+    Indicator(
+        "nt_share_good",
+        "Andel gode (nationale test)",
+        "share",
+        "tests",
+        "higher",
+        True,
+        _LEVEL_SUBJECTS,
+        "national_test",
+        True,
+        interval="wilson",
+        description="Elever på niveau God eller bedre / testede elever med et niveau",
+    ),
+    Indicator(
+        "nt_share_top",
+        "Andel fremragende (nationale test)",
+        "share",
+        "tests",
+        "higher",
+        True,
+        _LEVEL_SUBJECTS,
+        "national_test",
+        True,
+        interval="wilson",
+        description="Elever på niveau Fremragende / testede elever med et niveau",
+    ),
+    Indicator(
+        "nt_share_poor",
+        "Andel med dårlige resultater (nationale test)",
+        "share",
+        "tests",
+        "lower",
+        True,
+        _LEVEL_SUBJECTS,
+        "national_test",
+        True,
+        interval="wilson",
+        description="Elever på niveau Ikke tilstrækkelig eller Mangelfuld / testede elever med et niveau",
+    ),
+    Indicator(
+        "nt_mean_score",
+        "Gennemsnitlig normbaseret score (nationale test)",
+        "score",
+        "tests",
+        "higher",
+        True,
+        _ALL_SUBJECTS,
+        "national_test",
+        True,
+        interval="t",
+        description="Gennemsnit af den normbaserede score (1-100)",
+    ),
+    Indicator(
+        "tt_mean_correct",
+        "Andel korrekte svar (overgangstest)",
+        "share",
+        "tests",
+        "higher",
+        True,
+        _LEVEL_SUBJECTS,
+        "overgangstest",
+        True,
+        interval="t",
+        description="Gennemsnit af point / maksimale point",
+    ),
+    Indicator(
+        "wb_social",
+        "Social trivsel",
+        "scale5",
+        "wellbeing",
+        "higher",
+        has_grades=True,
+        interval="assumed_sd",
+        sd=WELLBEING_SD,
+        description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser",
+    ),
+    Indicator(
+        "wb_academic",
+        "Faglig trivsel",
+        "scale5",
+        "wellbeing",
+        "higher",
+        has_grades=True,
+        interval="assumed_sd",
+        sd=WELLBEING_SD,
+        description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser",
+    ),
+    Indicator(
+        "wb_support",
+        "Støtte og inspiration",
+        "scale5",
+        "wellbeing",
+        "higher",
+        has_grades=True,
+        interval="assumed_sd",
+        sd=WELLBEING_SD,
+        description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser",
+    ),
+    Indicator(
+        "wb_order",
+        "Ro og orden",
+        "scale5",
+        "wellbeing",
+        "higher",
+        has_grades=True,
+        interval="assumed_sd",
+        sd=WELLBEING_SD,
+        description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser",
+    ),
+    Indicator(
+        "wb_general",
+        "Generel skoletrivsel",
+        "scale5",
+        "wellbeing",
+        "higher",
+        has_grades=True,
+        interval="assumed_sd",
+        sd=WELLBEING_SD,
+        description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser",
+    ),
+    Indicator(
+        "la_share_general",
+        "Andel i generel indsats (sprogvurdering)",
+        "share",
+        "language_assessments",
+        "higher",
+        interval="wilson",
+        description="Børn i generel indsats / vurderede børn",
+    ),
+    Indicator(
+        "la_share_focused",
+        "Andel i fokuseret indsats (sprogvurdering)",
+        "share",
+        "language_assessments",
+        "lower",
+        interval="wilson",
+        description="Børn i fokuseret indsats / vurderede børn",
+    ),
+    Indicator(
+        "la_share_special",
+        "Andel i særlig indsats (sprogvurdering)",
+        "share",
+        "language_assessments",
+        "lower",
+        interval="wilson",
+        description="Børn i særlig indsats / vurderede børn",
+    ),
+    Indicator(
+        "abs_mean_pct",
+        "Gennemsnitligt elevfravær",
+        "share",
+        "absence",
+        "lower",
+        has_grades=True,
+        description="Fravær i alt, vægtet med antal elever",
+    ),
+    Indicator(
+        "abs_share_over_10",
+        "Andel elever med over 10 % fravær",
+        "share",
+        "absence",
+        "lower",
+        has_grades=True,
+        interval="wilson",
+        description="Elever med mere end 10 % fravær / elever",
+    ),
+    Indicator(
+        "exam_mean",
+        "Karaktergennemsnit ved 9.-klasseprøverne",
+        "grade",
+        "exam_grades",
+        "higher",
+        description="Karaktergennemsnit, vægtet med antal elever",
+    ),
+    Indicator(
+        "exam_socref_diff",
+        "Forskel til socioøkonomisk reference",
+        "grade",
+        "exam_grades",
+        "higher",
+        pooled=False,
+        description="Karaktergennemsnit minus den socioøkonomiske reference",
+    ),
+    Indicator(
+        "tr_share_3m",
+        "Andel i gang med ungdomsuddannelse efter 3 mdr.",
+        "share",
+        "youth_transition",
+        "higher",
+        interval="wilson",
+        description="Elever i gang med en ungdomsuddannelse 3 måneder efter 9. klasse",
+    ),
+    Indicator(
+        "tr_share_15m",
+        "Andel i gang med ungdomsuddannelse efter 15 mdr.",
+        "share",
+        "youth_transition",
+        "higher",
+        interval="wilson",
+        description="Elever i gang med en ungdomsuddannelse 15 måneder efter 9. klasse",
+    ),
+    Indicator(
+        "comp_coverage",
+        "Kompetencedækning",
+        "share",
+        "competence",
+        "higher",
+        description="Timer med undervisningskompetence / planlagte timer",
+    ),
 )
 
 CATALOGUE: dict[str, Indicator] = {i.id: i for i in INDICATORS}
@@ -175,8 +334,8 @@ def assumed_sd(indicator: Indicator) -> float | None:
         key, _, value = part.partition("=")
         if key.strip() not in CATALOGUE or CATALOGUE[key.strip()].interval != "assumed_sd":
             raise KvalitetsdialogError(
-                f"{WB_SD_ENV}: '{key.strip()}' er ikke en trivselsindikator (fx wb_general).",
-                "Ugyldig indstilling")
+                f"{WB_SD_ENV}: '{key.strip()}' er ikke en trivselsindikator (fx wb_general).", "Ugyldig indstilling"
+            )
         if key.strip() == indicator.id:
             return _sd_number(value)
     return indicator.sd
@@ -189,7 +348,8 @@ def _sd_number(text: str) -> float:
         sd = float("nan")
     if not 0 < sd < 4:  # on a 1-5 scale no standard deviation reaches 4; NaN fails too
         raise KvalitetsdialogError(
-            f"{WB_SD_ENV}: '{text.strip()}' er ikke en standardafvigelse mellem 0 og 4.", "Ugyldig indstilling")
+            f"{WB_SD_ENV}: '{text.strip()}' er ikke en standardafvigelse mellem 0 og 4.", "Ugyldig indstilling"
+        )
     return sd
 
 

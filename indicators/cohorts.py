@@ -20,13 +20,31 @@ from indicators import uncertainty
 from indicators.catalogue import TEST_KINDS
 from indicators.engine import ABSOLUTE_MIN_N, _in_list, _leader_municipalities, require_viewer
 
-COLUMNS = ["level", "unit_id", "unit_name", "school_year", "subject", "grade",
-           "value", "n", "lower", "upper", "suppressed"]
+COLUMNS = [
+    "level",
+    "unit_id",
+    "unit_name",
+    "school_year",
+    "subject",
+    "grade",
+    "value",
+    "n",
+    "lower",
+    "upper",
+    "suppressed",
+]
 
 
-def cohort_progression(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, kommune: int | None = None,
-                       institutions: list[str] | None = None, years: list[int] | None = None,
-                       subject: str | None = None, min_n: int | None = None) -> pd.DataFrame:
+def cohort_progression(
+    con: duckdb.DuckDBPyConnection,
+    viewer: Viewer,
+    *,
+    kommune: int | None = None,
+    institutions: list[str] | None = None,
+    years: list[int] | None = None,
+    subject: str | None = None,
+    min_n: int | None = None,
+) -> pd.DataFrame:
     """Mean change in norm-based score per institution (and municipality), later school year,
     subject and grade of the later test (each grade and ``all``).
 
@@ -39,8 +57,11 @@ def cohort_progression(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, kommun
     threshold = max(settings.min_n() if min_n is None else int(min_n), ABSOLUTE_MIN_N)
     kind = TEST_KINDS["national_test"]
     code = settings.kommune(kommune)
-    where = [f"test_kind = '{kind.id}'", "score IS NOT NULL",
-             f"institution_id IN (SELECT institution_id FROM institutions WHERE municipality_code = {code})"]
+    where = [
+        f"test_kind = '{kind.id}'",
+        "score IS NOT NULL",
+        f"institution_id IN (SELECT institution_id FROM institutions WHERE municipality_code = {code})",
+    ]
     if kind.non_comparable_years:
         where.append(f"NOT {_in_list('school_year', kind.non_comparable_years)}")
     if subject:
@@ -50,7 +71,7 @@ def cohort_progression(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, kommun
         WITH tests AS (
             SELECT pupil_key, subject, school_year, grade, institution_id, score,
                    lag(score) OVER w AS prev_score, lag(school_year) OVER w AS prev_year
-            FROM test_pupil_results WHERE {' AND '.join(where)}
+            FROM test_pupil_results WHERE {" AND ".join(where)}
             WINDOW w AS (PARTITION BY pupil_key, subject ORDER BY school_year)
         ),
         changes AS (
@@ -80,15 +101,21 @@ def cohort_progression(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, kommun
     lower, upper = uncertainty.t_interval(df["total"], df["total_sq"], df["cnt"])
     names = dict(con.execute("SELECT institution_id, name FROM institutions").fetchall())
     names.update({str(k): v for k, v in con.execute("SELECT code, name FROM municipalities").fetchall()})
-    out = pd.DataFrame({
-        "level": df["level"].to_numpy(), "unit_id": df["unit_id"].to_numpy(),
-        "unit_name": [names.get(u, u) for u in df["unit_id"]],
-        "school_year": df["school_year"].astype(int).to_numpy(), "subject": df["subject"].to_numpy(),
-        "grade": [g if g == "all" else int(g) for g in df["grade"]],
-        "value": np.where(suppressed, np.nan, df["total"] / df["cnt"]),
-        "n": n.to_numpy(), "lower": np.where(suppressed, np.nan, lower),
-        "upper": np.where(suppressed, np.nan, upper), "suppressed": suppressed,
-    })
+    out = pd.DataFrame(
+        {
+            "level": df["level"].to_numpy(),
+            "unit_id": df["unit_id"].to_numpy(),
+            "unit_name": [names.get(u, u) for u in df["unit_id"]],
+            "school_year": df["school_year"].astype(int).to_numpy(),
+            "subject": df["subject"].to_numpy(),
+            "grade": [g if g == "all" else int(g) for g in df["grade"]],
+            "value": np.where(suppressed, np.nan, df["total"] / df["cnt"]),
+            "n": n.to_numpy(),
+            "lower": np.where(suppressed, np.nan, lower),
+            "upper": np.where(suppressed, np.nan, upper),
+            "suppressed": suppressed,
+        }
+    )
     out["grade"] = out["grade"].astype(object)
     out["_lv"] = (out["level"] == "institution").astype(int)
     out["_g"] = [99 if g == "all" else g for g in out["grade"]]

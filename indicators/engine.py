@@ -52,7 +52,7 @@ municipalities never collide; ``unit_name`` is the district's name.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import duckdb
 import numpy as np
@@ -63,22 +63,47 @@ from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
 from indicators import uncertainty
 from indicators.catalogue import (
-    CATALOGUE, GOOD_LEVELS, LEVELS, POOR_LEVELS, TOP_LEVELS, Indicator, assumed_sd, comparable_group,
+    CATALOGUE,
+    GOOD_LEVELS,
+    LEVELS,
+    POOR_LEVELS,
+    TOP_LEVELS,
+    Indicator,
+    assumed_sd,
+    comparable_group,
 )
 
 LEVEL_ORDER = ("municipality", "district", "institution", "class")
 ALL_LEVELS = ("institution", "district", "municipality")
 COLUMNS = [
-    "indicator", "level", "unit_id", "unit_name", "institution_id", "school_year", "subject", "grade",
-    "value", "n", "lower", "upper", "interval_kind", "suppressed", "comparable_group",
+    "indicator",
+    "level",
+    "unit_id",
+    "unit_name",
+    "institution_id",
+    "school_year",
+    "subject",
+    "grade",
+    "value",
+    "n",
+    "lower",
+    "upper",
+    "interval_kind",
+    "suppressed",
+    "comparable_group",
 ]
 # Well-being intervals stay on the survey's 1-5 scale.
 _SCALE = {"scale5": (1.0, 5.0)}
 # Nobody may ever see one pupil's value, whatever threshold a caller passes.
 ABSOLUTE_MIN_N = 2
 
-_WELLBEING = {"wb_social": "social", "wb_academic": "academic", "wb_support": "support",
-              "wb_order": "order", "wb_general": "general"}
+_WELLBEING = {
+    "wb_social": "social",
+    "wb_academic": "academic",
+    "wb_support": "support",
+    "wb_order": "order",
+    "wb_general": "general",
+}
 _LEVEL_SETS = {"nt_share_good": GOOD_LEVELS, "nt_share_top": TOP_LEVELS, "nt_share_poor": POOR_LEVELS}
 # Weighted source values: indicator -> (table, value column, weight column).
 _WEIGHTED = {
@@ -88,7 +113,7 @@ _WEIGHTED = {
     "exam_socref_diff": ("exam_grades", "socref_diff", "n_pupils"),
     "tr_share_3m": ("youth_transition", "share_3m", "n_pupils"),
     "tr_share_15m": ("youth_transition", "share_15m", "n_pupils"),
-    **{k: ("wellbeing", "value", "respondents") for k in _WELLBEING},
+    **dict.fromkeys(_WELLBEING, ("wellbeing", "value", "respondents")),
 }
 _LANGUAGE = {"la_share_general": "n_general", "la_share_focused": "n_focused", "la_share_special": "n_special"}
 
@@ -119,8 +144,9 @@ def _in_list(column: str, values: Iterable) -> str:
     return f"{column} IN ({', '.join(quoted)})" if quoted else "false"
 
 
-def _test_cells(ind: Indicator, where: list[str], subjects: list[str] | None, by_class: bool,
-                each: bool = True, pooled: bool = True) -> str:
+def _test_cells(
+    ind: Indicator, where: list[str], subjects: list[str] | None, by_class: bool, each: bool = True, pooled: bool = True
+) -> str:
     """Cells of a test indicator from pupil rows and aggregated rows, per subject (``each``) and
     pooled over subjects (``pooled``, subject 'all')."""
     subs = subjects if subjects is not None else list(ind.subjects)
@@ -134,8 +160,10 @@ def _test_cells(ind: Indicator, where: list[str], subjects: list[str] | None, by
     else:
         raise AssertionError(ind.id)
     cls = "class" if by_class else "NULL::VARCHAR"
-    rows = (f"SELECT institution_id AS inst, school_year AS yr, grade, {cls} AS class, subject, pupil_key, "
-            f"{x} AS x FROM test_pupil_results WHERE {' AND '.join(filters + [has])}")
+    rows = (
+        f"SELECT institution_id AS inst, school_year AS yr, grade, {cls} AS class, subject, pupil_key, "
+        f"{x} AS x FROM test_pupil_results WHERE {' AND '.join(filters + [has])}"
+    )
     parts = []
     if each:
         # A pupil has one result per subject and year (the loader rejects a second), so count(*) is n.
@@ -151,26 +179,30 @@ def _test_cells(ind: Indicator, where: list[str], subjects: list[str] | None, by
         return pupil  # aggregated extracts carry no points
     if ind.id in _LEVEL_SETS:
         all_levels = " + ".join(f"level_{i}" for i in range(1, 7))
-        agg_row = (f"{' + '.join(f'level_{i}' for i in _LEVEL_SETS[ind.id])} AS num, "
-                   f"({all_levels})::DOUBLE AS den, ({all_levels}) AS n, ({all_levels}) IS NOT NULL AS known")
+        agg_row = (
+            f"{' + '.join(f'level_{i}' for i in _LEVEL_SETS[ind.id])} AS num, "
+            f"({all_levels})::DOUBLE AS den, ({all_levels}) AS n, ({all_levels}) IS NOT NULL AS known"
+        )
         agg_has = "true"
     else:
-        agg_row = ("mean_score * n_tested AS num, n_tested::DOUBLE AS den, n_tested AS n, "
-                   "n_tested > 0 AS known")
+        agg_row = "mean_score * n_tested AS num, n_tested::DOUBLE AS den, n_tested AS n, n_tested > 0 AS known"
         agg_has = "mean_score IS NOT NULL"
     aggregated = f"""
         SELECT institution_id AS inst, school_year AS yr, grade, NULL::VARCHAR AS class, subject, {agg_row}
-        FROM test_aggregates WHERE {' AND '.join(filters + [agg_has])}"""
+        FROM test_aggregates WHERE {" AND ".join(filters + [agg_has])}"""
     agg_parts = parts
     if each:
-        agg_parts.append(f"SELECT inst, yr, grade, class, subject, num, den, NULL::DOUBLE AS s2, n, known "
-                         f"FROM ({aggregated})")
+        agg_parts.append(
+            f"SELECT inst, yr, grade, class, subject, num, den, NULL::DOUBLE AS s2, n, known FROM ({aggregated})"
+        )
     if pooled:
         # pooled over subjects: distinct pupils unknown, so n = the largest per-subject count
-        agg_parts.append(f"SELECT inst, yr, grade, class, 'all' AS subject, "
-                         f"CASE WHEN count(num) = count(*) THEN sum(num) END AS num, sum(den) AS den, "
-                         f"NULL::DOUBLE AS s2, max(n) AS n, bool_and(known) AS known "
-                         f"FROM ({aggregated}) GROUP BY inst, yr, grade, class")
+        agg_parts.append(
+            f"SELECT inst, yr, grade, class, 'all' AS subject, "
+            f"CASE WHEN count(num) = count(*) THEN sum(num) END AS num, sum(den) AS den, "
+            f"NULL::DOUBLE AS s2, max(n) AS n, bool_and(known) AS known "
+            f"FROM ({aggregated}) GROUP BY inst, yr, grade, class"
+        )
     return " UNION ALL ".join(agg_parts)
 
 
@@ -230,9 +262,7 @@ def _subject_spec(ind: Indicator, subjects) -> tuple[bool, bool, list[str] | Non
     wanted = [s for s in subjects if s != "all"]
     unknown = [s for s in wanted if s not in ind.subjects]
     if unknown:
-        raise KvalitetsdialogError(
-            f"Indikatoren '{ind.id}' findes ikke for faget {', '.join(unknown)}.", "Ukendt fag"
-        )
+        raise KvalitetsdialogError(f"Indikatoren '{ind.id}' findes ikke for faget {', '.join(unknown)}.", "Ukendt fag")
     return bool(wanted), "all" in subjects, wanted or None
 
 
@@ -252,10 +282,20 @@ def _leader_municipalities(con, viewer: Viewer) -> set[int]:
     return {r[0] for r in rows}
 
 
-def compute(con: duckdb.DuckDBPyConnection, viewer: Viewer, indicator_id: str, *, kommune: int | None = None,
-            levels=ALL_LEVELS, institutions: list[str] | None = None, years: list[int] | None = None,
-            subjects="each+all", grades="each+all", by_class: bool = False,
-            min_n: int | None = None) -> pd.DataFrame:
+def compute(
+    con: duckdb.DuckDBPyConnection,
+    viewer: Viewer,
+    indicator_id: str,
+    *,
+    kommune: int | None = None,
+    levels=ALL_LEVELS,
+    institutions: list[str] | None = None,
+    years: list[int] | None = None,
+    subjects="each+all",
+    grades="each+all",
+    by_class: bool = False,
+    min_n: int | None = None,
+) -> pd.DataFrame:
     """One indicator for the units, years, subjects and grades asked for, as this viewer may see it.
 
     ``subjects``/``grades``: ``"each+all"`` (a row per subject/grade and one pooled over all),
@@ -299,8 +339,9 @@ def compute(con: duckdb.DuckDBPyConnection, viewer: Viewer, indicator_id: str, *
     if years is not None:
         where.append(_in_list("school_year", [int(y) for y in years]))
     if kommune is not None:
-        where.append(f"institution_id IN (SELECT institution_id FROM institutions "
-                     f"WHERE municipality_code = {int(kommune)})")
+        where.append(
+            f"institution_id IN (SELECT institution_id FROM institutions WHERE municipality_code = {int(kommune)})"
+        )
     if viewer.role == "leader" and not ({"municipality", "district"} & set(levels)):
         where.append(_in_list("institution_id", viewer.institutions))  # only own rows can be returned
 
@@ -312,8 +353,11 @@ def compute(con: duckdb.DuckDBPyConnection, viewer: Viewer, indicator_id: str, *
         cells = _other_cells(ind, where)
 
     # Only sources whose grade may be NULL (all grades together) need to know whether grade rows exist.
-    detail = ("bool_or(cells.grade IS NOT NULL) OVER (PARTITION BY cells.inst, cells.yr, cells.subject)"
-              if ind.has_grades and ind.source != "tests" else "true")
+    detail = (
+        "bool_or(cells.grade IS NOT NULL) OVER (PARTITION BY cells.inst, cells.yr, cells.subject)"
+        if ind.has_grades and ind.source != "tests"
+        else "true"
+    )
     grade_parts = []
     if not ind.has_grades:
         grade_parts.append("SELECT *, NULL::VARCHAR AS gkey FROM c")
@@ -323,19 +367,21 @@ def compute(con: duckdb.DuckDBPyConnection, viewer: Viewer, indicator_id: str, *
             grade_parts.append(f"SELECT *, CAST(grade AS VARCHAR) AS gkey FROM c WHERE {gcond}")
         if all_grade:
             # grade rows when the institution has any that year, else its all-grades row
-            grade_parts.append(f"SELECT *, 'all' AS gkey FROM c WHERE ({gcond}) OR (grade IS NULL AND NOT detail "
-                               f"AND {'false' if grade_list else 'true'})")
+            grade_parts.append(
+                f"SELECT *, 'all' AS gkey FROM c WHERE ({gcond}) OR (grade IS NULL AND NOT detail "
+                f"AND {'false' if grade_list else 'true'})"
+            )
     if not grade_parts:
         return _empty()
 
     unit_parts = {
         "institution": "SELECT 'institution' AS level, inst AS unit_id, inst AS institution_id, mun, * "
-                       "EXCLUDE (mun, inst) FROM g",
+        "EXCLUDE (mun, inst) FROM g",
         "district": "SELECT 'district' AS level, CAST(mun AS VARCHAR) || ':' || district AS unit_id, "
-                    "NULL AS institution_id, mun, * EXCLUDE (mun, inst) FROM g WHERE district IS NOT NULL",
+        "NULL AS institution_id, mun, * EXCLUDE (mun, inst) FROM g WHERE district IS NOT NULL",
         "municipality": "SELECT 'municipality' AS level, CAST(mun AS VARCHAR) AS unit_id, NULL AS institution_id, mun, * EXCLUDE (mun, inst) FROM g",
         "class": "SELECT 'class' AS level, class AS unit_id, inst AS institution_id, mun, * EXCLUDE (mun, inst) FROM g "
-                 f"WHERE class IS NOT NULL AND {'gkey <> ' + repr('all') if each_grade else 'true'}",
+        f"WHERE class IS NOT NULL AND {'gkey <> ' + repr('all') if each_grade else 'true'}",
     }
     sql = f"""
         WITH cells AS ({cells}),
@@ -343,8 +389,8 @@ def compute(con: duckdb.DuckDBPyConnection, viewer: Viewer, indicator_id: str, *
             SELECT cells.*, i.municipality_code AS mun, i.district, {detail} AS detail
             FROM cells JOIN institutions i ON i.institution_id = cells.inst
         ),
-        g AS ({' UNION ALL '.join(grade_parts)}),
-        u AS ({' UNION ALL BY NAME '.join(unit_parts[lv] for lv in levels)}),
+        g AS ({" UNION ALL ".join(grade_parts)}),
+        u AS ({" UNION ALL BY NAME ".join(unit_parts[lv] for lv in levels)}),
         p AS (
             SELECT level, unit_id, institution_id, mun, yr AS school_year,
                    subject, gkey AS grade,
@@ -401,12 +447,12 @@ def _finish(con, ind: Indicator, df: pd.DataFrame, threshold: int) -> pd.DataFra
     if ind.interval == "wilson":
         lower, upper = uncertainty.wilson(df["num"], df["den"])
     elif ind.interval == "t":
-        lower, upper = uncertainty.t_interval(df["num"], df["s2"].to_numpy(dtype="float64", na_value=np.nan),
-                                              df["den"])
+        lower, upper = uncertainty.t_interval(df["num"], df["s2"].to_numpy(dtype="float64", na_value=np.nan), df["den"])
     elif ind.interval == "assumed_sd":
         low, high = _SCALE.get(ind.unit, (-np.inf, np.inf))
-        lower, upper = uncertainty.normal_interval(value, assumed_sd(ind), n.to_numpy(dtype="float64",
-                                                                                     na_value=np.nan), low, high)
+        sd = assumed_sd(ind)
+        assert sd is not None  # an assumed_sd interval always has a spread
+        lower, upper = uncertainty.normal_interval(value, sd, n.to_numpy(dtype="float64", na_value=np.nan), low, high)
     else:
         lower = upper = np.full(len(df), np.nan)
     no_value = suppressed | np.isnan(value)
@@ -417,23 +463,25 @@ def _finish(con, ind: Indicator, df: pd.DataFrame, threshold: int) -> pd.DataFra
     grade[is_number] = numeric[is_number].astype(int).astype(object).to_numpy()
     years = df["school_year"].astype(int)
     groups = {y: comparable_group(ind, y) for y in years.unique().tolist()}
-    out = pd.DataFrame({
-        "indicator": ind.id,
-        "level": df["level"].to_numpy(dtype=object),
-        "unit_id": df["unit_id"].astype(str).to_numpy(dtype=object),
-        "unit_name": df["unit_name"].to_numpy(dtype=object, na_value=None),
-        "institution_id": df["institution_id"].to_numpy(dtype=object, na_value=None),
-        "school_year": years.to_numpy(),
-        "subject": df["subject"].to_numpy(dtype=object, na_value=None) if ind.subjects else None,
-        "grade": grade,
-        "value": np.where(no_value, np.nan, value),
-        "n": n.to_numpy(),
-        "lower": np.where(no_value, np.nan, lower),
-        "upper": np.where(no_value, np.nan, upper),
-        "interval_kind": np.where(has_interval, ind.interval or "", None),
-        "suppressed": suppressed,
-        "comparable_group": years.map(groups).to_numpy(dtype=object),
-    })
+    out = pd.DataFrame(
+        {
+            "indicator": ind.id,
+            "level": df["level"].to_numpy(dtype=object),
+            "unit_id": df["unit_id"].astype(str).to_numpy(dtype=object),
+            "unit_name": df["unit_name"].to_numpy(dtype=object, na_value=None),
+            "institution_id": df["institution_id"].to_numpy(dtype=object, na_value=None),
+            "school_year": years.to_numpy(),
+            "subject": df["subject"].to_numpy(dtype=object, na_value=None) if ind.subjects else None,
+            "grade": grade,
+            "value": np.where(no_value, np.nan, value),
+            "n": n.to_numpy(),
+            "lower": np.where(no_value, np.nan, lower),
+            "upper": np.where(no_value, np.nan, upper),
+            "interval_kind": np.where(has_interval, ind.interval or "", None),  # type: ignore[call-overload]
+            "suppressed": suppressed,
+            "comparable_group": years.map(groups).to_numpy(dtype=object),
+        }
+    )
     out["n"] = out["n"].astype("Int64")
     return out[COLUMNS]
 
@@ -449,9 +497,18 @@ def _empty() -> pd.DataFrame:
     return df
 
 
-def trend(con: duckdb.DuckDBPyConnection, viewer: Viewer, indicator_id: str, unit_level: str, unit_id,
-          *, subject: str | None = None, grade: int | None = None, kommune: int | None = None,
-          min_n: int | None = None) -> pd.DataFrame:
+def trend(
+    con: duckdb.DuckDBPyConnection,
+    viewer: Viewer,
+    indicator_id: str,
+    unit_level: str,
+    unit_id,
+    *,
+    subject: str | None = None,
+    grade: int | None = None,
+    kommune: int | None = None,
+    min_n: int | None = None,
+) -> pd.DataFrame:
     """One row per school year for one unit, with interval and comparable group (a chart breaks
     its line where the group changes). ``subject``/``grade`` None = pooled over all.
 
@@ -468,9 +525,16 @@ def trend(con: duckdb.DuckDBPyConnection, viewer: Viewer, indicator_id: str, uni
     [[2018, 0.6, 'national_test'], [2019, 0.6, 'national_test_2019'], [2020, 0.6, 'national_test']]
     """
     ind = indicator(indicator_id)
-    df = compute(con, viewer, indicator_id, kommune=kommune, levels=(unit_level,),
-                 subjects=[subject] if subject else "all", grades=[grade] if grade is not None else "all",
-                 min_n=min_n)
+    df = compute(
+        con,
+        viewer,
+        indicator_id,
+        kommune=kommune,
+        levels=(unit_level,),
+        subjects=[subject] if subject else "all",
+        grades=[grade] if grade is not None else "all",
+        min_n=min_n,
+    )
     if not ind.subjects:
         df = df[df["subject"].isna()]
     df = df[df["unit_id"] == str(unit_id)]
@@ -483,17 +547,26 @@ def latest_year(con: duckdb.DuckDBPyConnection, indicator_id: str, *, kommune: i
     ind = indicator(indicator_id)
     where = []
     if ind.confidential:
-        where.append(f"institution_id IN (SELECT institution_id FROM institutions "
-                     f"WHERE municipality_code = {settings.kommune(kommune)})")
+        where.append(
+            f"institution_id IN (SELECT institution_id FROM institutions "
+            f"WHERE municipality_code = {settings.kommune(kommune)})"
+        )
     # per-subject cells suffice (and are cheap: no distinct count)
     cells = _test_cells(ind, where, None, False, pooled=False) if ind.subjects else _other_cells(ind, where)
     row = con.execute(f"SELECT max(yr) FROM ({cells}) WHERE num IS NOT NULL AND den > 0").fetchone()
-    return None if row[0] is None else int(row[0])
+    return None if row is None or row[0] is None else int(row[0])
 
 
-def level_distribution(con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id: str | None, *,
-                       kommune: int | None = None, years: list[int] | None = None, subject: str | None = None,
-                       min_n: int | None = None) -> pd.DataFrame:
+def level_distribution(
+    con: duckdb.DuckDBPyConnection,
+    viewer: Viewer,
+    institution_id: str | None,
+    *,
+    kommune: int | None = None,
+    years: list[int] | None = None,
+    subject: str | None = None,
+    min_n: int | None = None,
+) -> pd.DataFrame:
     """Shares of pupils at each performance level 1-6, by school year, subject and grade (and ``all``).
 
     ``institution_id`` None = the municipality (``kommune``, else the deployment's own); an
@@ -537,7 +610,7 @@ def level_distribution(con: duckdb.DuckDBPyConnection, viewer: Viewer, instituti
         )
         SELECT school_year, CASE WHEN grouping(subject) = 1 THEN 'all' ELSE subject END AS subject,
                CASE WHEN grouping(grade) = 1 THEN 'all' ELSE CAST(grade AS VARCHAR) END AS grade,
-               {', '.join(f'sum(level_{i}) AS level_{i}' for i in LEVELS)},
+               {", ".join(f"sum(level_{i}) AS level_{i}" for i in LEVELS)},
                CASE WHEN grouping(subject) = 1 THEN NULL ELSE sum(n) END AS n
         FROM rows
         GROUP BY GROUPING SETS ((school_year, subject, grade), (school_year, subject), (school_year, grade), (school_year))
@@ -561,13 +634,18 @@ def level_distribution(con: duckdb.DuckDBPyConnection, viewer: Viewer, instituti
         n = None if pd.isna(rec["n"]) else int(rec["n"])
         hidden = n is None or n < threshold or total <= 0
         for i, label in LEVELS.items():
-            rows.append({
-                "school_year": int(rec["school_year"]), "subject": rec["subject"],
-                "grade": rec["grade"] if rec["grade"] == "all" else int(rec["grade"]),
-                "level": i, "level_label": label,
-                "share": np.nan if hidden else rec[f"level_{i}"] / total,
-                "n": n, "suppressed": hidden and n is not None and n < threshold,
-            })
+            rows.append(
+                {
+                    "school_year": int(rec["school_year"]),
+                    "subject": rec["subject"],
+                    "grade": rec["grade"] if rec["grade"] == "all" else int(rec["grade"]),
+                    "level": i,
+                    "level_label": label,
+                    "share": np.nan if hidden else rec[f"level_{i}"] / total,
+                    "n": n,
+                    "suppressed": hidden and n is not None and n < threshold,
+                }
+            )
     out = pd.DataFrame(rows, columns=columns)
     out["n"] = out["n"].astype("Int64")
     out["grade"] = out["grade"].astype(object)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -20,26 +21,48 @@ import pandas as pd
 
 from core import audit, danish, database, schoolyear, settings
 from core.errors import KvalitetsdialogError
-from core.viewer import ADMINISTRATION, Viewer
+from core.viewer import Viewer
 from indicators import engine, uncertainty
 from indicators.catalogue import CATALOGUE, SUBJECTS, Indicator, comparable
 
 STATUS_LABELS = {"met": "Opfyldt", "on_track": "På vej", "not_met": "Ikke opfyldt", "no_data": "Ingen data"}
 LEVEL_DIRECTIONS = (">=", "<=")
 TREND_DIRECTIONS = ("stigende", "faldende")
-_DIRECTION_ALIASES = {">=": ">=", "≥": ">=", "=>": ">=", "<=": "<=", "≤": "<=", "=<": "<=",
-                      "stigende": "stigende", "faldende": "faldende"}
+_DIRECTION_ALIASES = {
+    ">=": ">=",
+    "≥": ">=",
+    "=>": ">=",
+    "<=": "<=",
+    "≤": "<=",
+    "=<": "<=",
+    "stigende": "stigende",
+    "faldende": "faldende",
+}
 _SCOPE_WORDS = ("kommune", "skoler", "dagtilbud")
 # The range a target may take, by the indicator's unit (shares already normalised to 0-1).
 _UNIT_RANGE = {"share": (0.0, 1.0), "scale5": (1.0, 5.0), "score": (1.0, 100.0), "grade": (-3.0, 12.0)}
 _GOAL_ID = re.compile(r"^[\wæøåÆØÅ.\-]{1,40}$")
-FIELDS = ("goal_id", "title", "indicator", "subject", "grade", "scope", "direction", "target",
-          "target_year", "adopted", "note")
+FIELDS = (
+    "goal_id",
+    "title",
+    "indicator",
+    "subject",
+    "grade",
+    "scope",
+    "direction",
+    "target",
+    "target_year",
+    "adopted",
+    "note",
+)
 
 
 def _blank(value) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() in (
-        "", "..", ".", "-", "–", "*")
+    return (
+        value is None
+        or (isinstance(value, float) and np.isnan(value))
+        or str(value).strip() in ("", "..", ".", "-", "–", "*")
+    )
 
 
 def _number(raw) -> float:
@@ -77,7 +100,8 @@ def normalise_target(indicator: str | Indicator, raw) -> float:
     if ind.id != "exam_socref_diff" and not low <= value <= high:
         shown = "0-100 %" if ind.unit == "share" else f"{low:g}-{high:g}".replace(".", ",")
         raise KvalitetsdialogError(
-            f"Målværdien '{raw}' ligger uden for indikatorens skala ({shown}).", "Ugyldig målværdi")
+            f"Målværdien '{raw}' ligger uden for indikatorens skala ({shown}).", "Ugyldig målværdi"
+        )
     return value
 
 
@@ -121,13 +145,14 @@ def check_goal(fields: dict, institutions: set[str] | None = None) -> tuple[dict
     """
     f = {k: (None if _blank(fields.get(k)) else fields.get(k)) for k in FIELDS}
     problems: list[tuple[str, str]] = []
-    goal = {k: (str(v).strip() if v is not None else None) for k, v in f.items()}
+    goal: dict[str, Any] = {k: (str(v).strip() if v is not None else None) for k, v in f.items()}
 
     if goal["goal_id"] is None:
         problems.append(("goal_id", "mål-id mangler"))
     elif not _GOAL_ID.match(goal["goal_id"]):
-        problems.append(("goal_id", f"mål-id '{goal['goal_id']}' må kun indeholde bogstaver, tal, '_', '-' og '.' "
-                                    "(højst 40 tegn)"))
+        problems.append(
+            ("goal_id", f"mål-id '{goal['goal_id']}' må kun indeholde bogstaver, tal, '_', '-' og '.' (højst 40 tegn)")
+        )
     if goal["title"] is None:
         problems.append(("title", "titel (målformulering) mangler"))
 
@@ -135,17 +160,29 @@ def check_goal(fields: dict, institutions: set[str] | None = None) -> tuple[dict
     if goal["indicator"] is None:
         problems.append(("indicator", "indikator mangler"))
     elif ind is None:
-        problems.append(("indicator", f"ukendt indikator '{goal['indicator']}'; brug et id fra "
-                                      "indikatorkataloget, fx nt_share_good"))
+        problems.append(
+            (
+                "indicator",
+                f"ukendt indikator '{goal['indicator']}'; brug et id fra indikatorkataloget, fx nt_share_good",
+            )
+        )
 
     if goal["subject"] is not None:
         sid = _subject(goal["subject"])
         if sid is None:
             problems.append(("subject", f"ukendt fag '{goal['subject']}'"))
         elif ind is not None and sid not in ind.subjects:
-            problems.append(("subject", f"indikatoren har ikke faget '{goal['subject']}'"
-                             + (f" ({ind.id} har {', '.join(SUBJECTS[s] for s in ind.subjects)})"
-                                if ind.subjects else f" ({ind.id} har ingen fag)")))
+            problems.append(
+                (
+                    "subject",
+                    f"indikatoren har ikke faget '{goal['subject']}'"
+                    + (
+                        f" ({ind.id} har {', '.join(SUBJECTS[s] for s in ind.subjects)})"
+                        if ind.subjects
+                        else f" ({ind.id} har ingen fag)"
+                    ),
+                )
+            )
         goal["subject"] = sid
 
     if goal["grade"] is not None:
@@ -165,16 +202,22 @@ def check_goal(fields: dict, institutions: set[str] | None = None) -> tuple[dict
         ids = [i for i in re.split(r"[,;\s]+", scope) if i]
         unknown = [i for i in ids if institutions is not None and i not in institutions]
         if unknown:
-            problems.append(("scope", f"omfanget '{scope}' nævner institutioner, der ikke findes i "
-                                      f"institutionstabellen: {', '.join(unknown)}"))
+            problems.append(
+                (
+                    "scope",
+                    f"omfanget '{scope}' nævner institutioner, der ikke findes i "
+                    f"institutionstabellen: {', '.join(unknown)}",
+                )
+            )
         goal["scope"] = ",".join(ids)
 
     direction = _DIRECTION_ALIASES.get((goal["direction"] or "").lower().replace(" ", ""))
     if goal["direction"] is None:
         problems.append(("direction", "retning mangler (>=, <=, stigende eller faldende)"))
     elif direction is None:
-        problems.append(("direction", f"'{goal['direction']}' er ikke en retning; brug >=, <=, stigende eller "
-                                      "faldende"))
+        problems.append(
+            ("direction", f"'{goal['direction']}' er ikke en retning; brug >=, <=, stigende eller faldende")
+        )
     goal["direction"] = direction
 
     if f["target"] is not None and ind is not None:
@@ -194,8 +237,9 @@ def check_goal(fields: dict, institutions: set[str] | None = None) -> tuple[dict
         raw_year = f["target_year"]
         year = int(raw_year) if isinstance(raw_year, (int, np.integer)) else schoolyear.parse(str(raw_year))
         if year is None:
-            problems.append(("target_year", f"'{raw_year}' er ikke et skoleår; skriv målåret som 2026/2027 "
-                                            "eller 2026/27"))
+            problems.append(
+                ("target_year", f"'{raw_year}' er ikke et skoleår; skriv målåret som 2026/2027 eller 2026/27")
+            )
         goal["target_year"] = year
     elif direction in LEVEL_DIRECTIONS:
         problems.append(("target_year", "et niveaumål (>= eller <=) skal have et målår"))
@@ -228,24 +272,30 @@ def validate_goal(fields: dict, institutions: set[str] | None = None) -> list[st
     return clean_goal(fields, institutions)[1]
 
 
-def add_goal_version(con: duckdb.DuckDBPyConnection, goal: dict, user: str, *, deleted: bool = False,
-                     batch_id: int | None = None) -> int | None:
+def add_goal_version(
+    con: duckdb.DuckDBPyConnection, goal: dict, user: str, *, deleted: bool = False, batch_id: int | None = None
+) -> int | None:
     """Add a version of a cleaned goal inside the caller's transaction; returns the new version,
     or None when the goal is unchanged (so loading the same sheet twice changes nothing)."""
     current = con.execute(
         f"SELECT {', '.join(FIELDS)}, deleted, version FROM goal_versions WHERE goal_id = ? "
-        "ORDER BY version DESC LIMIT 1", [goal["goal_id"]]).fetchone()
+        "ORDER BY version DESC LIMIT 1",
+        [goal["goal_id"]],
+    ).fetchone()
     values = [goal.get(k) for k in FIELDS]
     if current is not None:
-        same = all(_same(a, b) for a, b in zip(current[:len(FIELDS)], values)) and current[-2] == deleted
+        same = all(_same(a, b) for a, b in zip(current[: len(FIELDS)], values)) and current[-2] == deleted
         if same:
             return None
     version = (current[-1] if current else 0) + 1
     con.execute(
         f"INSERT INTO goal_versions ({', '.join(FIELDS)}, version, deleted, changed_by, batch_id) "
-        f"VALUES ({', '.join('?' * (len(FIELDS) + 4))})", values + [version, deleted, user, batch_id])
-    audit.insert(con, user, None, "goal_change", goal["goal_id"],
-                 f"version {version}" + (" (slettet)" if deleted else ""))
+        f"VALUES ({', '.join('?' * (len(FIELDS) + 4))})",
+        values + [version, deleted, user, batch_id],
+    )
+    audit.insert(
+        con, user, None, "goal_change", goal["goal_id"], f"version {version}" + (" (slettet)" if deleted else "")
+    )
     return version
 
 
@@ -280,15 +330,17 @@ def save_goal(db: Path, goal: dict, user: str) -> int | None:
     return version
 
 
-def delete_goal(db: Path, goal_id: str, user: str) -> int:
+def delete_goal(db: Path, goal_id: str, user: str) -> int | None:
     """Mark a goal deleted (as a new version; its history stays)."""
     with database.write(Path(db)) as con:
         row = con.execute("SELECT * FROM goals WHERE goal_id = ?", [goal_id]).df()
         if row.empty:
             raise KvalitetsdialogError(f"Målet '{goal_id}' findes ikke.", "Ukendt mål")
         goal = {k: (None if pd.isna(row.at[0, k]) else row.at[0, k]) for k in FIELDS}
-        goal = {k: (int(v) if isinstance(v, np.integer) else float(v) if isinstance(v, np.floating) else v)
-                for k, v in goal.items()}
+        goal = {
+            k: (int(v) if isinstance(v, np.integer) else float(v) if isinstance(v, np.floating) else v)
+            for k, v in goal.items()
+        }
         con.execute("BEGIN")
         try:
             version = add_goal_version(con, goal, user, deleted=True)
@@ -304,14 +356,35 @@ def goal_history(con: duckdb.DuckDBPyConnection, goal_id: str | None = None) -> 
     where, params = ("WHERE goal_id = ?", [goal_id]) if goal_id is not None else ("", [])
     return con.execute(
         f"SELECT goal_id, version, {', '.join(FIELDS[1:])}, deleted, changed_by, changed_at, batch_id "
-        f"FROM goal_versions {where} ORDER BY goal_id, version", params).df()
+        f"FROM goal_versions {where} ORDER BY goal_id, version",
+        params,
+    ).df()
 
 
 # ---------------------------------------------------------------- evaluation
 
-EVAL_COLUMNS = ["goal_id", "title", "indicator", "subject", "grade", "level", "unit_id", "unit_name",
-                "school_year", "value", "n", "target", "target_year", "direction", "status", "previous_year",
-                "previous_value", "change_significant", "sentence", "distance"]
+EVAL_COLUMNS = [
+    "goal_id",
+    "title",
+    "indicator",
+    "subject",
+    "grade",
+    "level",
+    "unit_id",
+    "unit_name",
+    "school_year",
+    "value",
+    "n",
+    "target",
+    "target_year",
+    "direction",
+    "status",
+    "previous_year",
+    "previous_value",
+    "change_significant",
+    "sentence",
+    "distance",
+]
 
 
 def _scope_units(con, goal: dict, kommune: int) -> list[str]:
@@ -320,9 +393,13 @@ def _scope_units(con, goal: dict, kommune: int) -> list[str]:
         return []
     if scope in ("skoler", "dagtilbud"):
         kind = "skole" if scope == "skoler" else "dagtilbud"
-        return [r[0] for r in con.execute(
-            "SELECT institution_id FROM institutions WHERE kind = ? AND municipality_code = ? ORDER BY 1",
-            [kind, kommune]).fetchall()]
+        return [
+            r[0]
+            for r in con.execute(
+                "SELECT institution_id FROM institutions WHERE kind = ? AND municipality_code = ? ORDER BY 1",
+                [kind, kommune],
+            ).fetchall()
+        ]
     return sorted(i for i in scope.split(",") if i)
 
 
@@ -338,8 +415,7 @@ def _line_at(points: list[tuple[int, float]], year: int) -> float:
     return float(ys.mean() + slope * (year - xs.mean()))
 
 
-def evaluate_unit(ind: Indicator, goal: dict, series: dict[int, dict], y: int | None,
-                  threshold: int) -> dict:
+def evaluate_unit(ind: Indicator, goal: dict, series: dict[int, dict], y: int | None, threshold: int) -> dict:
     """Status, previous value, significance, distance and sentence for one unit.
 
     ``series``: school year -> {"value", "n", "lower", "upper", "suppressed"} for that unit.
@@ -348,22 +424,32 @@ def evaluate_unit(ind: Indicator, goal: dict, series: dict[int, dict], y: int | 
     label = ind.label
     row = series.get(y) if y is not None else None
     has = {yy: r for yy, r in series.items() if not r["suppressed"] and pd.notna(r["value"])}
-    out = {"value": np.nan, "n": pd.NA, "previous_year": pd.NA, "previous_value": np.nan,
-           "change_significant": pd.NA, "distance": np.nan}
+    out = {
+        "value": np.nan,
+        "n": pd.NA,
+        "previous_year": pd.NA,
+        "previous_value": np.nan,
+        "change_significant": pd.NA,
+        "distance": np.nan,
+    }
     if row is not None:
         out["n"] = row["n"]
     if target is not None and direction in LEVEL_DIRECTIONS:
         word = "mindst" if direction == ">=" else "højst"
         goal_text = f"målet er {word} {danish.value(target, ind.unit)}" + (
-            f" i {schoolyear.short(target_year)}" if target_year is not None else "")
+            f" i {schoolyear.short(target_year)}" if target_year is not None else ""
+        )
     else:
         goal_text = f"målet er, at den {'stiger' if direction == 'stigende' else 'falder'} fra år til år"
 
     if y is None:
         return {**out, "status": "no_data", "sentence": f"{label}: ingen data; {goal_text}."}
     if y not in has:
-        why = (f"værdien for {schoolyear.short(y)} er skjult, fordi færre end {threshold} indgår"
-               if row is not None and row["suppressed"] else f"ingen værdi for {schoolyear.short(y)}")
+        why = (
+            f"værdien for {schoolyear.short(y)} er skjult, fordi færre end {threshold} indgår"
+            if row is not None and row["suppressed"]
+            else f"ingen værdi for {schoolyear.short(y)}"
+        )
         return {**out, "status": "no_data", "sentence": f"{label}: {why}; {goal_text}."}
 
     v = float(has[y]["value"])
@@ -373,8 +459,9 @@ def evaluate_unit(ind: Indicator, goal: dict, series: dict[int, dict], y: int | 
         p_year = earlier[-1]
         p = float(has[p_year]["value"])
         out["previous_year"], out["previous_value"] = p_year, p
-        sig = uncertainty.change_significant(has[p_year]["lower"], has[p_year]["upper"],
-                                             has[y]["lower"], has[y]["upper"])
+        sig = uncertainty.change_significant(
+            has[p_year]["lower"], has[p_year]["upper"], has[y]["lower"], has[y]["upper"]
+        )
         out["change_significant"] = pd.NA if sig is None else sig
         sig_text = {True: "signifikant", False: "ikke signifikant", None: "usikkerheden er ukendt"}[sig]
         if sig is not None and "assumed_sd" in (has[p_year].get("interval_kind"), has[y].get("interval_kind")):
@@ -382,15 +469,18 @@ def evaluate_unit(ind: Indicator, goal: dict, series: dict[int, dict], y: int | 
         shown_p, shown_v = danish.value(p, ind.unit), danish.value(v, ind.unit)
         # Equal as shown is unchanged: "faldt fra 3,79 til 3,79" would report a difference nobody can see.
         if shown_p == shown_v:
-            what = (f"{label} var uændret på {shown_v} fra {schoolyear.short(p_year)} til "
-                    f"{schoolyear.short(y)} ({sig_text})")
+            what = (
+                f"{label} var uændret på {shown_v} fra {schoolyear.short(p_year)} til "
+                f"{schoolyear.short(y)} ({sig_text})"
+            )
         else:
             verb = "steg" if v > p else "faldt"
-            what = (f"{label} {verb} fra {shown_p} i {schoolyear.short(p_year)} til {shown_v} "
-                    f"i {schoolyear.short(y)} ({sig_text})")
+            what = (
+                f"{label} {verb} fra {shown_p} i {schoolyear.short(p_year)} til {shown_v} "
+                f"i {schoolyear.short(y)} ({sig_text})"
+            )
     else:
-        what = (f"{label} var {danish.value(v, ind.unit)} i {schoolyear.short(y)} "
-                "(ingen sammenlignelig værdi året før)")
+        what = f"{label} var {danish.value(v, ind.unit)} i {schoolyear.short(y)} (ingen sammenlignelig værdi året før)"
 
     if direction in LEVEL_DIRECTIONS:
         out["distance"] = v - target if direction == ">=" else target - v
@@ -398,8 +488,11 @@ def evaluate_unit(ind: Indicator, goal: dict, series: dict[int, dict], y: int | 
             status = "met"
         elif target_year is not None and y < target_year:
             points = [(yy, float(has[yy]["value"])) for yy in earlier + [y]][-3:]
-            status = "on_track" if len(points) >= 2 and _meets(
-                _line_at(points, target_year), direction, target) else "not_met"
+            status = (
+                "on_track"
+                if len(points) >= 2 and _meets(_line_at(points, target_year), direction, target)
+                else "not_met"
+            )
         else:
             status = "not_met"
     else:
@@ -411,9 +504,15 @@ def evaluate_unit(ind: Indicator, goal: dict, series: dict[int, dict], y: int | 
     return {**out, "status": status, "sentence": f"{what}; {goal_text}."}
 
 
-def evaluate_goals(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, kommune: int | None = None,
-                   year: int | None = None, goal_ids: list[str] | None = None,
-                   min_n: int | None = None) -> pd.DataFrame:
+def evaluate_goals(
+    con: duckdb.DuckDBPyConnection,
+    viewer: Viewer,
+    *,
+    kommune: int | None = None,
+    year: int | None = None,
+    goal_ids: list[str] | None = None,
+    min_n: int | None = None,
+) -> pd.DataFrame:
     """Every current goal's status for the municipality and each institution in its scope.
 
     ``year`` None = for each goal, the latest school year in which its indicator has any value.
@@ -448,7 +547,7 @@ def evaluate_goals(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, kommune: i
         goal = {k: (None if pd.isna(v) else v) for k, v in rec.items()}
         goal["grade"] = None if goal["grade"] is None else int(goal["grade"])
         goal["target_year"] = None if goal["target_year"] is None else int(goal["target_year"])
-        ind = CATALOGUE.get(goal["indicator"])
+        ind = CATALOGUE.get(str(goal["indicator"]))
         if ind is None or (ind.confidential and not viewer.sees_national_tests):
             continue
         units = [u for u in _scope_units(con, goal, code) if viewer.sees_institution(u)]
@@ -456,15 +555,22 @@ def evaluate_goals(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, kommune: i
             units_levels = [("institution", u) for u in units]
         else:
             units_levels = ([("municipality", str(code))] if sees_municipality else []) + [
-                ("institution", u) for u in units]
+                ("institution", u) for u in units
+            ]
         if not units_levels:
             continue
         y = year if year is not None else engine.latest_year(con, ind.id, kommune=code)
         values = engine.compute(
-            con, viewer, ind.id, kommune=code, levels=("institution", "municipality"),
+            con,
+            viewer,
+            ind.id,
+            kommune=code,
+            levels=("institution", "municipality"),
             institutions=units,
             subjects=[goal["subject"]] if goal["subject"] else "all",
-            grades=[goal["grade"]] if goal["grade"] is not None else "all", min_n=threshold)
+            grades=[goal["grade"]] if goal["grade"] is not None else "all",
+            min_n=threshold,
+        )
         if y is not None:
             values = values[values["school_year"] <= y]
         series: dict[tuple[str, str], dict[int, dict]] = {}
@@ -472,13 +578,23 @@ def evaluate_goals(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, kommune: i
             series.setdefault((r["level"], r["unit_id"]), {})[r["school_year"]] = r
         for level, unit in units_levels:
             result = evaluate_unit(ind, goal, series.get((level, unit), {}), y, threshold)
-            rows.append({
-                "goal_id": goal["goal_id"], "title": goal["title"], "indicator": ind.id,
-                "subject": goal["subject"], "grade": goal["grade"], "level": level, "unit_id": unit,
-                "unit_name": mun_name if level == "municipality" else names.get(unit, unit),
-                "school_year": y, "target": goal["target"], "target_year": goal["target_year"],
-                "direction": goal["direction"], **result,
-            })
+            rows.append(
+                {
+                    "goal_id": goal["goal_id"],
+                    "title": goal["title"],
+                    "indicator": ind.id,
+                    "subject": goal["subject"],
+                    "grade": goal["grade"],
+                    "level": level,
+                    "unit_id": unit,
+                    "unit_name": mun_name if level == "municipality" else names.get(unit, unit),
+                    "school_year": y,
+                    "target": goal["target"],
+                    "target_year": goal["target_year"],
+                    "direction": goal["direction"],
+                    **result,
+                }
+            )
     out = pd.DataFrame(rows, columns=EVAL_COLUMNS)
     for col in ("n", "school_year", "target_year", "previous_year"):
         out[col] = out[col].astype("Int64")

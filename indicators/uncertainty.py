@@ -25,9 +25,36 @@ Z95 = 1.959963984540054
 
 # Student's t, two-sided 95 % (the 0.975 quantile), for 1-30 degrees of freedom.
 _T975 = (
-    12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281,
-    2.2010, 2.1788, 2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860,
-    2.0796, 2.0739, 2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423,
+    12.7062,
+    4.3027,
+    3.1824,
+    2.7764,
+    2.5706,
+    2.4469,
+    2.3646,
+    2.3060,
+    2.2622,
+    2.2281,
+    2.2010,
+    2.1788,
+    2.1604,
+    2.1448,
+    2.1314,
+    2.1199,
+    2.1098,
+    2.1009,
+    2.0930,
+    2.0860,
+    2.0796,
+    2.0739,
+    2.0687,
+    2.0639,
+    2.0595,
+    2.0555,
+    2.0518,
+    2.0484,
+    2.0452,
+    2.0423,
 )
 
 
@@ -41,8 +68,12 @@ def t975(df) -> np.ndarray:
     z = Z95
     big = np.maximum(df, 1.0)
     # Cornish-Fisher expansion of t in powers of 1/df; its error is below 1e-4 from df = 30 on.
-    approx = (z + (z**3 + z) / (4 * big) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * big**2)
-              + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * big**3))
+    approx = (
+        z
+        + (z**3 + z) / (4 * big)
+        + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * big**2)
+        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * big**3)
+    )
     table = np.asarray(_T975)[np.clip(df, 1, 30).astype(int) - 1]
     out = np.where(df <= 30, table, approx)
     return np.where(df >= 1, out, np.nan)
@@ -82,8 +113,9 @@ def t_interval(total, total_sq, count) -> tuple[np.ndarray, np.ndarray]:
     return np.where(bad, np.nan, mean - half), np.where(bad, np.nan, mean + half)
 
 
-def normal_interval(mean, sd: float, count, low: float = -np.inf,
-                    high: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+def normal_interval(
+    mean, sd: float, count, low: float = -np.inf, high: float = np.inf
+) -> tuple[np.ndarray, np.ndarray]:
     """mean ± 1.96·sd/√count for a known (assumed) sd, clipped to the scale [low, high]
     (NaN where count < 1 or the mean is missing).
 
@@ -95,8 +127,7 @@ def normal_interval(mean, sd: float, count, low: float = -np.inf,
     with np.errstate(divide="ignore", invalid="ignore"):
         half = Z95 * sd / np.sqrt(n)
     bad = ~(n >= 1) | np.isnan(m)
-    return (np.where(bad, np.nan, np.clip(m - half, low, high)),
-            np.where(bad, np.nan, np.clip(m + half, low, high)))
+    return (np.where(bad, np.nan, np.clip(m - half, low, high)), np.where(bad, np.nan, np.clip(m + half, low, high)))
 
 
 def change_significant(lower_a, upper_a, lower_b, upper_b) -> bool | None:

@@ -31,8 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("files", nargs="+", metavar="FILE")
     args = parser.parse_args(argv)
     try:
-        results = import_files(settings.db_path(args.db), args.files, kind=args.kind, sheet=args.sheet,
-                               dry_run=args.dry_run, user=args.user)
+        results = import_files(
+            settings.db_path(args.db),
+            args.files,
+            kind=args.kind,
+            sheet=args.sheet,
+            dry_run=args.dry_run,
+            user=args.user,
+        )
     except KvalitetsdialogError as e:
         print(f"{e.title}\n{e.message}", file=sys.stderr)
         return 1

@@ -53,8 +53,10 @@ def vocabulary(labels: dict[str, str], aliases: dict[str, str]) -> dict[str, str
 
 SUBJECT_WORDS = vocabulary(SUBJECTS, _SUBJECT_ALIASES)
 WELLBEING_WORDS = vocabulary(WELLBEING_INDICATORS, _WELLBEING_ALIASES)
-_TEST_KIND_WORDS = vocabulary({k: t.label for k, t in TEST_KINDS.items()},
-                              {"national test": "national_test", "nationale overgangstest": "overgangstest"})
+_TEST_KIND_WORDS = vocabulary(
+    {k: t.label for k, t in TEST_KINDS.items()},
+    {"national test": "national_test", "nationale overgangstest": "overgangstest"},
+)
 _DEFAULT_KINDS = {y: default_test_kind(y) for y in range(2000, 2060) if default_test_kind(y)}
 _LEVEL_WORDS = {word_key(name): n for n, name in LEVELS.items()}
 
@@ -94,10 +96,22 @@ CREATE MACRO kv_subject(x) AS {_map(SUBJECT_WORDS)}[kv_word(x)];
 CREATE MACRO kv_wellbeing(x) AS {_map(WELLBEING_WORDS)}[kv_word(x)];
 CREATE MACRO kv_test_kind(x) AS {_map(_TEST_KIND_WORDS)}[kv_word(x)];
 CREATE MACRO kv_default_test_kind(y) AS {_map(_DEFAULT_KINDS)}[y];
-CREATE MACRO kv_school_kind(x) AS {_map({"skole": "skole", "school": "skole", "dagtilbud": "dagtilbud",
-                                          "daycare": "dagtilbud", "daginstitution": "dagtilbud"})}[kv_word(x)];
-CREATE MACRO kv_verdict(x) AS {_map({"overniveau": "Over niveau", "paaniveau": "På niveau", "påniveau": "På niveau",
-                                      "underniveau": "Under niveau"})}[kv_word(x)];
+CREATE MACRO kv_school_kind(x) AS {
+    _map(
+        {
+            "skole": "skole",
+            "school": "skole",
+            "dagtilbud": "dagtilbud",
+            "daycare": "dagtilbud",
+            "daginstitution": "dagtilbud",
+        }
+    )
+}[kv_word(x)];
+CREATE MACRO kv_verdict(x) AS {
+    _map(
+        {"overniveau": "Over niveau", "paaniveau": "På niveau", "påniveau": "På niveau", "underniveau": "Under niveau"}
+    )
+}[kv_word(x)];
 CREATE MACRO kv_direction(x) AS CASE
     WHEN trim(x) IN ('>=', '≥') THEN '>='
     WHEN trim(x) IN ('<=', '≤') THEN '<='

@@ -15,7 +15,8 @@ from __future__ import annotations
 import duckdb
 
 from core.errors import Problem
-from indicators.goals import FIELDS as ALL_FIELDS, check_goal
+from indicators.goals import FIELDS as ALL_FIELDS
+from indicators.goals import check_goal
 from loaders.kinds import GOALS_CLEANED
 from loaders.staging import MAX_PROBLEMS, Match
 
@@ -30,8 +31,9 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def check(stage: duckdb.DuckDBPyConnection, m: Match, display: str, institutions: set[str],
-          problems: list[Problem], more: int) -> tuple[list[Problem], int]:
+def check(
+    stage: duckdb.DuckDBPyConnection, m: Match, display: str, institutions: set[str], problems: list[Problem], more: int
+) -> tuple[list[Problem], int]:
     """Add every row's per-goal problems to the staged file-level ones (one problem per cell: a
     file-level one wins), and write the normalised goals to ``GOALS_CLEANED``, which the shape's
     output reads.
@@ -45,8 +47,11 @@ def check(stage: duckdb.DuckDBPyConnection, m: Match, display: str, institutions
     for row, *cells in rows:
         goal, goal_problems = check_goal(dict(zip(present, cells)), institutions)
         cleaned.append([row] + [goal[f] for f in ALL_FIELDS])
-        found += [Problem(display, row, m.label(field), message) for field, message in goal_problems
-                  if (row, m.label(field)) not in taken]
+        found += [
+            Problem(display, row, m.label(field), message)
+            for field, message in goal_problems
+            if (row, m.label(field)) not in taken
+        ]
     columns = ", ".join(f"{f} {_TYPES.get(f, 'VARCHAR')}" for f in ALL_FIELDS)
     stage.execute(f"CREATE OR REPLACE TABLE {GOALS_CLEANED} (_row BIGINT, {columns})")
     if cleaned:
@@ -63,16 +68,23 @@ def load(con: duckdb.DuckDBPyConnection, batch_id: int, user: str) -> tuple[int,
     """
     changed = " OR ".join(f"i.{f} IS DISTINCT FROM c.{f}" for f in FIELDS)
     fields = ", ".join(FIELDS)
-    added = con.execute(f"""
+    added = con.execute(
+        f"""
         INSERT INTO goal_versions (goal_id, version, {fields}, deleted, changed_by, batch_id)
-        SELECT i.goal_id, coalesce(c.version, 0) + 1, {', '.join(f'i.{f}' for f in FIELDS)}, false, ?, ?
+        SELECT i.goal_id, coalesce(c.version, 0) + 1, {", ".join(f"i.{f}" for f in FIELDS)}, false, ?, ?
         FROM incoming i LEFT JOIN {_LATEST} c USING (goal_id)
-        WHERE c.goal_id IS NULL OR c.deleted OR {changed}""", [user, batch_id]).fetchall()[0][0]
-    deleted = con.execute(f"""
+        WHERE c.goal_id IS NULL OR c.deleted OR {changed}""",
+        [user, batch_id],
+    ).fetchall()[0][0]
+    deleted = con.execute(
+        f"""
         INSERT INTO goal_versions (goal_id, version, {fields}, deleted, changed_by, batch_id)
-        SELECT c.goal_id, c.version + 1, {', '.join(f'c.{f}' for f in FIELDS)}, true, ?, ?
+        SELECT c.goal_id, c.version + 1, {", ".join(f"c.{f}" for f in FIELDS)}, true, ?, ?
         FROM {_LATEST} c
-        WHERE NOT c.deleted AND c.goal_id NOT IN (SELECT goal_id FROM incoming)""", [user, batch_id]).fetchall()[0][0]
-    superseded = con.execute("SELECT count(*) FROM goal_versions WHERE batch_id = ? AND version > 1",
-                             [batch_id]).fetchall()[0][0]
+        WHERE NOT c.deleted AND c.goal_id NOT IN (SELECT goal_id FROM incoming)""",
+        [user, batch_id],
+    ).fetchall()[0][0]
+    superseded = con.execute(
+        "SELECT count(*) FROM goal_versions WHERE batch_id = ? AND version > 1", [batch_id]
+    ).fetchall()[0][0]
     return added + deleted, superseded

@@ -53,7 +53,7 @@ class ImportResult:
     file: str
     kind: str
     shape: str
-    status: str                   # indlæst | uændret | prøvekørsel
+    status: str  # indlæst | uændret | prøvekørsel
     rows_read: int
     rows_loaded: int
     replaced: int
@@ -67,11 +67,11 @@ class ImportResult:
         if self.status == "uændret":
             text = f"{what} er uændret: samme indhold er allerede indlæst; intet er ændret."
         elif self.status == "prøvekørsel":
-            text = (f"{what}: prøvekørsel uden fejl; {self.rows_read} rækker ville blive indlæst "
-                    f"({self.scope}).")
+            text = f"{what}: prøvekørsel uden fejl; {self.rows_read} rækker ville blive indlæst ({self.scope})."
         else:
-            text = (f"{what} indlæst: {self.rows_loaded} rækker, {self.replaced} tidligere rækker erstattet "
-                    f"({self.scope}).")
+            text = (
+                f"{what} indlæst: {self.rows_loaded} rækker, {self.replaced} tidligere rækker erstattet ({self.scope})."
+            )
         if self.warnings:
             text += f" {len(self.warnings)} advarsel(er): " + "; ".join(p.message for p in self.warnings)
         return text
@@ -82,8 +82,7 @@ class ImportRejected(KvalitetsdialogError):
 
     def __init__(self, errors: list[ValidationError]):
         self.errors = errors
-        super().__init__("\n\n".join(e.message for e in errors) + "\n\nIntet er indlæst.",
-                         "Indlæsningen blev afvist")
+        super().__init__("\n\n".join(e.message for e in errors) + "\n\nIntet er indlæst.", "Indlæsningen blev afvist")
 
 
 @dataclass
@@ -93,7 +92,7 @@ class _Prepared:
     match: staging.Match
     rows_read: int
     data: pa.Table
-    keys: pa.Table | None           # the distinct scope tuples of ``data`` (what it replaces)
+    keys: pa.Table | None  # the distinct scope tuples of ``data`` (what it replaces)
     scope: str
     carried: list[str]
     warnings: list[Problem]
@@ -106,8 +105,10 @@ class _Prepared:
 def _kind_problem(source: Source, kind: str | None) -> ValidationError:
     found = ", ".join(h for h in source.header if h) or "ingen"
     if kind is None:
-        message = ("Det kan ikke ses af kolonnerne, hvilken slags udtræk filen er. Angiv slagsen "
-                   f"(--kind {'|'.join(KINDS)}). Fundne kolonner: {found}.")
+        message = (
+            "Det kan ikke ses af kolonnerne, hvilken slags udtræk filen er. Angiv slagsen "
+            f"(--kind {'|'.join(KINDS)}). Fundne kolonner: {found}."
+        )
         return ValidationError(source.display, [Problem(source.display, source.header_row, None, message)])
     from loaders.kinds import SHAPES
 
@@ -123,8 +124,14 @@ def _missing_columns(source: Source, m: staging.Match, kind_given: bool = False)
         col = m.shape.column(name)
         aliases = sorted({a for a in col.aliases if name_key(a) != name_key(col.label)})
         also = f" (eller {', '.join(aliases)})" if aliases else ""
-        problems.append(Problem(source.display, source.header_row, col.label,
-                                f"kolonnen '{col.label}'{also} mangler; fundne kolonner: {found}"))
+        problems.append(
+            Problem(
+                source.display,
+                source.header_row,
+                col.label,
+                f"kolonnen '{col.label}'{also} mangler; fundne kolonner: {found}",
+            )
+        )
     return ValidationError(source.display, problems)
 
 
@@ -161,8 +168,9 @@ def _scope_words(stage: duckdb.DuckDBPyConnection, m: staging.Match) -> str:
     return "; ".join(words)
 
 
-def _prepare(source: Source, m: staging.Match, known_institutions: set[str],
-             known_municipalities: set[int]) -> _Prepared:
+def _prepare(
+    source: Source, m: staging.Match, known_institutions: set[str], known_municipalities: set[int]
+) -> _Prepared:
     """Stage, normalise and check one file; raises ``ValidationError`` with every problem found."""
     stage = duckdb.connect()
     try:
@@ -171,12 +179,15 @@ def _prepare(source: Source, m: staging.Match, known_institutions: set[str],
         stage.register("known", known)
         stage.execute("CREATE TABLE known_institutions AS SELECT * FROM known")
         stage.unregister("known")
-        stage.execute("CREATE TABLE known_municipalities AS SELECT unnest(?::INTEGER[]) AS code",
-                      [sorted(known_municipalities)])
+        stage.execute(
+            "CREATE TABLE known_municipalities AS SELECT unnest(?::INTEGER[]) AS code", [sorted(known_municipalities)]
+        )
         rows = source.load(stage)
         if rows == 0:
-            raise ValidationError(source.display, [Problem(
-                source.display, source.header_row, None, "filen har en overskrift, men ingen datarækker")])
+            raise ValidationError(
+                source.display,
+                [Problem(source.display, source.header_row, None, "filen har en overskrift, men ingen datarækker")],
+            )
         staging.build(stage, m, source.row_sql)
         problems, more = staging.check(stage, m, source.display)
         if m.shape.kind == "goals":  # the per-goal rules are the app form's (indicators.goals.check_goal)
@@ -188,59 +199,110 @@ def _prepare(source: Source, m: staging.Match, known_institutions: set[str],
         stage.execute(f"CREATE VIEW output AS {staging.output_sql(m)}")
         data = stage.sql("SELECT * FROM output").to_arrow_table()
         scope = _scope_words(stage, m)
-        keys = stage.sql(f"SELECT DISTINCT {', '.join(m.shape.scope)} FROM output").to_arrow_table() \
-            if m.shape.scope else None
+        keys = (
+            stage.sql(f"SELECT DISTINCT {', '.join(m.shape.scope)} FROM output").to_arrow_table()
+            if m.shape.scope
+            else None
+        )
     finally:
         stage.close()
-    carried = [col for col, sql in m.shape.output
-               if not (sql.startswith("v_") and sql[2:] not in m.index)]
+    carried = [col for col, sql in m.shape.output if not (sql.startswith("v_") and sql[2:] not in m.index)]
     warnings = list(source.warnings)
     if m.unknown:
-        warnings.append(Problem(source.display, source.header_row, None,
-                                "ukendte kolonner ignoreres: " + ", ".join(m.unknown), "advarsel"))
+        warnings.append(
+            Problem(
+                source.display,
+                source.header_row,
+                None,
+                "ukendte kolonner ignoreres: " + ", ".join(m.unknown),
+                "advarsel",
+            )
+        )
     return _Prepared(source.display, source.sha256, m, rows, data, keys, scope, carried, warnings)
 
 
 # --- writing --------------------------------------------------------------------------
 
-def _log(con, batch_id: int, p: _Prepared | None, status: str, *, display: str = "", sha256: str = "",
-         kind: str = "", messages: list[str] = (), rows_loaded: int = 0, replaced: int = 0,
-         rows_rejected: int | None = None, user: str = "", origin: str | None = None) -> None:
-    con.execute("""
+
+def _log(
+    con,
+    batch_id: int,
+    p: _Prepared | None,
+    status: str,
+    *,
+    display: str = "",
+    sha256: str = "",
+    kind: str = "",
+    messages: list[str] = (),
+    rows_loaded: int = 0,
+    replaced: int = 0,
+    rows_rejected: int | None = None,
+    user: str = "",
+    origin: str | None = None,
+) -> None:
+    con.execute(
+        """
         INSERT INTO import_batches (batch_id, file_name, sha256, kind, shape, rows_read, rows_loaded,
                                     rows_rejected, status, messages, scope, replaced, imported_by)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [batch_id, p.display if p else display, p.sha256 if p else sha256, p.kind if p else kind,
-         p.match.shape.shape if p else None, p.rows_read if p else None, rows_loaded, rows_rejected, status,
-         "\n".join(messages) or None, p.scope if p else None, replaced, user]).fetchall()
+        [
+            batch_id,
+            p.display if p else display,
+            p.sha256 if p else sha256,
+            p.kind if p else kind,
+            p.match.shape.shape if p else None,
+            p.rows_read if p else None,
+            rows_loaded,
+            rows_rejected,
+            status,
+            "\n".join(messages) or None,
+            p.scope if p else None,
+            replaced,
+            user,
+        ],
+    ).fetchall()
     # DOMAIN.md rule 5: every import attempt is in the audit log too, committed with the batch.
-    audit.insert(con, user or "ukendt", None, "import", p.display if p else display,
-                 {"batch": batch_id, "status": status, "rækker": rows_loaded, "erstattet": replaced}, origin)
+    audit.insert(
+        con,
+        user or "ukendt",
+        None,
+        "import",
+        p.display if p else display,
+        {"batch": batch_id, "status": status, "rækker": rows_loaded, "erstattet": replaced},
+        origin,
+    )
 
 
 def _still_current(con, p: _Prepared) -> int | None:
     """The batch that loaded this very content, if all its rows are still in place."""
-    row = con.execute("""SELECT batch_id, rows_loaded FROM import_batches
+    row = con.execute(
+        """SELECT batch_id, rows_loaded FROM import_batches
                          WHERE sha256 = ? AND kind = ? AND status = 'indlæst'
-                         ORDER BY batch_id DESC LIMIT 1""", [p.sha256, p.kind]).fetchall()
+                         ORDER BY batch_id DESC LIMIT 1""",
+        [p.sha256, p.kind],
+    ).fetchall()
     if not row:
         return None
     [(batch_id, loaded)] = row
     tables = _REPLACES.get(p.kind, (p.match.shape.table,))
-    present = sum(con.execute(f"SELECT count(*) FROM {t} WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
-                  for t in tables)
+    present = sum(
+        con.execute(f"SELECT count(*) FROM {t} WHERE batch_id = ?", [batch_id]).fetchall()[0][0] for t in tables
+    )
     return batch_id if present == loaded else None
 
 
 def _load_institutions(con, p: _Prepared, batch_id: int) -> tuple[int, int]:
     cols = p.carried
     updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "institution_id")
-    replaced = con.execute("SELECT count(*) FROM institutions WHERE institution_id IN "
-                           "(SELECT institution_id FROM incoming)").fetchall()[0][0]
-    con.execute(f"""INSERT INTO institutions ({', '.join(cols)}, batch_id)
-                    SELECT {', '.join(cols)}, ? FROM incoming
+    replaced = con.execute(
+        "SELECT count(*) FROM institutions WHERE institution_id IN (SELECT institution_id FROM incoming)"
+    ).fetchall()[0][0]
+    con.execute(
+        f"""INSERT INTO institutions ({", ".join(cols)}, batch_id)
+                    SELECT {", ".join(cols)}, ? FROM incoming
                     ON CONFLICT (institution_id) DO UPDATE SET {updates}, batch_id = excluded.batch_id""",
-                [batch_id]).fetchall()
+        [batch_id],
+    ).fetchall()
     return len(p.data), replaced
 
 
@@ -252,8 +314,10 @@ def _load_rows(con, p: _Prepared, batch_id: int) -> tuple[int, int]:
         replaced += con.execute(f"""DELETE FROM {table} t WHERE EXISTS (
             SELECT 1 FROM incoming_keys s WHERE {on})""").fetchall()[0][0]
     cols = [c for c, _ in p.match.shape.output]
-    con.execute(f"INSERT INTO {p.match.shape.table} (batch_id, {', '.join(cols)}) "
-                f"SELECT ?, {', '.join(cols)} FROM incoming", [batch_id]).fetchall()
+    con.execute(
+        f"INSERT INTO {p.match.shape.table} (batch_id, {', '.join(cols)}) SELECT ?, {', '.join(cols)} FROM incoming",
+        [batch_id],
+    ).fetchall()
     return len(p.data), replaced
 
 
@@ -261,10 +325,18 @@ def _load(con, p: _Prepared, user: str, origin: str | None) -> ImportResult:
     batch_id = con.execute("SELECT nextval('batch_seq')").fetchall()[0][0]
     warnings = [str(w) for w in p.warnings]
     if p.kind != "goals" and (earlier := _still_current(con, p)) is not None:
-        _log(con, batch_id, p, "uændret", messages=[f"samme indhold som indlæsning {earlier}", *warnings],
-             user=user, origin=origin)
-        return ImportResult(p.display, p.kind, p.match.shape.shape, "uændret", p.rows_read, 0, 0, p.scope,
-                            p.warnings, batch_id)
+        _log(
+            con,
+            batch_id,
+            p,
+            "uændret",
+            messages=[f"samme indhold som indlæsning {earlier}", *warnings],
+            user=user,
+            origin=origin,
+        )
+        return ImportResult(
+            p.display, p.kind, p.match.shape.shape, "uændret", p.rows_read, 0, 0, p.scope, p.warnings, batch_id
+        )
     con.register("incoming", p.data)
     if p.keys is not None:
         con.register("incoming_keys", p.keys)
@@ -280,14 +352,19 @@ def _load(con, p: _Prepared, user: str, origin: str | None) -> ImportResult:
         if p.keys is not None:
             con.unregister("incoming_keys")
     status = "uændret" if p.kind == "goals" and loaded == 0 else "indlæst"
-    _log(con, batch_id, p, status, messages=warnings, rows_loaded=loaded, replaced=replaced, user=user,
-         origin=origin)
-    return ImportResult(p.display, p.kind, p.match.shape.shape, status, p.rows_read, loaded, replaced, p.scope,
-                        p.warnings, batch_id)
+    _log(con, batch_id, p, status, messages=warnings, rows_loaded=loaded, replaced=replaced, user=user, origin=origin)
+    return ImportResult(
+        p.display, p.kind, p.match.shape.shape, status, p.rows_read, loaded, replaced, p.scope, p.warnings, batch_id
+    )
 
 
-def _log_rejected(db: Path, rejected: list[tuple[str, str, str, ValidationError]], skipped: list[_Prepared],
-                  user: str, origin: str | None) -> None:
+def _log_rejected(
+    db: Path,
+    rejected: list[tuple[str, str, str, ValidationError]],
+    skipped: list[_Prepared],
+    user: str,
+    origin: str | None,
+) -> None:
     """Record every attempt (DOMAIN.md: every import is recorded), touching no data table."""
     with database.write(db) as con:
         con.execute("BEGIN")
@@ -296,13 +373,31 @@ def _log_rejected(db: Path, rejected: list[tuple[str, str, str, ValidationError]
             lines = [str(p) for p in error.problems]
             if error.truncated:
                 lines.append(f"... og {error.truncated} fejl mere")
-            _log(con, batch_id, None, "afvist", display=display, sha256=sha256, kind=kind or "ukendt",
-                 messages=lines, rows_rejected=len({p.row for p in error.problems}) + error.truncated, user=user,
-                 origin=origin)
+            _log(
+                con,
+                batch_id,
+                None,
+                "afvist",
+                display=display,
+                sha256=sha256,
+                kind=kind or "ukendt",
+                messages=lines,
+                rows_rejected=len({p.row for p in error.problems}) + error.truncated,
+                user=user,
+                origin=origin,
+            )
         for p in skipped:
             batch_id = con.execute("SELECT nextval('batch_seq')").fetchall()[0][0]
-            _log(con, batch_id, p, "afvist", user=user, rows_rejected=0, origin=origin,
-                 messages=["ikke indlæst, fordi en anden fil i samme indlæsning blev afvist"])
+            _log(
+                con,
+                batch_id,
+                p,
+                "afvist",
+                user=user,
+                rows_rejected=0,
+                origin=origin,
+                messages=["ikke indlæst, fordi en anden fil i samme indlæsning blev afvist"],
+            )
         con.execute("COMMIT")
 
 
@@ -313,9 +408,17 @@ def _known(db: Path) -> tuple[set[str], set[int]]:
     return institutions, municipalities
 
 
-def import_files(db: Path, files: list[Path], *, kind: str | None = None, sheet: str | None = None,
-                 dry_run: bool = False, user: str = "kommandolinje",
-                 names: list[str] | None = None, origin: str = "command line") -> list[ImportResult]:
+def import_files(
+    db: Path,
+    files: list[Path],
+    *,
+    kind: str | None = None,
+    sheet: str | None = None,
+    dry_run: bool = False,
+    user: str = "kommandolinje",
+    names: list[str] | None = None,
+    origin: str = "command line",
+) -> list[ImportResult]:
     """Validate every file, then load them all in one transaction (or nothing, raising ``ImportRejected``).
 
     Institution files are validated first, so a data file may refer to institutions
@@ -354,8 +457,10 @@ def import_files(db: Path, files: list[Path], *, kind: str | None = None, sheet:
             _log_rejected(db, rejected, prepared, user, origin)
         raise ImportRejected([e for *_, e in rejected])
     if dry_run:
-        return [ImportResult(p.display, p.kind, p.match.shape.shape, "prøvekørsel", p.rows_read, 0, 0, p.scope,
-                             p.warnings) for p in prepared]
+        return [
+            ImportResult(p.display, p.kind, p.match.shape.shape, "prøvekørsel", p.rows_read, 0, 0, p.scope, p.warnings)
+            for p in prepared
+        ]
     with database.write(db) as con:
         con.execute("BEGIN")
         _pause("begun")

@@ -12,14 +12,13 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import io
 import mmap
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import pyarrow as pa
@@ -54,11 +53,11 @@ class Source:
     path: Path
     display: str
     sha256: str
-    header: list[str]               # the header cells as written
-    header_row: int                 # spreadsheet row of the header (1-based)
-    format: str                     # csv | xlsx
+    header: list[str]  # the header cells as written
+    header_row: int  # spreadsheet row of the header (1-based)
+    format: str  # csv | xlsx
     warnings: list[Problem] = field(default_factory=list)
-    row_sql: str = "_row"           # SQL over ``raw`` giving the spreadsheet row
+    row_sql: str = "_row"  # SQL over ``raw`` giving the spreadsheet row
     _loader: Callable[[duckdb.DuckDBPyConnection], int] | None = None
 
     def load(self, stage: duckdb.DuckDBPyConnection) -> int:
@@ -91,8 +90,7 @@ def _find_header(rows: list[list[str]], known: set[str]) -> int | None:
     return best
 
 
-def open_source(path: Path, known: set[str], *, sheet: str | None = None,
-                display: str | None = None) -> Source:
+def open_source(path: Path, known: set[str], *, sheet: str | None = None, display: str | None = None) -> Source:
     """Open ``path`` and find its header row among the first rows (``known`` = matchable name keys)."""
     path = Path(path)
     display = display or path.name
@@ -101,8 +99,9 @@ def open_source(path: Path, known: set[str], *, sheet: str | None = None,
     except OSError as e:
         raise _fail(display, f"Filen kan ikke læses: {e.strerror}.") from e
     if size > MAX_FILE_BYTES:
-        raise _fail(display, f"Filen er for stor ({size / 1024 / 1024:.0f} MB); grænsen er "
-                             f"{MAX_FILE_BYTES // 1024 // 1024} MB.")
+        raise _fail(
+            display, f"Filen er for stor ({size / 1024 / 1024:.0f} MB); grænsen er {MAX_FILE_BYTES // 1024 // 1024} MB."
+        )
     if size == 0:
         raise _fail(display, "Filen er tom.")
     with path.open("rb") as f:
@@ -113,12 +112,21 @@ def open_source(path: Path, known: set[str], *, sheet: str | None = None,
     if head.startswith(_ZIP_MAGIC):
         source = _open_xlsx(path, display, known, sheet)
         if ext not in (".xlsx", ".xlsm"):
-            source.warnings.append(Problem(display, None, None,
-                                           f"Filen hedder '{ext or 'uden endelse'}', men er en Excel-fil; den er læst som Excel.",
-                                           "advarsel"))
+            source.warnings.append(
+                Problem(
+                    display,
+                    None,
+                    None,
+                    f"Filen hedder '{ext or 'uden endelse'}', men er en Excel-fil; den er læst som Excel.",
+                    "advarsel",
+                )
+            )
     elif ext in (".xlsx", ".xlsm"):
-        raise _fail(display, "Filen hedder .xlsx, men er ikke en Excel-fil (den er ikke en xlsx-pakke). "
-                             "Gem den igen fra Excel, eller giv den endelsen .csv, hvis den er en CSV-fil.")
+        raise _fail(
+            display,
+            "Filen hedder .xlsx, men er ikke en Excel-fil (den er ikke en xlsx-pakke). "
+            "Gem den igen fra Excel, eller giv den endelsen .csv, hvis den er en CSV-fil.",
+        )
     elif b"\0" in head:
         raise _fail(display, "Filen er hverken en CSV-fil (tekst) eller en Excel-fil (xlsx).")
     else:
@@ -130,6 +138,7 @@ def open_source(path: Path, known: set[str], *, sheet: str | None = None,
 
 
 # --- CSV ---------------------------------------------------------------------------------
+
 
 def _decode_sample(head: bytes) -> tuple[str, str]:
     """(text, encoding) of the first bytes: UTF-8 (BOM or not) if valid, else Windows-1252."""
@@ -186,8 +195,11 @@ def _open_csv(path: Path, display: str, known: set[str], head: bytes) -> Source:
     parsed = [next(csv.reader([ln], delimiter=_delimiter(ln)), []) for ln in sample]
     idx = _find_header(parsed, known)
     if idx is None:
-        raise _fail(display, "Der er ingen overskriftsrække med kendte kolonnenavne blandt de første "
-                             f"{HEADER_SCAN_ROWS} rækker. Er det den rigtige fil?")
+        raise _fail(
+            display,
+            "Der er ingen overskriftsrække med kendte kolonnenavne blandt de første "
+            f"{HEADER_SCAN_ROWS} rækker. Er det den rigtige fil?",
+        )
     delim = _delimiter(sample[idx])
     header = [c.strip() for c in next(csv.reader([sample[idx]], delimiter=delim))]
     source = Source(path, display, "", header, idx + 1, "csv")
@@ -233,26 +245,38 @@ def _read_csv(stage: duckdb.DuckDBPyConnection, path: Path, source: Source, deli
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols))
     first_data_row = source.header_row + 1
     try:
-        stage.execute(f"""
+        stage.execute(
+            f"""
             CREATE OR REPLACE TABLE raw AS
             SELECT * FROM read_csv(?, delim = ?, quote = '"', escape = '"', header = true,
                                    skip = ?, auto_detect = false, columns = {{{columns}}},
                                    null_padding = true, encoding = 'utf-8')
-        """, [str(path), delim, source.header_row - 1])
+        """,
+            [str(path), delim, source.header_row - 1],
+        )
     except duckdb.InvalidInputException as e:
         if "unicode" in str(e).lower():
             raise
         m = _CSV_LINE_ERROR.search(str(e))
         row = int(m.group(1)) if m else None
-        raise ValidationError(source.display, [Problem(
-            source.display, row, None,
-            "Rækken kan ikke læses: den har flere felter end overskriften, eller et citationstegn er ikke lukket.")]) from e
+        raise ValidationError(
+            source.display,
+            [
+                Problem(
+                    source.display,
+                    row,
+                    None,
+                    "Rækken kan ikke læses: den har flere felter end overskriften, eller et citationstegn er ikke lukket.",
+                )
+            ],
+        ) from e
     # Insertion order is preserved, so rowid follows the file's line order.
     source.row_sql = f"rowid + {first_data_row}"
     return stage.execute("SELECT count(*) FROM raw").fetchall()[0][0]
 
 
 # --- XLSX --------------------------------------------------------------------------------
+
 
 def _cell_text(value: object, number_format: str | None) -> str | None:
     """A cell as the text a CSV export of it would hold (percent-formatted cells as ``78.3 %``)."""
@@ -308,23 +332,28 @@ def _open_xlsx(path: Path, display: str, known: set[str], sheet: str | None) -> 
     if header_idx is None:
         header_idx = _find_header([t for _, t in rows[:HEADER_SCAN_ROWS]], known)
     if header_idx is None:
-        raise _fail(display, "Der er ingen overskriftsrække med kendte kolonnenavne blandt de første "
-                             f"{HEADER_SCAN_ROWS} rækker. Er det det rigtige ark?")
+        raise _fail(
+            display,
+            "Der er ingen overskriftsrække med kendte kolonnenavne blandt de første "
+            f"{HEADER_SCAN_ROWS} rækker. Er det det rigtige ark?",
+        )
     header_row, header = rows[header_idx]
     while header and header[-1] is None:
         header = header[:-1]
     data = []
-    for number, texts in rows[header_idx + 1:]:
+    for number, texts in rows[header_idx + 1 :]:
         if not any(texts):
             break
-        data.append((number, (texts + [None] * len(header))[:len(header)]))
+        data.append((number, (texts + [None] * len(header))[: len(header)]))
     source = Source(path, display, "", [h or "" for h in header], header_row, "xlsx")
 
     def load(stage: duckdb.DuckDBPyConnection) -> int:
-        table = pa.table({
-            **{f"c{i}": pa.array([r[i] for _, r in data], pa.string()) for i in range(len(header))},
-            "_row": pa.array([n for n, _ in data], pa.int32()),
-        })
+        table = pa.table(
+            {
+                **{f"c{i}": pa.array([r[i] for _, r in data], pa.string()) for i in range(len(header))},
+                "_row": pa.array([n for n, _ in data], pa.int32()),
+            }
+        )
         stage.register("xlsx_rows", table)
         stage.execute("CREATE OR REPLACE TABLE raw AS SELECT * FROM xlsx_rows")
         stage.unregister("xlsx_rows")

@@ -41,7 +41,7 @@ class Match:
     """Which header cell holds which column of a shape."""
 
     shape: Shape
-    index: dict[str, int]       # column name -> position in the header
+    index: dict[str, int]  # column name -> position in the header
     header: list[str]
 
     def label(self, column: str) -> str:
@@ -109,18 +109,22 @@ def build(stage: duckdb.DuckDBPyConnection, m: Match, row_sql: str) -> None:
         texts.append(f"{cell} AS {_q(col.name)}")
         if i is not None and col.type not in _DIRECT_TYPES:
             # DISTINCT in a subquery: over ``SELECT DISTINCT c, f(c)`` DuckDB computes f on every row.
-            stage.execute(f"CREATE OR REPLACE TEMP TABLE lookup_{i} AS SELECT text, {value.format(c='text')} "
-                          f"AS value, kv_missing(text) AS missing FROM (SELECT DISTINCT c{i} AS text FROM raw)")
+            stage.execute(
+                f"CREATE OR REPLACE TEMP TABLE lookup_{i} AS SELECT text, {value.format(c='text')} "
+                f"AS value, kv_missing(text) AS missing FROM (SELECT DISTINCT c{i} AS text FROM raw)"
+            )
             joins.append(f"LEFT JOIN lookup_{i} ON lookup_{i}.text IS NOT DISTINCT FROM raw.c{i}")
             values += [f"lookup_{i}.value AS v_{col.name}", f"lookup_{i}.missing AS m_{col.name}"]
         else:
             values += [f"{value.format(c=cell)} AS v_{col.name}", f"kv_missing({cell}) AS m_{col.name}"]
     # The hash joins do not keep the row order; the positional join below needs it.
-    stage.execute(f"CREATE OR REPLACE TABLE vals AS SELECT {', '.join(values)} FROM raw {' '.join(joins)} "
-                  "ORDER BY raw.rowid")
+    stage.execute(
+        f"CREATE OR REPLACE TABLE vals AS SELECT {', '.join(values)} FROM raw {' '.join(joins)} ORDER BY raw.rowid"
+    )
     v_columns = ", ".join(f"vals.v_{c.name}, vals.m_{c.name}" for c in m.shape.columns)
-    stage.execute(f"CREATE OR REPLACE VIEW clean AS SELECT {', '.join(texts)}, {v_columns} "
-                  "FROM raw POSITIONAL JOIN vals")
+    stage.execute(
+        f"CREATE OR REPLACE VIEW clean AS SELECT {', '.join(texts)}, {v_columns} FROM raw POSITIONAL JOIN vals"
+    )
 
 
 def _rules(m: Match) -> list[Rule]:
@@ -133,32 +137,43 @@ def _rules(m: Match) -> list[Rule]:
             rules.append(Rule(f"{col.name}_needed", col.name, f"m_{col.name}", "mangler en værdi"))
         message = TYPES[col.type][1]
         if message:
-            rules.append(Rule(f"{col.name}_format", col.name, f"NOT m_{col.name} AND v_{col.name} IS NULL",
-                              message))
+            rules.append(Rule(f"{col.name}_format", col.name, f"NOT m_{col.name} AND v_{col.name} IS NULL", message))
         if col.type == "institution":
-            rules.append(Rule(f"{col.name}_known", col.name, f"v_{col.name} NOT IN "
-                              "(SELECT institution_id FROM known_institutions)", UNKNOWN_INSTITUTION))
+            rules.append(
+                Rule(
+                    f"{col.name}_known",
+                    col.name,
+                    f"v_{col.name} NOT IN (SELECT institution_id FROM known_institutions)",
+                    UNKNOWN_INSTITUTION,
+                )
+            )
         if col.type == "municipality":
-            rules.append(Rule(f"{col.name}_known", col.name, f"v_{col.name} NOT IN "
-                              "(SELECT code FROM known_municipalities)",
-                              "kommunekoden '{value}' findes ikke i kommunetabellen"))
+            rules.append(
+                Rule(
+                    f"{col.name}_known",
+                    col.name,
+                    f"v_{col.name} NOT IN (SELECT code FROM known_municipalities)",
+                    "kommunekoden '{value}' findes ikke i kommunetabellen",
+                )
+            )
     return rules + [r for r in m.shape.rules if r.column in m.index]
 
 
 def _row_problems(stage, m: Match, display: str) -> tuple[list[Problem], int]:
     rules = _rules(m)
     conditions = [f"coalesce(({r.condition}), false)" for r in rules]
-    counts = stage.execute(
-        "SELECT " + ", ".join(f"count_if({c})" for c in conditions) + " FROM clean").fetchall()[0]
+    counts = stage.execute("SELECT " + ", ".join(f"count_if({c})" for c in conditions) + " FROM clean").fetchall()[0]
     problems, total = [], 0
     for rule, condition, count in zip(rules, conditions, counts):
         if not count:
             continue
         total += count
-        rows = stage.execute(f"SELECT _row, {_q(rule.column)} FROM clean WHERE {condition} "
-                             f"ORDER BY _row LIMIT {MAX_PROBLEMS}").fetchall()
-        problems += [Problem(display, row, m.label(rule.column), rule.message.format(value=value or ""))
-                     for row, value in rows]
+        rows = stage.execute(
+            f"SELECT _row, {_q(rule.column)} FROM clean WHERE {condition} ORDER BY _row LIMIT {MAX_PROBLEMS}"
+        ).fetchall()
+        problems += [
+            Problem(display, row, m.label(rule.column), rule.message.format(value=value or "")) for row, value in rows
+        ]
     return problems, total
 
 
@@ -168,16 +183,19 @@ def _unique_problems(stage, m: Match, u: Unique, display: str) -> tuple[list[Pro
     keys = ", ".join(f"v_{c}" for c in u.columns)
     needed = [f"v_{c} IS NOT NULL" for c in u.columns if m.shape.column(c).needed]
     where = " AND ".join(needed) or "true"
-    dupes = stage.execute(f"SELECT count(*) FROM (SELECT {keys} FROM clean WHERE {where} GROUP BY ALL "
-                          "HAVING count(*) > 1)").fetchall()[0][0]
+    dupes = stage.execute(
+        f"SELECT count(*) FROM (SELECT {keys} FROM clean WHERE {where} GROUP BY ALL HAVING count(*) > 1)"
+    ).fetchall()[0][0]
     if not dupes:
         return [], 0
     rows = stage.execute(f"""
         SELECT _row, {_q(u.report)}, first, count(*) OVER () FROM (
             SELECT _row, {_q(u.report)}, min(_row) OVER (PARTITION BY {keys}) AS first FROM clean WHERE {where}
         ) WHERE _row > first ORDER BY _row LIMIT {MAX_PROBLEMS}""").fetchall()
-    problems = [Problem(display, row, m.label(u.report), u.message.format(value=value or "", first=first))
-                for row, value, first, _ in rows]
+    problems = [
+        Problem(display, row, m.label(u.report), u.message.format(value=value or "", first=first))
+        for row, value, first, _ in rows
+    ]
     return problems, rows[0][3] if rows else 0
 
 
@@ -205,6 +223,7 @@ def output_sql(m: Match) -> str:
         if indicator not in m.index:
             continue
         cols = [sql.format(indicator_id=f"'{indicator}'", value=f"v_{indicator}") for _, sql in shape.output]
-        selects.append("SELECT " + ", ".join(f"{sql} AS {_q(col)}" for (col, _), sql in zip(shape.output, cols))
-                       + " FROM clean")
+        selects.append(
+            "SELECT " + ", ".join(f"{sql} AS {_q(col)}" for (col, _), sql in zip(shape.output, cols)) + " FROM clean"
+        )
     return " UNION ALL ".join(selects)

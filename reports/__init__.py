@@ -14,8 +14,7 @@ from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
 from reports import data, html, xlsx
 
-FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-           "html": "text/html"}
+FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "html": "text/html"}
 
 
 def _check_format(fmt: str) -> None:
@@ -23,24 +22,38 @@ def _check_format(fmt: str) -> None:
         raise KvalitetsdialogError(f"Ukendt filformat '{fmt}'. Brug .xlsx eller .html.", "Ukendt format")
 
 
-def quality(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, kommune: int | None = None,
-            year: int | None = None, fmt: str = "xlsx") -> bytes:
+def quality(
+    con: duckdb.DuckDBPyConnection,
+    viewer: Viewer,
+    *,
+    kommune: int | None = None,
+    year: int | None = None,
+    fmt: str = "xlsx",
+) -> bytes:
     """The quality report for one school year (default: the latest with data) as XLSX or HTML bytes."""
     _check_format(fmt)
     report = data.quality_report(con, viewer, kommune, year)
     return xlsx.quality_xlsx(report) if fmt == "xlsx" else html.quality_html(report).encode("utf-8")
 
 
-def dialogue(con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id: str, *, year: int | None = None,
-             kommune: int | None = None, fmt: str = "xlsx") -> bytes:
+def dialogue(
+    con: duckdb.DuckDBPyConnection,
+    viewer: Viewer,
+    institution_id: str,
+    *,
+    year: int | None = None,
+    kommune: int | None = None,
+    fmt: str = "xlsx",
+) -> bytes:
     """The dialogue sheet of one institution and school year as XLSX or HTML bytes."""
     _check_format(fmt)
     sheet = data.dialogue_sheet(con, viewer, institution_id, year, kommune)
     return xlsx.dialogue_xlsx(sheet) if fmt == "xlsx" else html.dialogue_html(sheet).encode("utf-8")
 
 
-def record_export(db: Path, viewer: Viewer, what: str, details: dict, *, who: str | None = None,
-                  origin: str | None = None) -> None:
+def record_export(
+    db: Path, viewer: Viewer, what: str, details: dict, *, who: str | None = None, origin: str | None = None
+) -> None:
     """Write the export to the audit log (DOMAIN.md: every export is recorded)."""
     audit.record(db, viewer, "export", what, details, who=who, origin=origin)
 

@@ -17,7 +17,8 @@ import pandas as pd
 import indicators
 from core import settings
 from core.viewer import Viewer
-from dialogue.notes import NOTE_KINDS, Note, notes as read_notes, open_actions
+from dialogue.notes import NOTE_KINDS, Note, open_actions
+from dialogue.notes import notes as read_notes
 from indicators.catalogue import CATALOGUE, Indicator
 
 CONFIDENTIAL_MARK = "Fortroligt - folkeskolelovens § 55 b"
@@ -36,7 +37,6 @@ AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-
 @dataclass(frozen=True)
 class Value:
     """One indicator value as a reader may see it."""
@@ -52,7 +52,7 @@ class Value:
 
 @dataclass(frozen=True)
 class Unit:
-    level: str        # institution | municipality
+    level: str  # institution | municipality
     unit_id: str
     name: str
 
@@ -83,7 +83,7 @@ class QualityReport:
     created: dt.date
     demo: bool
     min_n: int
-    goals: pd.DataFrame          # goal_id, title, unit_name, level, indicator, value, target, status, sentence
+    goals: pd.DataFrame  # goal_id, title, unit_name, level, indicator, value, target, status, sentence
     areas: list[Area]
     assessments: list[tuple[str, Note]]  # (institution name, note)
     definitions: list[Indicator] = field(default_factory=list)
@@ -91,7 +91,8 @@ class QualityReport:
     @property
     def confidential(self) -> bool:
         return any(a.confidential for a in self.areas) or any(
-            CATALOGUE[i].confidential for i in self.goals.get("indicator", pd.Series(dtype=str)))
+            CATALOGUE[i].confidential for i in self.goals.get("indicator", pd.Series(dtype=str))
+        )
 
 
 def _missing(x) -> bool:
@@ -133,16 +134,27 @@ def dialogue_years(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> list[int]:
     return sorted(years, reverse=True)
 
 
-def _area(con, viewer: Viewer, kommune: int, year: int, title: str, ids: tuple[str, ...],
-          units: list[Unit], kname: str) -> Area | None:
+def _area(
+    con, viewer: Viewer, kommune: int, year: int, title: str, ids: tuple[str, ...], units: list[Unit], kname: str
+) -> Area | None:
     visible = [CATALOGUE[i] for i in ids if viewer.sees_national_tests or not CATALOGUE[i].confidential]
     if not visible:
         return None
-    df = pd.concat([
-        indicators.compute(con, viewer, i.id, kommune=kommune, levels=("institution", "municipality"),
-                           years=[year], subjects="all", grades="all")
-        for i in visible
-    ])
+    df = pd.concat(
+        [
+            indicators.compute(
+                con,
+                viewer,
+                i.id,
+                kommune=kommune,
+                levels=("institution", "municipality"),
+                years=[year],
+                subjects="all",
+                grades="all",
+            )
+            for i in visible
+        ]
+    )
     if df.empty:
         return None
     municipality = Unit("municipality", str(kommune), kname)
@@ -159,8 +171,19 @@ def _area(con, viewer: Viewer, kommune: int, year: int, title: str, ids: tuple[s
 
 
 def _goals(con, viewer: Viewer, kommune: int, year: int | None, names: dict[str, str]) -> pd.DataFrame:
-    cols = ["goal_id", "title", "level", "unit_id", "unit_name", "school_year", "indicator",
-            "value", "target", "status", "sentence"]
+    cols = [
+        "goal_id",
+        "title",
+        "level",
+        "unit_id",
+        "unit_name",
+        "school_year",
+        "indicator",
+        "value",
+        "target",
+        "status",
+        "sentence",
+    ]
     df = indicators.evaluate_goals(con, viewer, kommune=kommune, year=year)
     if df.empty:
         return pd.DataFrame(columns=cols)
@@ -170,8 +193,9 @@ def _goals(con, viewer: Viewer, kommune: int, year: int | None, names: dict[str,
     return df.sort_values(["goal_id", "_order", "unit_name"])[cols].reset_index(drop=True)
 
 
-def quality_report(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommune: int | None = None,
-                   year: int | None = None) -> QualityReport:
+def quality_report(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, kommune: int | None = None, year: int | None = None
+) -> QualityReport:
     """Everything the quality report shows for one school year (default: the latest with data)."""
     kommune = settings.kommune(kommune)
     year = year if year is not None else latest_year(con, viewer)
@@ -190,9 +214,16 @@ def quality_report(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommune: int 
         if n.institution_id in own
     ]
     return QualityReport(
-        kommune=kommune, kommune_name=kname, year=year, viewer=viewer, created=dt.date.today(),
-        demo=_meta(con).get("demo") == "true", min_n=settings.min_n(),
-        goals=_goals(con, viewer, kommune, year, names), areas=areas, assessments=assessments,
+        kommune=kommune,
+        kommune_name=kname,
+        year=year,
+        viewer=viewer,
+        created=dt.date.today(),
+        demo=_meta(con).get("demo") == "true",
+        min_n=settings.min_n(),
+        goals=_goals(con, viewer, kommune, year, names),
+        areas=areas,
+        assessments=assessments,
         definitions=[i for a in areas for i in a.indicators],
     )
 
@@ -209,7 +240,7 @@ class DialogueSheet:
     created: dt.date
     demo: bool
     goals: pd.DataFrame
-    carried: list[Note]        # open actions from earlier years, shown first
+    carried: list[Note]  # open actions from earlier years, shown first
     notes: dict[str, list[Note]]  # note kind -> this year's notes
 
     @property
@@ -217,8 +248,13 @@ class DialogueSheet:
         return any(CATALOGUE[i].confidential for i in self.goals["indicator"])
 
 
-def dialogue_sheet(con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id: str, year: int | None = None,
-                   kommune: int | None = None) -> DialogueSheet:
+def dialogue_sheet(
+    con: duckdb.DuckDBPyConnection,
+    viewer: Viewer,
+    institution_id: str,
+    year: int | None = None,
+    kommune: int | None = None,
+) -> DialogueSheet:
     """The numbers, the assessment, the actions and the follow-up of one institution and year."""
     from core.errors import KvalitetsdialogError
 
@@ -236,8 +272,14 @@ def dialogue_sheet(con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_i
     goals = goals[goals["unit_id"].astype(str) == institution_id].reset_index(drop=True)
     this_year = read_notes(con, viewer, institution_id, year)
     return DialogueSheet(
-        institution_id=institution_id, institution_name=row[0], kommune_name=kname, year=year,
-        viewer=viewer, created=dt.date.today(), demo=_meta(con).get("demo") == "true", goals=goals,
+        institution_id=institution_id,
+        institution_name=row[0],
+        kommune_name=kname,
+        year=year,
+        viewer=viewer,
+        created=dt.date.today(),
+        demo=_meta(con).get("demo") == "true",
+        goals=goals,
         carried=open_actions(con, viewer, institution_id, year),
         notes={k: [n for n in this_year if n.note_kind == k] for k in NOTE_KINDS},
     )

@@ -22,7 +22,7 @@ from reports.data import (
     DialogueSheet,
     QualityReport,
 )
-from reports.xlsx import STATUS_FILLS, SOURCES
+from reports.xlsx import SOURCES, STATUS_FILLS
 
 # 180 mm of printable width at 96 dpi is 680 px.
 FIGURE_WIDTH, FIGURE_HEIGHT = 680, 340
@@ -60,13 +60,17 @@ def _value(value, indicator_id: str, suppressed: bool, min_n: int) -> str:
 
 
 def _status(status: str) -> str:
-    return (f'<span class="status" style="background:#{STATUS_FILLS[status]};padding:0 0.4em">'
-            f"{_e(STATUS_LABELS[status])}</span>")
+    return (
+        f'<span class="status" style="background:#{STATUS_FILLS[status]};padding:0 0.4em">'
+        f"{_e(STATUS_LABELS[status])}</span>"
+    )
 
 
 def _page(title: str, body: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="da"><head><meta charset="utf-8"><title>{_e(title)}</title>'
-            f"<style>{_CSS}</style></head><body>{body}</body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="da"><head><meta charset="utf-8"><title>{_e(title)}</title>'
+        f"<style>{_CSS}</style></head><body>{body}</body></html>\n"
+    )
 
 
 def _goal_table(goals, with_unit: bool) -> str:
@@ -78,12 +82,16 @@ def _goal_table(goals, with_unit: bool) -> str:
         cells = [f"<td><b>{_e(g.goal_id)}</b> {_e(g.title)}</td>"]
         if with_unit:
             cells.append(f"<td>{_e(g.unit_name)}</td>")
-        cells += [f'<td class="num">{_value(g.value, g.indicator, False, 0)}</td>',
-                  f'<td class="num">{_value(g.target, g.indicator, False, 0)}</td>',
-                  f"<td>{_status(g.status)}</td>", f"<td>{_e(g.sentence)}</td>"]
+        cells += [
+            f'<td class="num">{_value(g.value, g.indicator, False, 0)}</td>',
+            f'<td class="num">{_value(g.target, g.indicator, False, 0)}</td>',
+            f"<td>{_status(g.status)}</td>",
+            f"<td>{_e(g.sentence)}</td>",
+        ]
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (f"<table><thead><tr>{''.join(f'<th>{h}</th>' for h in head)}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    return (
+        f"<table><thead><tr>{''.join(f'<th>{h}</th>' for h in head)}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _goal_matrix(goals) -> str:
@@ -115,28 +123,45 @@ def area_figure(area: Area) -> go.Figure | None:
     if not units:
         return None
     scale = 100 if ind.unit == "share" else 1
-    fig = go.Figure(go.Bar(
-        x=[area.get(u.unit_id, ind.id).value * scale for u in units], y=[u.name for u in units],
-        orientation="h", marker_color="#0072B2", name="Institution",
-    ))
+    fig = go.Figure(
+        go.Bar(
+            x=[area.get(u.unit_id, ind.id).value * scale for u in units],
+            y=[u.name for u in units],
+            orientation="h",
+            marker_color="#0072B2",
+            name="Institution",
+        )
+    )
     muni = next(u for u in area.units if u.level == "municipality")
     mv = area.get(muni.unit_id, ind.id)
     if mv.shown:
-        fig.add_vline(x=mv.value * scale, line_color="#D55E00", line_width=2,
-                      annotation_text=f"{muni.name}: {danish.value(mv.value, ind.unit)}")
+        fig.add_vline(
+            x=mv.value * scale,
+            line_color="#D55E00",
+            line_width=2,
+            annotation_text=f"{muni.name}: {danish.value(mv.value, ind.unit)}",
+        )
     fig.update_layout(
-        title=ind.label + (" (%)" if scale == 100 else ""), width=FIGURE_WIDTH,
-        height=max(FIGURE_HEIGHT, 40 + 22 * len(units)), margin=dict(l=10, r=10, t=50, b=30),
-        showlegend=False, yaxis=dict(autorange="reversed", automargin=True),
+        title=ind.label + (" (%)" if scale == 100 else ""),
+        width=FIGURE_WIDTH,
+        height=max(FIGURE_HEIGHT, 40 + 22 * len(units)),
+        margin=dict(l=10, r=10, t=50, b=30),
+        showlegend=False,
+        yaxis=dict(autorange="reversed", automargin=True),
     )
     return danish.style_figure(fig)
 
 
 def _figure_html(fig: go.Figure, first: bool) -> str:
-    return '<div class="figure">' + fig.to_html(
-        full_html=False, include_plotlyjs=first,
-        config={"displayModeBar": False, "staticPlot": True, "responsive": False},
-    ) + "</div>"
+    return (
+        '<div class="figure">'
+        + fig.to_html(
+            full_html=False,
+            include_plotlyjs=first,
+            config={"displayModeBar": False, "staticPlot": True, "responsive": False},
+        )
+        + "</div>"
+    )
 
 
 def _area_section(area: Area, min_n: int, first_figure: bool) -> tuple[str, bool]:
@@ -148,14 +173,16 @@ def _area_section(area: Area, min_n: int, first_figure: bool) -> tuple[str, bool
             v = area.get(u.unit_id, ind.id)
             cells.append(f'<td class="num">{_value(v.value, ind.id, v.suppressed, min_n)}</td>')
             cells.append(f'<td class="num">{danish.integer(v.n)}</td>')
-        rows.append(f'<tr{" class=muni" if u.level == "municipality" else ""}>{"".join(cells)}</tr>')
+        rows.append(f"<tr{' class=muni' if u.level == 'municipality' else ''}>{''.join(cells)}</tr>")
     fig = area_figure(area)
     figure = _figure_html(fig, first_figure) if fig else ""
     mark = f'<p class="mark">{CONFIDENTIAL_MARK}</p>' if area.confidential else ""
-    body = (f"<section><h2>{_e(area.title)}</h2>{mark}{figure}<table><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>"
-            f'<p class="note">&lt;{min_n}: diskretioneret (færre end {min_n}); {danish.MISSING}: ingen data.</p>'
-            "</section>")
+    body = (
+        f"<section><h2>{_e(area.title)}</h2>{mark}{figure}<table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<p class="note">&lt;{min_n}: diskretioneret (færre end {min_n}); {danish.MISSING}: ingen data.</p>'
+        "</section>"
+    )
     return body, first_figure and fig is None
 
 
@@ -163,13 +190,14 @@ def quality_html(report: QualityReport) -> str:
     """The whole quality report as one HTML document."""
     year = schoolyear.short(report.year)
     title = f"Kvalitetsrapport {year} – {report.kommune_name}"
-    cover = [f"<h1>{_e(title)}</h1>",
-             f"<p>Dato: {report.created.strftime('%d-%m-%Y')}</p>"]
+    cover = [f"<h1>{_e(title)}</h1>", f"<p>Dato: {report.created.strftime('%d-%m-%Y')}</p>"]
     if report.demo:
         cover.append(f'<p class="mark">{SYNTHETIC_MARK}</p>')
     if report.confidential:
-        cover.append(f'<p class="mark">{CONFIDENTIAL_MARK}. Rapporten indeholder resultater fra de '
-                     "nationale test og må ikke offentliggøres.</p>")
+        cover.append(
+            f'<p class="mark">{CONFIDENTIAL_MARK}. Rapporten indeholder resultater fra de '
+            "nationale test og må ikke offentliggøres.</p>"
+        )
     municipal = report.goals[report.goals["level"] == "municipality"]
     cover.append("<h2>Målene</h2>" + _goal_table(municipal, with_unit=False) + _goal_matrix(report.goals))
     parts = ["<section>" + "".join(cover) + "</section>"]
@@ -178,14 +206,22 @@ def quality_html(report: QualityReport) -> str:
         body, first = _area_section(area, report.min_n, first)
         parts.append(body)
     if report.assessments:
-        rows = "".join(f"<tr><td>{_e(name)}</td><td>{_e(n.topic_label)}</td><td>{_e(n.text)}</td></tr>"
-                       for name, n in report.assessments)
-        parts.append("<section><h2>Institutionernes vurderinger</h2><table><thead><tr><th>Institution</th>"
-                     f"<th>Emne</th><th>Vurdering</th></tr></thead><tbody>{rows}</tbody></table></section>")
-    rows = "".join(f"<tr><td>{_e(i.label)}</td><td>{_e(i.description)}</td><td>{_e(SOURCES.get(i.source))}</td></tr>"
-                   for i in report.definitions)
-    parts.append("<section><h2>Definitioner og kilder</h2><table><thead><tr><th>Indikator</th><th>Definition</th>"
-                 f"<th>Kilde</th></tr></thead><tbody>{rows}</tbody></table></section>")
+        rows = "".join(
+            f"<tr><td>{_e(name)}</td><td>{_e(n.topic_label)}</td><td>{_e(n.text)}</td></tr>"
+            for name, n in report.assessments
+        )
+        parts.append(
+            "<section><h2>Institutionernes vurderinger</h2><table><thead><tr><th>Institution</th>"
+            f"<th>Emne</th><th>Vurdering</th></tr></thead><tbody>{rows}</tbody></table></section>"
+        )
+    rows = "".join(
+        f"<tr><td>{_e(i.label)}</td><td>{_e(i.description)}</td><td>{_e(SOURCES.get(i.source))}</td></tr>"
+        for i in report.definitions
+    )
+    parts.append(
+        "<section><h2>Definitioner og kilder</h2><table><thead><tr><th>Indikator</th><th>Definition</th>"
+        f"<th>Kilde</th></tr></thead><tbody>{rows}</tbody></table></section>"
+    )
     return _page(title, "".join(parts))
 
 
@@ -197,28 +233,41 @@ def _notes_table(notes, with_action: bool) -> str:
     for n in notes:
         cells = [n.topic_label, n.text]
         if with_action:
-            cells += [n.action_owner, n.action_due.strftime("%d-%m-%Y"), n.action_status,
-                      schoolyear.short(n.school_year)]
+            cells += [
+                n.action_owner,
+                n.action_due.strftime("%d-%m-%Y"),
+                n.action_status,
+                schoolyear.short(n.school_year),
+            ]
         rows.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
-    return (f"<table><thead><tr>{''.join(f'<th>{h}</th>' for h in head)}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    return (
+        f"<table><thead><tr>{''.join(f'<th>{h}</th>' for h in head)}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def dialogue_html(sheet: DialogueSheet) -> str:
     """The dialogue sheet: one or two printed pages, no figures."""
     year = schoolyear.short(sheet.year)
     title = f"Kvalitetsdialog {year} – {sheet.institution_name}"
-    body = [f"<h1>{_e(title)}</h1>",
-            f"<p>{_e(sheet.kommune_name)} · {sheet.created.strftime('%d-%m-%Y')}</p>"]
+    body = [f"<h1>{_e(title)}</h1>", f"<p>{_e(sheet.kommune_name)} · {sheet.created.strftime('%d-%m-%Y')}</p>"]
     if sheet.demo:
         body.append(f'<p class="mark">{SYNTHETIC_MARK}</p>')
     if sheet.confidential:
         body.append(f'<p class="mark">{CONFIDENTIAL_MARK}</p>')
-    body += ["<h3>Hvad viser tallene</h3>", _goal_table(sheet.goals, with_unit=False),
-             "<h3>Åbne aftaler fra tidligere år</h3>", _notes_table(sheet.carried, True),
-             "<h3>Institutionens vurdering</h3>", _notes_table(sheet.notes["assessment"], False)]
+    body += [
+        "<h3>Hvad viser tallene</h3>",
+        _goal_table(sheet.goals, with_unit=False),
+        "<h3>Åbne aftaler fra tidligere år</h3>",
+        _notes_table(sheet.carried, True),
+        "<h3>Institutionens vurdering</h3>",
+        _notes_table(sheet.notes["assessment"], False),
+    ]
     if sheet.notes["administration"]:
         body += ["<h3>Forvaltningens bemærkninger</h3>", _notes_table(sheet.notes["administration"], False)]
-    body += ["<h3>Aftaler</h3>", _notes_table(sheet.notes["action"], True),
-             "<h3>Opfølgning</h3>", _notes_table(sheet.notes["followup"], False)]
+    body += [
+        "<h3>Aftaler</h3>",
+        _notes_table(sheet.notes["action"], True),
+        "<h3>Opfølgning</h3>",
+        _notes_table(sheet.notes["followup"], False),
+    ]
     return _page(title, "<section>" + "".join(body) + "</section>")

@@ -96,8 +96,11 @@ def _status(cell, status: str):
 
 
 def _goal_rows(ws: Worksheet, row: int, goals, min_n: int, with_unit: bool) -> int:
-    names = ["Mål", "Målformulering"] + (["Enhed"] if with_unit else []) + [
-        "Indikator", "Værdi", "Målværdi", "Status", "Hvad viser tallene"]
+    names = (
+        ["Mål", "Målformulering"]
+        + (["Enhed"] if with_unit else [])
+        + ["Indikator", "Værdi", "Målværdi", "Status", "Hvad viser tallene"]
+    )
     _header(ws, row, names)
     for g in goals.itertuples():
         row += 1
@@ -148,8 +151,13 @@ def quality_xlsx(report: QualityReport) -> bytes:
         row += 1
         set_cell(ws.cell(row, 2), name)
 
-    ws = _sheet(wb, "Mål", f"Målene {year}", report.confidential and any(
-        CATALOGUE[i].confidential for i in report.goals["indicator"]), [10, 40, 24, 30, 10, 10, 14, 60])
+    ws = _sheet(
+        wb,
+        "Mål",
+        f"Målene {year}",
+        report.confidential and any(CATALOGUE[i].confidential for i in report.goals["indicator"]),
+        [10, 40, 24, 30, 10, 10, 14, 60],
+    )
     last = _goal_rows(ws, 4, report.goals, report.min_n, with_unit=True)
     ws.auto_filter.ref = f"A4:H{last}"
 
@@ -169,23 +177,33 @@ def quality_xlsx(report: QualityReport) -> bytes:
             for k, ind in enumerate(area.indicators):
                 v = area.get(unit.unit_id, ind.id)
                 _number(ws.cell(row, 2 + 2 * k), v.value, ind.id, v.suppressed, report.min_n)
-                set_cell(ws.cell(row, 3 + 2 * k), v.n if v.n is not None else danish.MISSING
-                         ).number_format = "#,##0"
-        set_cell(ws.cell(row + 2, 1), f"<{report.min_n}: diskretioneret (færre end {report.min_n}); "
-                                      f"{danish.MISSING}: ingen data.")
+                set_cell(ws.cell(row, 3 + 2 * k), v.n if v.n is not None else danish.MISSING).number_format = "#,##0"
+        set_cell(
+            ws.cell(row + 2, 1),
+            f"<{report.min_n}: diskretioneret (færre end {report.min_n}); {danish.MISSING}: ingen data.",
+        )
 
     ws = _sheet(wb, "Vurderinger", f"Institutionernes vurderinger {year}", False, [30, 24, 90, 24, 12])
     _header(ws, 4, ["Institution", "Emne", "Vurdering", "Skrevet af", "Dato"])
     for row, (name, note) in enumerate(report.assessments, start=5):
-        for col, v in enumerate([name, note.topic_label, note.text, note.author or "",
-                                 note.written_at.strftime("%d-%m-%Y")], start=1):
+        for col, v in enumerate(
+            [name, note.topic_label, note.text, note.author or "", note.written_at.strftime("%d-%m-%Y")], start=1
+        ):
             set_cell(ws.cell(row, col), v).alignment = _WRAP
 
     ws = _sheet(wb, "Definitioner", "Definitioner og kilder", False, [20, 40, 70, 60, 12])
     _header(ws, 4, ["Id", "Indikator", "Definition", "Kilde", "Fortroligt"])
     for row, ind in enumerate(report.definitions, start=5):
-        for col, v in enumerate([ind.id, ind.label, ind.description, SOURCES.get(ind.source, ind.source),
-                                 "§ 55 b" if ind.confidential else ""], start=1):
+        for col, v in enumerate(
+            [
+                ind.id,
+                ind.label,
+                ind.description,
+                SOURCES.get(ind.source, ind.source),
+                "§ 55 b" if ind.confidential else "",
+            ],
+            start=1,
+        ):
             set_cell(ws.cell(row, col), v).alignment = _WRAP
     return _save(wb)
 
@@ -195,13 +213,20 @@ def dialogue_xlsx(sheet: DialogueSheet) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     year = schoolyear.short(sheet.year)
-    ws = _sheet(wb, "Dialog", f"Kvalitetsdialog {year}: {sheet.institution_name}", sheet.confidential,
-                [10, 34, 30, 12, 12, 14, 50])
+    ws = _sheet(
+        wb,
+        "Dialog",
+        f"Kvalitetsdialog {year}: {sheet.institution_name}",
+        sheet.confidential,
+        [10, 34, 30, 12, 12, 14, 50],
+    )
     ws.page_setup.orientation = "portrait"
     row = 2 if sheet.confidential else 1
     row += 1
-    set_cell(ws.cell(row, 1), f"{sheet.kommune_name} · {sheet.created.strftime('%d-%m-%Y')}"
-             + (f" · {SYNTHETIC_MARK}" if sheet.demo else ""))
+    set_cell(
+        ws.cell(row, 1),
+        f"{sheet.kommune_name} · {sheet.created.strftime('%d-%m-%Y')}" + (f" · {SYNTHETIC_MARK}" if sheet.demo else ""),
+    )
     row += 2
     set_cell(ws.cell(row, 1), "Hvad viser tallene").font = _BOLD
     row = _goal_rows(ws, row + 1, sheet.goals, 0, with_unit=False)
@@ -218,8 +243,12 @@ def dialogue_xlsx(sheet: DialogueSheet) -> bytes:
             row += 1
             parts = [note.topic_label, note.text]
             if with_action:
-                parts += [note.action_owner, note.action_due.strftime("%d-%m-%Y"), note.action_status,
-                          schoolyear.short(note.school_year)]
+                parts += [
+                    note.action_owner,
+                    note.action_due.strftime("%d-%m-%Y"),
+                    note.action_status,
+                    schoolyear.short(note.school_year),
+                ]
             for col, v in enumerate(parts, start=2):
                 set_cell(ws.cell(row, col), v).alignment = _WRAP
         return row

@@ -53,8 +53,14 @@ QUALITY_YEARS = range(2019, 2025)
 # Competence coverage: (subject as the extract writes it, weekly lessons per class, coverage at effect 0).
 # Practical and creative subjects are the ones most often taught without the subject qualification.
 COMPETENCE_SUBJECTS = (
-    ("Dansk", 8.0, 0.96), ("Matematik", 5.0, 0.95), ("Engelsk", 2.5, 0.93), ("Historie", 1.5, 0.82),
-    ("Natur/teknologi", 2.0, 0.88), ("Idræt", 2.5, 0.85), ("Musik", 1.5, 0.78), ("Billedkunst", 1.5, 0.74),
+    ("Dansk", 8.0, 0.96),
+    ("Matematik", 5.0, 0.95),
+    ("Engelsk", 2.5, 0.93),
+    ("Historie", 1.5, 0.82),
+    ("Natur/teknologi", 2.0, 0.88),
+    ("Idræt", 2.5, 0.85),
+    ("Musik", 1.5, 0.78),
+    ("Billedkunst", 1.5, 0.74),
 )
 WELLBEING_INDICATORS = {  # name -> mean for grades 4-9 at effect 0
     "Social trivsel": 3.95,
@@ -71,10 +77,16 @@ YOUNG_GENERAL_MEAN = 4.05
 _LEVEL_CUTS = np.array([-1.645, -1.036, -0.385, 0.385, 1.175])
 # Transition tests: (subject id, grade, max points).
 TRANSITION_TESTS = (
-    ("dansk_laesning", 2, 36), ("dansk_laesning", 3, 40), ("dansk_laesning", 4, 44),
-    ("dansk_laesning", 6, 48), ("dansk_laesning", 8, 52),
-    ("matematik", 2, 30), ("matematik", 4, 40), ("matematik", 6, 45),
-    ("matematik", 7, 45), ("matematik", 8, 50),
+    ("dansk_laesning", 2, 36),
+    ("dansk_laesning", 3, 40),
+    ("dansk_laesning", 4, 44),
+    ("dansk_laesning", 6, 48),
+    ("dansk_laesning", 8, 52),
+    ("matematik", 2, 30),
+    ("matematik", 4, 40),
+    ("matematik", 6, 45),
+    ("matematik", 7, 45),
+    ("matematik", 8, 50),
 )
 _LEVEL_SUBJECTS = ("dansk_laesning", "matematik")
 # Pseudonymous pupil keys: an affine bijection on 9-digit numbers looks random but never collides.
@@ -100,12 +112,12 @@ def national_tests(year: int) -> list[tuple[str, int]]:
 class Schools:
     ids: list[str]
     names: list[str]
-    size: np.ndarray        # pupils in grades 0-9
-    effect: np.ndarray      # latent result effect in 2019/20
-    trend: np.ndarray       # per year
-    wb_effect: np.ndarray   # well-being effect in 2019/20
+    size: np.ndarray  # pupils in grades 0-9
+    effect: np.ndarray  # latent result effect in 2019/20
+    trend: np.ndarray  # per year
+    wb_effect: np.ndarray  # well-being effect in 2019/20
     wb_trend: np.ndarray
-    special: np.ndarray     # bool
+    special: np.ndarray  # bool
     unit_type: list[str]
     parent: list[str]
     district: list[str]
@@ -121,8 +133,8 @@ class Daycares:
     district: list[str]
     parent: list[str]
     municipality: list[int]
-    children: np.ndarray    # expected children assessed a year
-    p_general: np.ndarray   # share in general effort in 2021/22
+    children: np.ndarray  # expected children assessed a year
+    p_general: np.ndarray  # share in general effort in 2021/22
     trend: np.ndarray
     first_year: np.ndarray
 
@@ -148,30 +160,88 @@ _UNIT_TYPES = {
     "A": "Afdeling (underordnet enhed)",
 }
 _DAYCARE_NAMES = (
-    "Børnehuset Mælkebøtten", "Vuggestuen Solsikken", "Naturbørnehaven Egernet", "Børnehaven Regnbuen",
-    "Børnehuset Åkanden", "Børnehuset Tusindfryd", "Humlebien", "Søstjernen", "Troldehøjen",
-    "Fuglereden", "Kastanjen", "Skovmusen", "Myretuen", "Bikuben", "Græshoppen", "Æblehaven",
-    "Ørnereden", "Lærkereden", "Guldsmeden", "Børnehuset Spiren",
+    "Børnehuset Mælkebøtten",
+    "Vuggestuen Solsikken",
+    "Naturbørnehaven Egernet",
+    "Børnehaven Regnbuen",
+    "Børnehuset Åkanden",
+    "Børnehuset Tusindfryd",
+    "Humlebien",
+    "Søstjernen",
+    "Troldehøjen",
+    "Fuglereden",
+    "Kastanjen",
+    "Skovmusen",
+    "Myretuen",
+    "Bikuben",
+    "Græshoppen",
+    "Æblehaven",
+    "Ørnereden",
+    "Lærkereden",
+    "Guldsmeden",
+    "Børnehuset Spiren",
 )
 _DISTRICT_LA_EFFECT = {"Nord": 0.03, "Midt": 0.0, "Syd": -0.04}
-_STEMS = ("Nørre", "Søndre", "Vester", "Øster", "Bakke", "Skov", "Strand", "Eng", "Mølle", "Kirke",
-          "Lunde", "Bøge", "Ege", "Hede", "Fjord", "Sø", "Holme", "Vænge", "Mark", "Å", "Lærke", "Rosen")
+_STEMS = (
+    "Nørre",
+    "Søndre",
+    "Vester",
+    "Øster",
+    "Bakke",
+    "Skov",
+    "Strand",
+    "Eng",
+    "Mølle",
+    "Kirke",
+    "Lunde",
+    "Bøge",
+    "Ege",
+    "Hede",
+    "Fjord",
+    "Sø",
+    "Holme",
+    "Vænge",
+    "Mark",
+    "Å",
+    "Lærke",
+    "Rosen",
+)
 _SUFFIXES = ("skolen", " Skole", "gårdskolen", "bakkeskolen", "vangsskolen", "højskolen")
-_DAYCARE_STEMS = ("Mælkebøtten", "Solsikken", "Regnbuen", "Humlebien", "Søstjernen", "Troldehøjen",
-                  "Fuglereden", "Kastanjen", "Skovmusen", "Myretuen", "Bikuben", "Æblehaven", "Ørnereden")
+_DAYCARE_STEMS = (
+    "Mælkebøtten",
+    "Solsikken",
+    "Regnbuen",
+    "Humlebien",
+    "Søstjernen",
+    "Troldehøjen",
+    "Fuglereden",
+    "Kastanjen",
+    "Skovmusen",
+    "Myretuen",
+    "Bikuben",
+    "Æblehaven",
+    "Ørnereden",
+)
 
 
 def _sample_institutions(rng: np.random.Generator) -> tuple[Schools, Daycares]:
     cols = list(zip(*_SAMPLE_SCHOOLS))
     n = len(_SAMPLE_SCHOOLS)
     schools = Schools(
-        ids=list(cols[0]), names=list(cols[1]), size=np.array(cols[2]),
-        effect=np.array(cols[3]), trend=np.array(cols[4]),
-        wb_effect=np.array(cols[5]), wb_trend=np.array(cols[6]),
+        ids=list(cols[0]),
+        names=list(cols[1]),
+        size=np.array(cols[2]),
+        effect=np.array(cols[3]),
+        trend=np.array(cols[4]),
+        wb_effect=np.array(cols[5]),
+        wb_trend=np.array(cols[6]),
         special=np.array([i == SPECIAL_SCHOOL for i in cols[0]]),
-        unit_type=[_UNIT_TYPES[u] for u in cols[7]], parent=list(cols[8]), district=list(cols[9]),
+        unit_type=[_UNIT_TYPES[u] for u in cols[7]],
+        parent=list(cols[8]),
+        district=list(cols[9]),
         municipality=[SAMPLE_KOMMUNE] * n,
-        lat=56.05 + rng.uniform(0, 0.15, n), lon=9.85 + rng.uniform(0, 0.25, n),
+        lat=56.05 + rng.uniform(0, 0.15, n),
+        lon=9.85 + rng.uniform(0, 0.25, n),
     )
     m = len(_DAYCARE_NAMES)
     district = [("Nord", "Midt", "Syd")[i % 3] for i in range(m)]
@@ -182,12 +252,16 @@ def _sample_institutions(rng: np.random.Generator) -> tuple[Schools, Daycares]:
     children = rng.integers(12, 40, m).astype(float)
     children[-1] = 3  # the new daycare's first assessment is too small to show
     daycares = Daycares(
-        ids=[f"DT{i + 1:02d}" for i in range(m)], names=list(_DAYCARE_NAMES), district=district,
+        ids=[f"DT{i + 1:02d}" for i in range(m)],
+        names=list(_DAYCARE_NAMES),
+        district=district,
         # Mælkebøtten and Solsikken share one leader: an umbrella institution.
         parent=["", "DT01"] + [""] * (m - 2),
-        municipality=[SAMPLE_KOMMUNE] * m, children=children,
+        municipality=[SAMPLE_KOMMUNE] * m,
+        children=children,
         p_general=0.86 + np.array([_DISTRICT_LA_EFFECT[d] for d in district]) + rng.normal(0, 0.03, m),
-        trend=trend, first_year=first_year,
+        trend=trend,
+        first_year=first_year,
     )
     return schools, daycares
 
@@ -195,8 +269,7 @@ def _sample_institutions(rng: np.random.Generator) -> tuple[Schools, Daycares]:
 def _kommuner() -> list[tuple[int, str, int, str]]:
     path = Path(__file__).resolve().parent.parent / "core" / "data" / "kommuner.csv"
     with path.open(encoding="utf-8") as f:
-        return [(int(r["kommunekode"]), r["kommune"], int(r["regionskode"]), r["region"])
-                for r in csv.DictReader(f)]
+        return [(int(r["kommunekode"]), r["kommune"], int(r["regionskode"]), r["region"]) for r in csv.DictReader(f)]
 
 
 def _national_institutions(rng: np.random.Generator, n_schools: int) -> tuple[Schools, Daycares]:
@@ -209,17 +282,28 @@ def _national_institutions(rng: np.random.Generator, n_schools: int) -> tuple[Sc
     size = np.where(special, rng.integers(40, 120, n), np.clip(rng.lognormal(5.9, 0.5, n), 80, 900)).astype(int)
     kommune_effect = dict(zip((k[0] for k in kommuner), rng.normal(0, 0.15, len(kommuner))))
     effect = np.array([kommune_effect[c] for c in codes]) + rng.normal(0, 0.2, n) - 1.0 * special
-    names = [f"{_STEMS[a]}{_SUFFIXES[b]}" for a, b in zip(rng.integers(0, len(_STEMS), n),
-                                                          rng.integers(0, len(_SUFFIXES), n))]
+    names = [
+        f"{_STEMS[a]}{_SUFFIXES[b]}"
+        for a, b in zip(rng.integers(0, len(_STEMS), n), rng.integers(0, len(_SUFFIXES), n))
+    ]
     districts = [("Nord", "Midt", "Syd")[i] for i in rng.integers(0, 3, n)]
     schools = Schools(
-        ids=[str(800000 + i) for i in range(n)], names=names, size=size, effect=effect,
-        trend=rng.normal(0, 0.03, n), wb_effect=rng.normal(0, 0.1, n), wb_trend=rng.normal(0, 0.015, n),
-        special=special, unit_type=[_UNIT_TYPES[""]] * n, parent=[""] * n, district=districts,
+        ids=[str(800000 + i) for i in range(n)],
+        names=names,
+        size=size,
+        effect=effect,
+        trend=rng.normal(0, 0.03, n),
+        wb_effect=rng.normal(0, 0.1, n),
+        wb_trend=rng.normal(0, 0.015, n),
+        special=special,
+        unit_type=[_UNIT_TYPES[""]] * n,
+        parent=[""] * n,
+        district=districts,
         municipality=[int(c) for c in codes],
-        lat=rng.uniform(54.8, 57.6, n), lon=rng.uniform(8.1, 12.6, n),
+        lat=rng.uniform(54.8, 57.6, n),
+        lon=rng.uniform(8.1, 12.6, n),
     )
-    m = int(round(n * 5000 / 1400))
+    m = round(n * 5000 / 1400)
     dc_codes = np.repeat([k[0] for k in kommuner], np.maximum(1, np.round(per_kommune * m / n)).astype(int))
     m = len(dc_codes)
     counter: dict[int, int] = {}
@@ -229,10 +313,14 @@ def _national_institutions(rng: np.random.Generator, n_schools: int) -> tuple[Sc
         ids.append(f"K{c}-DT{counter[c]:03d}")
     district = [("Nord", "Midt", "Syd")[i] for i in rng.integers(0, 3, m)]
     daycares = Daycares(
-        ids=ids, names=[f"Børnehuset {_DAYCARE_STEMS[i]}" for i in rng.integers(0, len(_DAYCARE_STEMS), m)],
-        district=district, parent=[""] * m, municipality=[int(c) for c in dc_codes],
+        ids=ids,
+        names=[f"Børnehuset {_DAYCARE_STEMS[i]}" for i in rng.integers(0, len(_DAYCARE_STEMS), m)],
+        district=district,
+        parent=[""] * m,
+        municipality=[int(c) for c in dc_codes],
         children=rng.integers(8, 45, m).astype(float),
-        p_general=0.86 + rng.normal(0, 0.04, m), trend=rng.normal(0, 0.004, m),
+        p_general=0.86 + rng.normal(0, 0.04, m),
+        trend=rng.normal(0, 0.004, m),
         first_year=np.full(m, WELLBEING_YEARS[0]),
     )
     return schools, daycares
@@ -250,9 +338,9 @@ class Pupils:
     cohort: np.ndarray
     key: np.ndarray
     ability: np.ndarray
-    join: np.ndarray    # first grade at the school
-    leave: np.ndarray   # first grade no longer at the school
-    cls: np.ndarray     # class index (0 = A), the same every year
+    join: np.ndarray  # first grade at the school
+    leave: np.ndarray  # first grade no longer at the school
+    cls: np.ndarray  # class index (0 = A), the same every year
 
     def in_grade(self, year: int, grade: int) -> np.ndarray:
         """Indices of the pupils enrolled in a grade in a school year."""
@@ -278,8 +366,15 @@ def _pupils(rng: np.random.Generator, schools: Schools, cohorts: range, key_offs
     leave = np.maximum(np.where(rng.random(total) < 0.9, 10, rng.integers(1, 10, total)), join + 1)
     key = (np.arange(total, dtype=np.int64) * _KEY_MUL + key_offset) % _KEY_MOD
     order = np.argsort(cohort, kind="stable")
-    return Pupils(school[order], cohort[order], key[order], rng.standard_normal(total)[order],
-                  join[order], leave[order], cls[order])
+    return Pupils(
+        school[order],
+        cohort[order],
+        key[order],
+        rng.standard_normal(total)[order],
+        join[order],
+        leave[order],
+        cls[order],
+    )
 
 
 def _effects(rng: np.random.Generator, effect, trend, years: range, noise: float) -> np.ndarray:
@@ -317,8 +412,15 @@ def _transition_year(rng, pupils: Pupils, effects: np.ndarray, year: int) -> dic
         idx = _sitting(rng, pupils, year, grade, None)
         t = _latent(rng, pupils, idx, effects[:, year - WELLBEING_YEARS.start])
         points = rng.binomial(max_points, 1 / (1 + np.exp(-(0.9 * t + 0.6))))
-        parts.append((idx, np.full(len(idx), grade), np.full(len(idx), list(SUBJECTS).index(subject)),
-                      points, np.full(len(idx), max_points)))
+        parts.append(
+            (
+                idx,
+                np.full(len(idx), grade),
+                np.full(len(idx), list(SUBJECTS).index(subject)),
+                points,
+                np.full(len(idx), max_points),
+            )
+        )
     return _stack(pupils, parts, ("points", "max_points"))
 
 
@@ -327,8 +429,15 @@ def _stack(pupils: Pupils, parts, value_names: tuple[str, str]) -> dict[str, np.
     idx, grade, subject, a, b = (np.concatenate(c) for c in zip(*parts))
     school, cls, key = pupils.school[idx], pupils.cls[idx], pupils.key[idx]
     order = np.lexsort((key, cls, subject, grade, school))
-    return {"school": school[order], "grade": grade[order], "subject": subject[order], "cls": cls[order],
-            "key": key[order], value_names[0]: a[order], value_names[1]: b[order]}
+    return {
+        "school": school[order],
+        "grade": grade[order],
+        "subject": subject[order],
+        "cls": cls[order],
+        "key": key[order],
+        value_names[0]: a[order],
+        value_names[1]: b[order],
+    }
 
 
 def _wellbeing(rng, schools: Schools, pupils: Pupils) -> dict[str, np.ndarray]:
@@ -371,8 +480,14 @@ def _language(rng, daycares: Daycares, years: range) -> dict[str, np.ndarray]:
     p_general = np.clip(daycares.p_general[dc] + daycares.trend[dc] * (year - 2021), 0.5, 0.99)
     general = rng.binomial(n, p_general)
     focused = rng.binomial(n - general, 2 / 3)
-    return {"year": year, "daycare": dc, "n": n, "general": general, "focused": focused,
-            "special": n - general - focused}
+    return {
+        "year": year,
+        "daycare": dc,
+        "n": n,
+        "general": general,
+        "focused": focused,
+        "special": n - general - focused,
+    }
 
 
 def _enrolled(pupils: Pupils, n_schools: int, year: int, grade: int) -> np.ndarray:
@@ -387,24 +502,39 @@ def _absence(rng, schools: Schools, pupils: Pupils, effects: np.ndarray) -> dict
     absent more, and 2021/22 (the winter of the omicron wave) more still. The share of pupils above
     10 % is drawn as a binomial count around 22 % at the mean level.
     """
-    cols: dict[str, list] = {k: [] for k in ("school", "year", "grade", "n", "total", "sick", "permitted",
-                                             "unlawful", "over_10")}
+    cols: dict[str, list] = {
+        k: [] for k in ("school", "year", "grade", "n", "total", "sick", "permitted", "unlawful", "over_10")
+    }
     n_sc = len(schools.ids)
     school_noise = rng.normal(0, 0.006, n_sc)
     for year in QUALITY_YEARS:
         effect = effects[:, year - WELLBEING_YEARS.start]
         for grade in range(10):
             n = _enrolled(pupils, n_sc, year, grade)
-            mean = (0.068 - 0.012 * effect + school_noise + 0.0025 * (grade - 5) + 0.012 * (year == 2021)
-                    + rng.normal(0, 0.012, n_sc) / np.sqrt(np.maximum(n, 1) / 20))
+            mean = (
+                0.068
+                - 0.012 * effect
+                + school_noise
+                + 0.0025 * (grade - 5)
+                + 0.012 * (year == 2021)
+                + rng.normal(0, 0.012, n_sc) / np.sqrt(np.maximum(n, 1) / 20)
+            )
             total = np.round(np.clip(mean, 0.02, 0.2) * 1000).astype(int)
             sick = np.round(total * rng.uniform(0.55, 0.65, n_sc)).astype(int)
             permitted = np.round(total * rng.uniform(0.2, 0.3, n_sc)).astype(int)
             over = rng.binomial(n, np.clip(0.22 + 3.0 * (total / 1000 - 0.068), 0.03, 0.8))
             keep = n > 0
-            for key, v in (("school", np.arange(n_sc)), ("year", np.full(n_sc, year)), ("grade", np.full(n_sc, grade)),
-                           ("n", n), ("total", total), ("sick", sick), ("permitted", permitted),
-                           ("unlawful", total - sick - permitted), ("over_10", over)):
+            for key, v in (
+                ("school", np.arange(n_sc)),
+                ("year", np.full(n_sc, year)),
+                ("grade", np.full(n_sc, grade)),
+                ("n", n),
+                ("total", total),
+                ("sick", sick),
+                ("permitted", permitted),
+                ("unlawful", total - sick - permitted),
+                ("over_10", over),
+            ):
                 cols[key].append(v[keep])
     return {k: np.concatenate(v) for k, v in cols.items()}
 
@@ -429,9 +559,15 @@ def _exams(rng, schools: Schools, pupils: Pupils, effects: np.ndarray) -> dict[s
         verdict = np.where(np.abs(diff) < 1.96 * se, 1, np.where(diff > 0, 0, 2))  # over / på / under
         small = n < 5
         keep = n > 0
-        for key, v in (("school", np.arange(n_sc)), ("year", np.full(n_sc, year)), ("n", n), ("mean", mean),
-                       ("socref", np.where(small, np.nan, socref)), ("diff", np.where(small, np.nan, diff)),
-                       ("verdict", np.where(small, -1, verdict))):
+        for key, v in (
+            ("school", np.arange(n_sc)),
+            ("year", np.full(n_sc, year)),
+            ("n", n),
+            ("mean", mean),
+            ("socref", np.where(small, np.nan, socref)),
+            ("diff", np.where(small, np.nan, diff)),
+            ("verdict", np.where(small, -1, verdict)),
+        ):
             cols[key].append(v[keep])
     return {k: np.concatenate(v) for k, v in cols.items()}
 
@@ -451,9 +587,13 @@ def _youth_transition(rng, schools: Schools, pupils: Pupils, effects: np.ndarray
         later = rng.binomial(n - started, 0.3)  # some start after a gap year or a 10th grade elsewhere
         keep = n > 0
         share_15m = (started - dropped + later) / np.maximum(n, 1)
-        for key, v in (("school", np.arange(n_sc)), ("year", np.full(n_sc, year)), ("n", n),
-                       ("share_3m", started / np.maximum(n, 1)),
-                       ("share_15m", share_15m if year < QUALITY_YEARS[-1] else np.full(n_sc, np.nan))):
+        for key, v in (
+            ("school", np.arange(n_sc)),
+            ("year", np.full(n_sc, year)),
+            ("n", n),
+            ("share_3m", started / np.maximum(n, 1)),
+            ("share_15m", share_15m if year < QUALITY_YEARS[-1] else np.full(n_sc, np.nan)),
+        ):
             cols[key].append(v[keep])
     return {k: np.concatenate(v) for k, v in cols.items()}
 
@@ -469,8 +609,13 @@ def _competence(rng, schools: Schools) -> dict[str, np.ndarray]:
             # 40 school weeks of 45-minute lessons, converted to clock hours.
             planned = np.round(classes * weekly * 40 * 0.75 * rng.uniform(0.95, 1.05, n_sc)).astype(int)
             share = np.clip(coverage + school_level + 0.004 * (year - 2019) + rng.normal(0, 0.03, n_sc), 0.4, 1)
-            for key, v in (("school", np.arange(n_sc)), ("year", np.full(n_sc, year)), ("subject", np.full(n_sc, k)),
-                           ("planned", planned), ("covered", np.round(planned * share).astype(int))):
+            for key, v in (
+                ("school", np.arange(n_sc)),
+                ("year", np.full(n_sc, year)),
+                ("subject", np.full(n_sc, k)),
+                ("planned", planned),
+                ("covered", np.round(planned * share).astype(int)),
+            ):
                 cols[key].append(v)
     out = {k: np.concatenate(v) for k, v in cols.items()}
     order = np.lexsort((out["subject"], out["school"], out["year"]))
@@ -490,8 +635,9 @@ def _take(labels: list, idx: np.ndarray) -> pa.Array:
     return pc.take(pa.array(labels, pa.string()), pa.array(idx))
 
 
-def _write_csv(path: Path, columns: dict[str, pa.Array], delimiter: str = ";",
-               encoding: str = "utf-8", bom: bool = False) -> Path:
+def _write_csv(
+    path: Path, columns: dict[str, pa.Array], delimiter: str = ";", encoding: str = "utf-8", bom: bool = False
+) -> Path:
     """Write string columns as CSV (quoted only where needed, empty for None)."""
     table = pa.table(columns)
     con = duckdb.connect()
@@ -524,17 +670,41 @@ def _save_xlsx(wb: Workbook, path: Path) -> Path:
             data = src.read(info.filename)
             if info.filename == "docProps/core.xml":
                 data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2024-01-01T00:00:00Z", data)
-            dst.writestr(zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME), data,
-                         compress_type=zipfile.ZIP_DEFLATED)
+            dst.writestr(
+                zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME), data, compress_type=zipfile.ZIP_DEFLATED
+            )
     return path
 
 
 REGISTER_COLUMNS = (
-    "INST_NR", "INST_NAVN", "INST_ADR", "POSTNR", "POSTDISTRIKT", "TLF_NR", "E_MAIL", "WEB_ADR",
-    "INST_TYPE_NR", "INST_TYPE_NAVN", "INST_TYPE_GRUPPE", "ENHEDSART", "HOVEDSKOLE_INST",
-    "EJERKODE", "EJERKODE_NAVN", "INST_LEDER", "CVR_NR", "P_NR", "BEL_KOMMUNE", "BEL_KOMMUNE_NAVN",
-    "BEL_REGION", "BEL_REGION_NAVN", "ADM_KOMMUNE", "ADM_KOMMUNE_NAVN", "GEO_BREDDE_GRAD",
-    "GEO_LAENGDE_GRAD", "OPRETTET_DATO", "SENEST_AENDRET",
+    "INST_NR",
+    "INST_NAVN",
+    "INST_ADR",
+    "POSTNR",
+    "POSTDISTRIKT",
+    "TLF_NR",
+    "E_MAIL",
+    "WEB_ADR",
+    "INST_TYPE_NR",
+    "INST_TYPE_NAVN",
+    "INST_TYPE_GRUPPE",
+    "ENHEDSART",
+    "HOVEDSKOLE_INST",
+    "EJERKODE",
+    "EJERKODE_NAVN",
+    "INST_LEDER",
+    "CVR_NR",
+    "P_NR",
+    "BEL_KOMMUNE",
+    "BEL_KOMMUNE_NAVN",
+    "BEL_REGION",
+    "BEL_REGION_NAVN",
+    "ADM_KOMMUNE",
+    "ADM_KOMMUNE_NAVN",
+    "GEO_BREDDE_GRAD",
+    "GEO_LAENGDE_GRAD",
+    "OPRETTET_DATO",
+    "SENEST_AENDRET",
 )
 _FIRST = ("Anne", "Mette", "Lars", "Søren", "Helle", "Jørgen", "Birthe", "Mads", "Louise", "Ole", "Ægir", "Åse")
 _LAST = ("Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Sørensen", "Møller", "Østergaard")
@@ -550,19 +720,38 @@ def _register(path: Path, rng, schools: Schools) -> Path:
         kname = f"{kname} Kommune"
         slug = re.sub(r"[^a-z]", "", schools.names[i].lower().translate(str.maketrans("æøå", "eoa")))[:32]
         special = bool(schools.special[i])
-        rows.append([
-            inst, schools.names[i], f"{_STEMS[i % len(_STEMS)]}vej {int(rng.integers(1, 120))}",
-            f"{9900 + code % 90}", "Eksempelby" if code == SAMPLE_KOMMUNE else kname.removesuffix(" Kommune"),
-            f"{int(rng.integers(20_00_00_00, 99_99_99_99))}", f"{slug}@skole.example.dk",
-            f"https://{slug}.skole.example.dk",
-            "1015" if special else "1012", "Specialskoler for børn" if special else "Folkeskoler",
-            "Grundskoler", schools.unit_type[i], schools.parent[i] or None,
-            "1", "Kommunale", f"{_FIRST[int(rng.integers(len(_FIRST)))]} {_LAST[int(rng.integers(len(_LAST)))]}",
-            f"{int(rng.integers(10_000_000, 99_999_999))}", f"{int(rng.integers(1_000_000_000, 1_999_999_999))}",
-            str(code), kname, str(rcode), rname, str(code), kname,
-            f"{schools.lat[i]:.6f}".replace(".", ","), f"{schools.lon[i]:.6f}".replace(".", ","),
-            f"0{1 + i % 9}-08-{1990 + i % 30}", "15-06-2024",
-        ])
+        rows.append(
+            [
+                inst,
+                schools.names[i],
+                f"{_STEMS[i % len(_STEMS)]}vej {int(rng.integers(1, 120))}",
+                f"{9900 + code % 90}",
+                "Eksempelby" if code == SAMPLE_KOMMUNE else kname.removesuffix(" Kommune"),
+                f"{int(rng.integers(20_00_00_00, 99_99_99_99))}",
+                f"{slug}@skole.example.dk",
+                f"https://{slug}.skole.example.dk",
+                "1015" if special else "1012",
+                "Specialskoler for børn" if special else "Folkeskoler",
+                "Grundskoler",
+                schools.unit_type[i],
+                schools.parent[i] or None,
+                "1",
+                "Kommunale",
+                f"{_FIRST[int(rng.integers(len(_FIRST)))]} {_LAST[int(rng.integers(len(_LAST)))]}",
+                f"{int(rng.integers(10_000_000, 99_999_999))}",
+                f"{int(rng.integers(1_000_000_000, 1_999_999_999))}",
+                str(code),
+                kname,
+                str(rcode),
+                rname,
+                str(code),
+                kname,
+                f"{schools.lat[i]:.6f}".replace(".", ","),
+                f"{schools.lon[i]:.6f}".replace(".", ","),
+                f"0{1 + i % 9}-08-{1990 + i % 30}",
+                "15-06-2024",
+            ]
+        )
     columns = {name: pa.array(list(col), pa.string()) for name, col in zip(REGISTER_COLUMNS, zip(*rows))}
     return _write_csv(path, columns)
 
@@ -593,15 +782,31 @@ class _Variant:
 
 
 _NT_VARIANTS = {
-    2015: _Variant(("elev_id", "institutionsnummer", "skoleår", "klassetrin", "klasse", "fag", "præstationsniveau", "score")),
-    2016: _Variant(("elev_id", "institutionsnummer", "skoleår", "klassetrin", "klasse", "fag", "præstationsniveau", "score")),
-    2017: _Variant(("elevnøgle", "inst_nr", "skoleår", "klassetrin", "klasse", "testfag", "niveau", "normbaseret score"),
-                   long_year=False, reading="Dansk læsning", numeric_levels=0.05),
-    2018: _Variant(("Elev ID", "Institutionsnummer", "Skoleår", "Klassetrin", "Klasse", "Fag", "Præstationsniveau", "Score")),
-    2019: _Variant(("elev_id", "institutionsnummer", "skoleår", "klassetrin", "klasse", "fag", "præstationsniveau", "score"),
-                   grade_suffix=". klasse"),
-    2020: _Variant(("pupil_id", "inst_nr", "school_year", "grade", "class", "subject", "level", "score"), long_year=False),
-    2021: _Variant(("elev_id", "institutionsnummer", "skoleår", "klassetrin", "klasse", "fag", "præstationsniveau", "percentil")),
+    2015: _Variant(
+        ("elev_id", "institutionsnummer", "skoleår", "klassetrin", "klasse", "fag", "præstationsniveau", "score")
+    ),
+    2016: _Variant(
+        ("elev_id", "institutionsnummer", "skoleår", "klassetrin", "klasse", "fag", "præstationsniveau", "score")
+    ),
+    2017: _Variant(
+        ("elevnøgle", "inst_nr", "skoleår", "klassetrin", "klasse", "testfag", "niveau", "normbaseret score"),
+        long_year=False,
+        reading="Dansk læsning",
+        numeric_levels=0.05,
+    ),
+    2018: _Variant(
+        ("Elev ID", "Institutionsnummer", "Skoleår", "Klassetrin", "Klasse", "Fag", "Præstationsniveau", "Score")
+    ),
+    2019: _Variant(
+        ("elev_id", "institutionsnummer", "skoleår", "klassetrin", "klasse", "fag", "præstationsniveau", "score"),
+        grade_suffix=". klasse",
+    ),
+    2020: _Variant(
+        ("pupil_id", "inst_nr", "school_year", "grade", "class", "subject", "level", "score"), long_year=False
+    ),
+    2021: _Variant(
+        ("elev_id", "institutionsnummer", "skoleår", "klassetrin", "klasse", "fag", "præstationsniveau", "percentil")
+    ),
 }
 
 
@@ -621,10 +826,14 @@ def _national_test_columns(rng, rows, schools: Schools, year: int, variant: _Var
     level_idx = rows["level"] + np.where((rows["level"] > 0) & (rng.random(n) < variant.numeric_levels), 7, 0)
     year_text = schoolyear.long(year) if variant.long_year else schoolyear.short(year)
     values = (
-        _keys(rows["key"]), _take(schools.ids, rows["school"]), pa.array([year_text] * n, pa.string()),
+        _keys(rows["key"]),
+        _take(schools.ids, rows["school"]),
+        pa.array([year_text] * n, pa.string()),
         _take([f"{g}{variant.grade_suffix}" for g in range(11)], rows["grade"]),
-        _class_labels(rows["grade"], rows["cls"]), _take(subjects, rows["subject"]),
-        _take(level_labels, level_idx), _strings(rows["score"]),
+        _class_labels(rows["grade"], rows["cls"]),
+        _take(subjects, rows["subject"]),
+        _take(level_labels, level_idx),
+        _strings(rows["score"]),
     )
     return dict(zip(variant.headers, values))
 
@@ -648,9 +857,11 @@ def _national_test_xlsx(path: Path, columns: dict[str, pa.Array], year: int) -> 
 def _transition_columns(rows, schools: Schools, year: int, with_kind: bool) -> dict[str, pa.Array]:
     n = len(rows["key"])
     columns = {
-        "elev_id": _keys(rows["key"]), "institutionsnummer": _take(schools.ids, rows["school"]),
+        "elev_id": _keys(rows["key"]),
+        "institutionsnummer": _take(schools.ids, rows["school"]),
         "skoleår": pa.array([schoolyear.long(year)] * n, pa.string()),
-        "klassetrin": _strings(rows["grade"]), "klasse": _class_labels(rows["grade"], rows["cls"]),
+        "klassetrin": _strings(rows["grade"]),
+        "klasse": _class_labels(rows["grade"], rows["cls"]),
         "fag": _take(list(SUBJECTS.values()), rows["subject"]),
     }
     if with_kind:
@@ -720,15 +931,32 @@ def _exam_xlsx(path: Path, rows, schools: Schools) -> Path:
     ws.title = "Karakterer"
     ws.append(["Karaktergennemsnit ved 9.-klasseprøverne og socioøkonomisk reference"])
     ws.append([f"{KOMMUNE_NAME}. {SYNTHETIC_LABEL}"])
-    ws.append(["skoleår", "institutionsnummer", "institution", "antal elever", "karaktergennemsnit",
-               "socioøkonomisk reference", "forskel", "signifikant forskel"])
+    ws.append(
+        [
+            "skoleår",
+            "institutionsnummer",
+            "institution",
+            "antal elever",
+            "karaktergennemsnit",
+            "socioøkonomisk reference",
+            "forskel",
+            "signifikant forskel",
+        ]
+    )
     for i in range(len(rows["school"])):
         small = np.isnan(rows["socref"][i])
-        ws.append([
-            schoolyear.short(int(rows["year"][i])), schools.ids[rows["school"][i]], schools.names[rows["school"][i]],
-            int(rows["n"][i]), float(rows["mean"][i]), None if small else float(rows["socref"][i]),
-            None if small else float(rows["diff"][i]), None if small else _VERDICTS[rows["verdict"][i]],
-        ])
+        ws.append(
+            [
+                schoolyear.short(int(rows["year"][i])),
+                schools.ids[rows["school"][i]],
+                schools.names[rows["school"][i]],
+                int(rows["n"][i]),
+                float(rows["mean"][i]),
+                None if small else float(rows["socref"][i]),
+                None if small else float(rows["diff"][i]),
+                None if small else _VERDICTS[rows["verdict"][i]],
+            ]
+        )
     ws.append([])
     ws.append(["Socioøkonomisk reference beregnes kun, hvor mindst 5 elever har karakterer."])
     ws.append(["Kilde: Børne- og Undervisningsministeriet, Styrelsen for It og Læring (syntetisk udtræk)"])
@@ -756,28 +984,125 @@ def _competence_columns(rows, schools: Schools) -> dict[str, pa.Array]:
     }
 
 
-GOAL_HEADERS = ("mål_id", "titel", "indikator", "fag", "klassetrin", "omfang", "retning",
-                "målværdi", "målår", "vedtaget", "bemærkning")
+GOAL_HEADERS = (
+    "mål_id",
+    "titel",
+    "indikator",
+    "fag",
+    "klassetrin",
+    "omfang",
+    "retning",
+    "målværdi",
+    "målår",
+    "vedtaget",
+    "bemærkning",
+)
 SAMPLE_GOALS = (
-    ("1.1a", "Mindst 80 % af eleverne skal være gode til at læse i de nationale test", "nt_share_good",
-     "Dansk, læsning", None, "skoler", ">=", 80, "2021/22", "Folkeskoleloven (2014)", "Nationalt resultatmål 1.1"),
-    ("1.1b", "Mindst 80 % af eleverne skal være gode til matematik i de nationale test", "nt_share_good",
-     "Matematik", None, "skoler", ">=", 80, "2021/22", "Folkeskoleloven (2014)", "Nationalt resultatmål 1.1"),
-    ("1.2", "Andelen af de allerdygtigste elever i dansk og matematik skal stige år for år", "nt_share_top",
-     None, None, "skoler", "stigende", None, None, "Folkeskoleloven (2014)", "Nationalt resultatmål 1.2"),
-    ("2.1", "Andelen af elever med dårlige resultater i de nationale test skal reduceres år for år",
-     "nt_share_poor", None, None, "skoler", "faldende", None, None, "Folkeskoleloven (2014)",
-     "Nationalt resultatmål 2.1"),
-    ("3.1", "Elevernes trivsel skal øges", "wb_general", None, None, "skoler", "stigende", None, None,
-     "Folkeskoleloven (2014)", "Nationalt resultatmål 3.1"),
-    ("L1", "Trivsel mindst 4,0 på alle skoler", "wb_social", None, None, "skoler", ">=", 4.0, "2025/26",
-     "Børne- og skoleudvalget 12.03.2024, pkt. 7", "Lokalt mål for social trivsel, 4.-9. klasse"),
-    ("L2", "90 % af børnene i generel indsats", "la_share_general", None, None, "dagtilbud", ">=", 90,
-     "2026/27", "Børne- og skoleudvalget 12.03.2024, pkt. 8", "Sprogvurdering af 3-årige"),
-    ("L3", "Eleverne svarer i gennemsnit rigtigt på mindst 65 % af opgaverne i overgangstestene",
-     "tt_mean_correct", None, None, "skoler", ">=", 0.65, "2026/27", "Børne- og skoleudvalget 10.09.2024, pkt. 4",
-     "Lokal definition: overgangstestene har ingen officiel grænse for 'gode' resultater; "
-     "65 % korrekte svar er kommunens eget pejlemærke"),
+    (
+        "1.1a",
+        "Mindst 80 % af eleverne skal være gode til at læse i de nationale test",
+        "nt_share_good",
+        "Dansk, læsning",
+        None,
+        "skoler",
+        ">=",
+        80,
+        "2021/22",
+        "Folkeskoleloven (2014)",
+        "Nationalt resultatmål 1.1",
+    ),
+    (
+        "1.1b",
+        "Mindst 80 % af eleverne skal være gode til matematik i de nationale test",
+        "nt_share_good",
+        "Matematik",
+        None,
+        "skoler",
+        ">=",
+        80,
+        "2021/22",
+        "Folkeskoleloven (2014)",
+        "Nationalt resultatmål 1.1",
+    ),
+    (
+        "1.2",
+        "Andelen af de allerdygtigste elever i dansk og matematik skal stige år for år",
+        "nt_share_top",
+        None,
+        None,
+        "skoler",
+        "stigende",
+        None,
+        None,
+        "Folkeskoleloven (2014)",
+        "Nationalt resultatmål 1.2",
+    ),
+    (
+        "2.1",
+        "Andelen af elever med dårlige resultater i de nationale test skal reduceres år for år",
+        "nt_share_poor",
+        None,
+        None,
+        "skoler",
+        "faldende",
+        None,
+        None,
+        "Folkeskoleloven (2014)",
+        "Nationalt resultatmål 2.1",
+    ),
+    (
+        "3.1",
+        "Elevernes trivsel skal øges",
+        "wb_general",
+        None,
+        None,
+        "skoler",
+        "stigende",
+        None,
+        None,
+        "Folkeskoleloven (2014)",
+        "Nationalt resultatmål 3.1",
+    ),
+    (
+        "L1",
+        "Trivsel mindst 4,0 på alle skoler",
+        "wb_social",
+        None,
+        None,
+        "skoler",
+        ">=",
+        4.0,
+        "2025/26",
+        "Børne- og skoleudvalget 12.03.2024, pkt. 7",
+        "Lokalt mål for social trivsel, 4.-9. klasse",
+    ),
+    (
+        "L2",
+        "90 % af børnene i generel indsats",
+        "la_share_general",
+        None,
+        None,
+        "dagtilbud",
+        ">=",
+        90,
+        "2026/27",
+        "Børne- og skoleudvalget 12.03.2024, pkt. 8",
+        "Sprogvurdering af 3-årige",
+    ),
+    (
+        "L3",
+        "Eleverne svarer i gennemsnit rigtigt på mindst 65 % af opgaverne i overgangstestene",
+        "tt_mean_correct",
+        None,
+        None,
+        "skoler",
+        ">=",
+        0.65,
+        "2026/27",
+        "Børne- og skoleudvalget 10.09.2024, pkt. 4",
+        "Lokal definition: overgangstestene har ingen officiel grænse for 'gode' resultater; "
+        "65 % korrekte svar er kommunens eget pejlemærke",
+    ),
 )
 
 
@@ -807,8 +1132,7 @@ Fravær, karakterer, overgang til ungdomsuddannelse og kompetencedækning dække
 """
 
 
-def generate(out_dir: Path, scale: str = "municipality", seed: int = 2024, *,
-             n_schools: int = 1400) -> list[Path]:
+def generate(out_dir: Path, scale: str = "municipality", seed: int = 2024, *, n_schools: int = 1400) -> list[Path]:
     """Write a synthetic data set to ``out_dir``; returns the import files in import order.
 
     ``n_schools`` applies to the national scale only (daycares follow at about 3.6 per school).
@@ -826,8 +1150,9 @@ def generate(out_dir: Path, scale: str = "municipality", seed: int = 2024, *,
     else:
         schools, daycares = _national_institutions(streams[0], n_schools)
         nt_years, la_years = range(2015, 2022), WELLBEING_YEARS
-    pupils = _pupils(streams[1], schools, range(WELLBEING_YEARS.start - 9, WELLBEING_YEARS.stop),
-                     key_offset=seed * 7919)
+    pupils = _pupils(
+        streams[1], schools, range(WELLBEING_YEARS.start - 9, WELLBEING_YEARS.stop), key_offset=seed * 7919
+    )
     effects = _effects(streams[2], schools.effect, schools.trend, WELLBEING_YEARS, 0.04)
     prefix = "eksempelby" if sample else "syntetisk_landsdata"
 
@@ -840,8 +1165,11 @@ def generate(out_dir: Path, scale: str = "municipality", seed: int = 2024, *,
     number = 3
     for year in nt_years:
         if year == 2019:
-            allowed = np.array([i in SAMPLE_2019_SCHOOLS for i in schools.ids]) if sample \
+            allowed = (
+                np.array([i in SAMPLE_2019_SCHOOLS for i in schools.ids])
+                if sample
                 else streams[4].random(len(schools.ids)) < 0.05
+            )
         else:
             allowed = None
         rows = _national_test_year(streams[4], pupils, effects, year, allowed)
@@ -855,27 +1183,53 @@ def generate(out_dir: Path, scale: str = "municipality", seed: int = 2024, *,
     for year in TRANSITION_YEARS:
         rows = _transition_year(streams[5], pupils, effects, year)
         path = out_dir / f"{number:02d}_{prefix}_overgangstest_{year}-{(year + 1) % 100:02d}.csv"
-        files.append(_write_csv(path, _transition_columns(rows, schools, year, with_kind=year == 2022),
-                                delimiter=",", bom=True))
+        files.append(
+            _write_csv(path, _transition_columns(rows, schools, year, with_kind=year == 2022), delimiter=",", bom=True)
+        )
         number += 1
-    files.append(_write_csv(out_dir / f"{number:02d}_{prefix}_trivsel.csv",
-                            _wellbeing_columns(_wellbeing(streams[6], schools, pupils), schools),
-                            encoding="cp1252"))
-    files.append(_write_csv(out_dir / f"{number + 1:02d}_{prefix}_sprogvurdering.csv",
-                            _language_columns(_language(streams[7], daycares, la_years), daycares)))
+    files.append(
+        _write_csv(
+            out_dir / f"{number:02d}_{prefix}_trivsel.csv",
+            _wellbeing_columns(_wellbeing(streams[6], schools, pupils), schools),
+            encoding="cp1252",
+        )
+    )
+    files.append(
+        _write_csv(
+            out_dir / f"{number + 1:02d}_{prefix}_sprogvurdering.csv",
+            _language_columns(_language(streams[7], daycares, la_years), daycares),
+        )
+    )
     number += 2
     if sample:
         files.append(_goals_xlsx(out_dir / f"{number:02d}_{prefix}_maal.xlsx"))
         number += 1
     # The quality-report extracts come last, so the earlier files keep their names and bytes.
     quality = np.random.default_rng([seed, 8])
-    files.append(_write_csv(out_dir / f"{number:02d}_{prefix}_fravaer.csv",
-                            _absence_columns(_absence(quality, schools, pupils, effects), schools)))
-    files.append(_exam_xlsx(out_dir / f"{number + 1:02d}_{prefix}_karakterer.xlsx",
-                            _exams(quality, schools, pupils, effects), schools))
-    files.append(_write_csv(out_dir / f"{number + 2:02d}_{prefix}_overgang_ungdomsuddannelse.csv",
-                            _transition_share_columns(_youth_transition(quality, schools, pupils, effects), schools),
-                            encoding="cp1252"))
-    files.append(_write_csv(out_dir / f"{number + 3:02d}_{prefix}_kompetencedaekning.csv",
-                            _competence_columns(_competence(quality, schools), schools), delimiter=",", bom=True))
+    files.append(
+        _write_csv(
+            out_dir / f"{number:02d}_{prefix}_fravaer.csv",
+            _absence_columns(_absence(quality, schools, pupils, effects), schools),
+        )
+    )
+    files.append(
+        _exam_xlsx(
+            out_dir / f"{number + 1:02d}_{prefix}_karakterer.xlsx", _exams(quality, schools, pupils, effects), schools
+        )
+    )
+    files.append(
+        _write_csv(
+            out_dir / f"{number + 2:02d}_{prefix}_overgang_ungdomsuddannelse.csv",
+            _transition_share_columns(_youth_transition(quality, schools, pupils, effects), schools),
+            encoding="cp1252",
+        )
+    )
+    files.append(
+        _write_csv(
+            out_dir / f"{number + 3:02d}_{prefix}_kompetencedaekning.csv",
+            _competence_columns(_competence(quality, schools), schools),
+            delimiter=",",
+            bom=True,
+        )
+    )
     return files

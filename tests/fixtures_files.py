@@ -15,8 +15,18 @@ FORMATS = ("utf-8", "utf-8-sig", "cp1252", "xlsx")
 # An XLSX written by ``write`` has a title row and a blank row above the header.
 XLSX_HEADER_ROW = 3
 
-DATA_TABLES = ("institutions", "test_pupil_results", "test_aggregates", "wellbeing", "language_assessments",
-               "absence", "exam_grades", "youth_transition", "competence", "goal_versions")
+DATA_TABLES = (
+    "institutions",
+    "test_pupil_results",
+    "test_aggregates",
+    "wellbeing",
+    "language_assessments",
+    "absence",
+    "exam_grades",
+    "youth_transition",
+    "competence",
+    "goal_versions",
+)
 
 
 def write_csv(path: Path, rows: list[list], encoding: str = "utf-8", delimiter: str = ";") -> Path:
@@ -27,8 +37,15 @@ def write_csv(path: Path, rows: list[list], encoding: str = "utf-8", delimiter: 
     return path
 
 
-def write_xlsx(path: Path, rows: list[list], *, title: str | None = "Udtræk fra styrelsen",
-               footnote: str | None = None, sheet: str = "Data", first_sheet: str | None = None) -> Path:
+def write_xlsx(
+    path: Path,
+    rows: list[list],
+    *,
+    title: str | None = "Udtræk fra styrelsen",
+    footnote: str | None = None,
+    sheet: str = "Data",
+    first_sheet: str | None = None,
+) -> Path:
     """A workbook with ``rows`` on ``sheet``, a title row and a blank row above (if ``title``)."""
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -78,5 +95,3 @@ def copy_db(master: Path, path: Path) -> Path:
 def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
     with database.read(db) as con:
         return con.execute(sql, params or []).fetchall()
-
-

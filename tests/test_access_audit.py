@@ -59,41 +59,62 @@ def test_command_line_export_is_itself_recorded(db, tmp_path):
     assert cli.main(["--db", str(db), "audit", "--action", "login", "--out", str(out)]) == 0
     assert out.read_text(encoding="utf-8-sig").count("a@x.dk") == 1
     assert query(db, "SELECT action, object, details FROM audit_log ORDER BY audit_id DESC LIMIT 1") == [
-        ("export", "revisionslog", f"1 rækker til {out}")]
+        ("export", "revisionslog", f"1 rækker til {out}")
+    ]
 
 
 def test_imports_from_the_app_and_the_command_line_are_recorded(sample_db, tmp_path):
     from tests.test_app_data import BAD, GOOD
 
-    importing.import_upload(sample_db, ADMINISTRATION, "trivsel.csv", GOOD, dry_run=False, user="chef@x.dk",
-                            origin="app 10.0.0.9")
+    importing.import_upload(
+        sample_db, ADMINISTRATION, "trivsel.csv", GOOD, dry_run=False, user="chef@x.dk", origin="app 10.0.0.9"
+    )
     with pytest.raises(ImportRejected):
-        importing.import_upload(sample_db, ADMINISTRATION, "fejl.csv", BAD, dry_run=False, user="chef@x.dk",
-                                origin="app 10.0.0.9")
+        importing.import_upload(
+            sample_db, ADMINISTRATION, "fejl.csv", BAD, dry_run=False, user="chef@x.dk", origin="app 10.0.0.9"
+        )
     path = tmp_path / "trivsel.csv"
     path.write_bytes(GOOD)
     import_files(sample_db, [path], user="drift")
-    got = query(sample_db, "SELECT who, object, json_extract_string(details, '$.status'), origin FROM audit_log "
-                           "WHERE action = 'import' AND who IN ('chef@x.dk', 'drift') ORDER BY audit_id")
-    assert got == [("chef@x.dk", "trivsel.csv", "indlæst", "app 10.0.0.9"),
-                   ("chef@x.dk", "fejl.csv", "afvist", "app 10.0.0.9"),
-                   ("drift", "trivsel.csv", "uændret", "command line")]
+    got = query(
+        sample_db,
+        "SELECT who, object, json_extract_string(details, '$.status'), origin FROM audit_log "
+        "WHERE action = 'import' AND who IN ('chef@x.dk', 'drift') ORDER BY audit_id",
+    )
+    assert got == [
+        ("chef@x.dk", "trivsel.csv", "indlæst", "app 10.0.0.9"),
+        ("chef@x.dk", "fejl.csv", "afvist", "app 10.0.0.9"),
+        ("drift", "trivsel.csv", "uændret", "command line"),
+    ]
 
 
 def test_a_hostile_header_and_cell_stay_data(sample_db, tmp_path):
     # Upload hardening: column names and cells never reach SQL as code, and a formula stays text.
-    extract = write_csv(tmp_path / "trivsel.csv", [
-        ["skoleår", "institutionsnummer", "klassetrin", "trivselsindikator", "indikatorsvar",
-         "antal besvarelser", INJECTION],
-        ["2025/2026", "999001", "5", "Social trivsel", "4,1", "20", FORMULA],
-    ])
+    extract = write_csv(
+        tmp_path / "trivsel.csv",
+        [
+            [
+                "skoleår",
+                "institutionsnummer",
+                "klassetrin",
+                "trivselsindikator",
+                "indikatorsvar",
+                "antal besvarelser",
+                INJECTION,
+            ],
+            ["2025/2026", "999001", "5", "Social trivsel", "4,1", "20", FORMULA],
+        ],
+    )
     import_files(sample_db, [extract], user=FORMULA)
     assert query(sample_db, "SELECT count(*) FROM institutions")[0][0] > 0
     assert query(sample_db, "SELECT imported_by FROM import_batches ORDER BY batch_id DESC LIMIT 1") == [(FORMULA,)]
-    bad = write_csv(tmp_path / "trivsel2.csv", [
-        ["skoleår", "institutionsnummer", "klassetrin", "trivselsindikator", "indikatorsvar", "antal besvarelser"],
-        ["2025/2026", INJECTION, "5", FORMULA, "4,1", "20"],
-    ])
+    bad = write_csv(
+        tmp_path / "trivsel2.csv",
+        [
+            ["skoleår", "institutionsnummer", "klassetrin", "trivselsindikator", "indikatorsvar", "antal besvarelser"],
+            ["2025/2026", INJECTION, "5", FORMULA, "4,1", "20"],
+        ],
+    )
     with pytest.raises(ImportRejected) as e:
         import_files(sample_db, [bad])
     assert INJECTION in e.value.message and FORMULA in e.value.message  # reported as data, verbatim
@@ -119,4 +140,5 @@ def test_the_page_shows_roles_and_log_to_the_administration(sample_db, monkeypat
     assert not at.exception and not at.error
     assert query(sample_db, "SELECT role FROM role_assignments WHERE user_id = 'ny@x.dk'") == [("council",)]
     assert query(sample_db, "SELECT who, origin FROM audit_log WHERE object = 'ny@x.dk'") == [
-        ("app:administration", "app (localhost)")]
+        ("app:administration", "app (localhost)")
+    ]

@@ -15,7 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 from google.protobuf import text_format
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 import reports
@@ -38,9 +39,12 @@ CONFIDENTIAL = [i for i, ind in CATALOGUE.items() if ind.confidential]
 def _facts(db: Path) -> dict:
     with duckdb.connect(str(db), read_only=True) as con:
         institutions = con.execute(
-            "SELECT institution_id, name FROM institutions WHERE municipality_code = 999").fetchall()
-        test_goals = [r[0] for r in con.execute(
-            "SELECT title FROM goals WHERE list_contains(?, indicator)", [CONFIDENTIAL]).fetchall()]
+            "SELECT institution_id, name FROM institutions WHERE municipality_code = 999"
+        ).fetchall()
+        test_goals = [
+            r[0]
+            for r in con.execute("SELECT title FROM goals WHERE list_contains(?, indicator)", [CONFIDENTIAL]).fetchall()
+        ]
     return {"institutions": dict(institutions), "test_goals": test_goals}
 
 
@@ -82,8 +86,12 @@ def facts(sample_db_master):
 def test_no_page_shows_what_its_viewer_may_not_see(sample_db_master, facts, monkeypatch):
     ids = sorted(facts["institutions"])
 
-    @settings(max_examples=14, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=14,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(visits(ids))
     def check(visit):
         viewer_text, page, picks = visit
@@ -121,16 +129,27 @@ def test_no_report_holds_what_its_viewer_may_not_see(sample_db_master, facts):
     """Reports (HTML: the text a reader gets) for random viewers and institutions."""
     ids = sorted(facts["institutions"])
 
-    @settings(max_examples=6, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-    @given(st.sampled_from(["public", "council", "administration", "leader"]), st.sampled_from(ids),
-           st.sampled_from(ids), st.booleans())
+    @settings(
+        max_examples=6,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(
+        st.sampled_from(["public", "council", "administration", "leader"]),
+        st.sampled_from(ids),
+        st.sampled_from(ids),
+        st.booleans(),
+    )
     def check(role, own, asked, quality):
         viewer = Viewer.parse(f"leader:{own}" if role == "leader" else role)
         with database.read(sample_db_master) as con:
             try:
-                text = (reports.quality(con, viewer, kommune=999, fmt="html") if quality
-                        else reports.dialogue(con, viewer, asked, kommune=999, fmt="html")).decode("utf-8")
+                text = (
+                    reports.quality(con, viewer, kommune=999, fmt="html")
+                    if quality
+                    else reports.dialogue(con, viewer, asked, kommune=999, fmt="html")
+                ).decode("utf-8")
             except KvalitetsdialogError:
                 return  # refused outright: nothing leaked
         if not viewer.sees_national_tests:
@@ -150,16 +169,28 @@ def test_the_engine_never_returns_a_value_below_the_threshold_or_outside_scope(s
     """What every page, report and command computes from: scope and suppression hold for any viewer."""
     ids = sorted(facts["institutions"])
 
-    @settings(max_examples=30, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.function_scoped_fixture])
-    @given(st.sampled_from(["public", "council", "administration", "leader"]), st.sampled_from(ids),
-           st.sampled_from(list(CATALOGUE)), st.integers(min_value=3, max_value=12), st.booleans())
+    @settings(
+        max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(
+        st.sampled_from(["public", "council", "administration", "leader"]),
+        st.sampled_from(ids),
+        st.sampled_from(list(CATALOGUE)),
+        st.integers(min_value=3, max_value=12),
+        st.booleans(),
+    )
     def check(role, own, indicator_id, threshold, by_class):
         viewer = Viewer.parse(f"leader:{own}" if role == "leader" else role)
         with database.read(sample_db_master) as con:
             try:
-                df = compute(con, viewer, indicator_id, kommune=999, min_n=threshold,
-                             by_class=by_class and viewer.sees_class_level)
+                df = compute(
+                    con,
+                    viewer,
+                    indicator_id,
+                    kommune=999,
+                    min_n=threshold,
+                    by_class=by_class and viewer.sees_class_level,
+                )
             except KvalitetsdialogError:
                 return  # refused outright
         if CATALOGUE[indicator_id].confidential and not viewer.sees_national_tests:

@@ -12,11 +12,13 @@ from core.viewer import ADMINISTRATION, Viewer
 from tests.fixtures_files import query, write_csv, write_xlsx
 
 HEADER = ["Bruger", "Rolle", "Institutioner"]
-GOOD = [HEADER,
-        ["Chef@Eksempelby.dk", "Forvaltning", ""],
-        ["leder@eksempelby.dk", "Skoleleder", "999001, 999002"],
-        ["byraad@eksempelby.dk", "byråd", None],
-        ["a1b2c3-subject", "leader", "DT01"]]
+GOOD = [
+    HEADER,
+    ["Chef@Eksempelby.dk", "Forvaltning", ""],
+    ["leder@eksempelby.dk", "Skoleleder", "999001, 999002"],
+    ["byraad@eksempelby.dk", "byråd", None],
+    ["a1b2c3-subject", "leader", "DT01"],
+]
 
 
 def _viewer(db, *identities):
@@ -26,8 +28,11 @@ def _viewer(db, *identities):
 
 @pytest.mark.parametrize("fmt", ["cp1252", "utf-8-sig", "xlsx"])
 def test_a_role_file_gives_each_user_their_viewer(sample_db, tmp_path, fmt):
-    path = (write_xlsx(tmp_path / "roller.xlsx", GOOD) if fmt == "xlsx"
-            else write_csv(tmp_path / "roller.csv", GOOD, encoding=fmt))
+    path = (
+        write_xlsx(tmp_path / "roller.xlsx", GOOD)
+        if fmt == "xlsx"
+        else write_csv(tmp_path / "roller.csv", GOOD, encoding=fmt)
+    )
     assert roles.load_file(sample_db, path, ADMINISTRATION, "chef@eksempelby.dk", "test") == 4
     # E-mail addresses match whatever their case; subjects as written.
     assert _viewer(sample_db, "CHEF@eksempelby.dk") == ("chef@eksempelby.dk", ADMINISTRATION)
@@ -36,8 +41,9 @@ def test_a_role_file_gives_each_user_their_viewer(sample_db, tmp_path, fmt):
     assert _viewer(sample_db, "byraad@eksempelby.dk")[1] == Viewer("council")
     assert _viewer(sample_db, "ukendt@eksempelby.dk") is None
     # One audit entry per user, written by whoever loaded the file.
-    assert query(sample_db, "SELECT who, action, object FROM audit_log WHERE action = 'role_change' "
-                            "ORDER BY object") == [
+    assert query(
+        sample_db, "SELECT who, action, object FROM audit_log WHERE action = 'role_change' ORDER BY object"
+    ) == [
         ("chef@eksempelby.dk", "role_change", "a1b2c3-subject"),
         ("chef@eksempelby.dk", "role_change", "byraad@eksempelby.dk"),
         ("chef@eksempelby.dk", "role_change", "chef@eksempelby.dk"),
@@ -55,7 +61,7 @@ BAD_ROWS = [
 ]
 
 
-@pytest.mark.parametrize("row, column, message", BAD_ROWS, ids=[b[2][:20] for b in BAD_ROWS])
+@pytest.mark.parametrize(("row", "column", "message"), BAD_ROWS, ids=[b[2][:20] for b in BAD_ROWS])
 def test_a_bad_row_is_named_by_row_and_column_and_nothing_changes(sample_db, tmp_path, row, column, message):
     path = write_csv(tmp_path / "roller.csv", [HEADER, ["chef@eksempelby.dk", "forvaltning", ""], row])
     with pytest.raises(ValidationError) as e:
@@ -86,8 +92,11 @@ def test_assign_and_remove_are_audited_and_only_for_the_administration(sample_db
     assert roles.assign(sample_db, "l@x.dk", "leder", "999005", ADMINISTRATION, "chef@x.dk", "app") == 0  # no change
     assert roles.remove(sample_db, "L@X.DK", ADMINISTRATION, "chef@x.dk", "app 10.0.0.7") == 1
     assert _viewer(sample_db, "l@x.dk") is None
-    assert query(sample_db, "SELECT who, object, details, origin FROM audit_log WHERE action = 'role_change' "
-                            "AND object = 'l@x.dk' ORDER BY audit_id") == [
+    assert query(
+        sample_db,
+        "SELECT who, object, details, origin FROM audit_log WHERE action = 'role_change' "
+        "AND object = 'l@x.dk' ORDER BY audit_id",
+    ) == [
         ("chef@x.dk", "l@x.dk", '{"før": null, "efter": "leader:999004"}', "app 10.0.0.7"),
         ("chef@x.dk", "l@x.dk", '{"før": "leader:999004", "efter": "leader:999005"}', "app 10.0.0.7"),
         ("chef@x.dk", "l@x.dk", '{"før": "leader:999005", "efter": null}', "app 10.0.0.7"),
@@ -106,7 +115,8 @@ def test_command_line_loads_the_list(sample_db, tmp_path, capsys):
     assert cli.main(["--db", str(sample_db), "roles", str(path)]) == 0
     assert "4 bruger(e)" in capsys.readouterr().out
     assert query(sample_db, "SELECT DISTINCT who, origin FROM audit_log WHERE action = 'role_change'") == [
-        ("kommandolinje", "command line")]
+        ("kommandolinje", "command line")
+    ]
     bad = write_csv(tmp_path / "bad.csv", [HEADER, ["x@y.dk", "chef", ""]])
     assert cli.main(["--db", str(sample_db), "roles", str(bad)]) == 1
     assert "række 2, kolonne 'rolle'" in capsys.readouterr().err

@@ -10,7 +10,7 @@ from core import danish
 
 
 @pytest.mark.parametrize(
-    "share, decimals, expected",
+    ("share", "decimals", "expected"),
     [
         (0.783, 1, "78,3 %"),
         (0.0, 1, "0,0 %"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 import openpyxl
-
 import pytest
 
 from core import database
@@ -23,7 +22,9 @@ def goal_rows(db, goal_id: str) -> list[tuple]:
     with database.read(db) as con:
         return con.execute(
             "SELECT version, indicator, scope, direction, target, target_year, changed_by FROM goal_versions "
-            "WHERE goal_id = ? ORDER BY version", [goal_id]).fetchall()
+            "WHERE goal_id = ? ORDER BY version",
+            [goal_id],
+        ).fetchall()
 
 
 def test_a_new_goal_is_saved_and_recorded(sample_db, monkeypatch):

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import indicators
-from core import database, danish
+from core import danish, database
 from core.viewer import Viewer
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -54,7 +54,7 @@ def evaluate(db: Path, viewer: str):
         return indicators.evaluate_goals(con, Viewer.parse(viewer), kommune=999)
 
 
-@pytest.mark.parametrize("viewer, page", [(v, p) for v, pages in PAGES.items() for p in pages])
+@pytest.mark.parametrize(("viewer", "page"), [(v, p) for v, pages in PAGES.items() for p in pages])
 def test_every_page_runs_for_every_viewer(sample_db, monkeypatch, viewer, page):
     at = open_page(sample_db, monkeypatch, viewer, page)
     text = main_text(at)
@@ -67,7 +67,7 @@ def test_every_page_runs_for_every_viewer(sample_db, monkeypatch, viewer, page):
 def test_pages_outside_the_viewers_set_do_not_exist(sample_db, monkeypatch, viewer):
     at = open_page(sample_db, monkeypatch, viewer)
     for page in set(ALL_PAGES) - set(PAGES[viewer]):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="page"):
             at.switch_page(f"dashboards/{page}.py")
 
 
@@ -137,8 +137,14 @@ def test_administration_institution_page_has_class_level_suppressed_below_thresh
     at.selectbox(key="institution").set_value(LEADER_SCHOOL).run()
     assert not at.exception
     text = main_text(at)
-    for heading in ("Mål", "Udvikling", "Trivsel pr. klassetrin", "Præstationsniveauer pr. klassetrin",
-                    "Progression for de samme elever", "Klasser"):
+    for heading in (
+        "Mål",
+        "Udvikling",
+        "Trivsel pr. klassetrin",
+        "Præstationsniveauer pr. klassetrin",
+        "Progression for de samme elever",
+        "Klasser",
+    ):
         assert heading in [s.value for s in at.main.subheader]
     classes = at.main.dataframe[-1].value
     assert list(classes.columns) == ["Klasse", "Værdi", "Elever"]

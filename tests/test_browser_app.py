@@ -46,17 +46,31 @@ def _free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(db: Path, log_path: Path, *extra_args: str, port: int | None = None,
-                     host: str = "127.0.0.1"):
+def streamlit_server(db: Path, log_path: Path, *extra_args: str, port: int | None = None, host: str = "127.0.0.1"):
     """Run ``streamlit run app.py`` against ``db`` (on a free port unless given); yields its URL."""
     port = port or _free_port()
     env = {**os.environ, "KVALITETSDIALOG_DB": str(db)}
     env.pop("KVALITETSDIALOG_VIEWER", None)
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-             "--server.port", str(port), "--browser.gatherUsageStats", "false", *extra_args],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "app.py"),
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--browser.gatherUsageStats",
+                "false",
+                *extra_args,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         url = f"http://{host}:{port}"
         deadline = time.monotonic() + 60
@@ -96,8 +110,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM,
-                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
         yield b
         b.close()
 
@@ -118,7 +133,7 @@ def settle(page, text: str | None = None) -> None:
         page.get_by_test_id("stMain").get_by_text(text, exact=False).first.wait_for()
     # Running indicator gone and no placeholder skeletons left (lazy widgets and charts have drawn).
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid^=\"stSkeleton\"]')",
+        '() => !document.querySelector(\'[data-testid="stStatusWidget"], [data-testid^="stSkeleton"]\')',
         timeout=TIMEOUT_MS,
     )
     page.wait_for_timeout(500)
@@ -153,7 +168,7 @@ def heading(page) -> str:
 
 
 @pytest.mark.parametrize(
-    "path, expected",
+    ("path", "expected"),
     [
         ("", ["Overblik – Eksempelby", "Mål: mindst 80,0 %", "Demo – syntetiske data"]),  # the start page
         ("skoler", ["Skoler og dagtilbud", "Mål pr. institution", "Sammenligning på én indikator"]),
@@ -175,13 +190,21 @@ def test_administration_pages_render(server, page, path, expected):
 
 
 @pytest.mark.parametrize(
-    "label, shot, expected, forbidden",
+    ("label", "shot", "expected", "forbidden"),
     [
         ("Byråd/udvalg", "byraad-overblik", ["Overblik – Eksempelby", "§ 55 b"], []),
-        ("Offentlig", "offentlig-overblik", ["Overblik – Eksempelby", "Social trivsel"],
-         ["nationale test", "overgangstest", "§ 55 b"]),
-        ("Leder: Nørrevangsskolen", "leder-institution", ["Klasser", "Nørrevangsskolen"],
-         ["Kærgårdsskolen", "Lærkely"]),
+        (
+            "Offentlig",
+            "offentlig-overblik",
+            ["Overblik – Eksempelby", "Social trivsel"],
+            ["nationale test", "overgangstest", "§ 55 b"],
+        ),
+        (
+            "Leder: Nørrevangsskolen",
+            "leder-institution",
+            ["Klasser", "Nørrevangsskolen"],
+            ["Kærgårdsskolen", "Lærkely"],
+        ),
     ],
 )
 def test_other_viewers_see_their_start_page(server, page, label, shot, expected, forbidden):

@@ -38,15 +38,19 @@ SHOWS_LATEST_YEAR = tuple(NEW_DATA)
 # once this is there (the sidebar's version arrives first and would otherwise meet a half-drawn page).
 PAGE_END = {"": "Sammenligning med andre kommuner"}
 TIMEOUT_MS = 90_000
-ERRORS = ('[data-testid="stException"], [data-testid="stAlertContentError"]')
+ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 VERSION = re.compile(r"dataversion (\d+)")
 INDICATORS = ("Social trivsel", "Faglig trivsel", "Støtte og inspiration", "Ro og orden", "Generel skoletrivsel")
 
 
 def write_new_year(path, school_ids: list[str]) -> None:
     lines = ["skoleår;institutionsnummer;klassetrin;trivselsindikator;indikatorsvar;antal besvarelser"]
-    lines += [f"2025/2026;{inst};{grade};{indicator};4,{grade}" + ";24"
-              for inst in school_ids for grade in range(4, 10) for indicator in INDICATORS]
+    lines += [
+        f"2025/2026;{inst};{grade};{indicator};4,{grade}" + ";24"
+        for inst in school_ids
+        for grade in range(4, 10)
+        for indicator in INDICATORS
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -58,32 +62,36 @@ async def visit(page, url: str) -> tuple[int, str, int]:
     if path in PAGE_END:
         await page.get_by_text(PAGE_END[path], exact=True).first.wait_for()
     await page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid^=\"stSkeleton\"]')"
+        '() => !document.querySelector(\'[data-testid="stStatusWidget"], [data-testid^="stSkeleton"]\')'
         " && /dataversion \\d+/.test(document.querySelector('[data-testid=\"stSidebar\"]')?.innerText || '')",
-        timeout=TIMEOUT_MS)
+        timeout=TIMEOUT_MS,
+    )
     await page.wait_for_timeout(300)
     sidebar, main, errors = await page.evaluate(
         "(sel) => [document.querySelector('[data-testid=\"stSidebar\"]').innerText,"
         " document.querySelector('[data-testid=\"stMain\"]').innerText,"
-        " document.querySelectorAll(sel).length]", ERRORS)
+        " document.querySelectorAll(sel).length]",
+        ERRORS,
+    )
     return int(VERSION.search(sidebar).group(1)), main, errors
 
 
 async def drive(db, url: str, extract) -> tuple[list[tuple], int, int, str]:
     from playwright.async_api import async_playwright
 
-    observations: list[tuple] = []          # (session, path, version, main text, errors, phase)
+    observations: list[tuple] = []  # (session, path, version, main text, errors, phase)
     importing = asyncio.Event()
     imported = asyncio.Event()
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM,
-                                          args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = await p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
 
         async def session(i: int) -> None:
             context = await browser.new_context(viewport={"width": 1280, "height": 1600}, locale="da-DK")
             page = await context.new_page()
             page.set_default_timeout(TIMEOUT_MS)
-            order = PAGES[i % len(PAGES):] + PAGES[:i % len(PAGES)]   # staggered, so every page runs at once
+            order = PAGES[i % len(PAGES) :] + PAGES[: i % len(PAGES)]  # staggered, so every page runs at once
             visits = 0
             try:
                 while not imported.is_set() or visits < 2 * len(PAGES):
@@ -106,8 +114,17 @@ async def drive(db, url: str, extract) -> tuple[list[tuple], int, int, str]:
             await ready.acquire()
         importing.set()
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "loaders", "import", "--db", str(db), str(extract), cwd=ROOT,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            sys.executable,
+            "-m",
+            "loaders",
+            "import",
+            "--db",
+            str(db),
+            str(extract),
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         out, err = await proc.communicate()
         imported.set()
         try:
@@ -117,11 +134,13 @@ async def drive(db, url: str, extract) -> tuple[list[tuple], int, int, str]:
     return observations, proc.returncode, database.current_generation(db), (out + err).decode()
 
 
-def test_twenty_sessions_see_old_or_new_data_never_a_mix_while_an_import_runs(server, tmp_path):  # noqa: F811
+def test_twenty_sessions_see_old_or_new_data_never_a_mix_while_an_import_runs(server, tmp_path):
     url, db = server
     with database.read(db) as con:
-        schools = [r[0] for r in con.execute(
-            "SELECT institution_id FROM institutions WHERE kind = 'skole' ORDER BY 1").fetchall()]
+        schools = [
+            r[0]
+            for r in con.execute("SELECT institution_id FROM institutions WHERE kind = 'skole' ORDER BY 1").fetchall()
+        ]
         assert con.execute("SELECT count(*) FROM wellbeing WHERE school_year = 2025").fetchall() == [(0,)]
     extract = tmp_path / EXTRACT
     write_new_year(extract, schools)

@@ -6,7 +6,6 @@ import multiprocessing
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from core import database, schema, schoolyear
@@ -15,9 +14,18 @@ from core.viewer import Viewer
 
 
 @pytest.mark.parametrize(
-    "text, expected",
-    [("2024/2025", 2024), ("2024/25", 2024), (" 2019/20 ", 2019), ("1999/00", 1999),
-     ("2024/26", None), ("2024-25", None), ("2024", None), ("24/25", None), ("", None)],
+    ("text", "expected"),
+    [
+        ("2024/2025", 2024),
+        ("2024/25", 2024),
+        (" 2019/20 ", 2019),
+        ("1999/00", 1999),
+        ("2024/26", None),
+        ("2024-25", None),
+        ("2024", None),
+        ("24/25", None),
+        ("", None),
+    ],
 )
 def test_school_year_forms(text, expected):
     assert schoolyear.parse(text) == expected
@@ -57,17 +65,15 @@ def test_every_write_bumps_the_generation(db: Path):
     assert database.current_generation(db) == before + 1
     with database.read(db, expect=before + 1) as con:
         assert con.execute("SELECT value FROM meta WHERE key = 'x'").fetchone()[0] == "1"
-    with pytest.raises(database.StaleGeneration):
-        with database.read(db, expect=before):
-            pass
+    with pytest.raises(database.StaleGeneration), database.read(db, expect=before):
+        pass
 
 
 def test_failed_write_changes_no_data(db: Path):
-    with pytest.raises(RuntimeError):
-        with database.write(db) as con:
-            con.execute("BEGIN")
-            con.execute("INSERT INTO meta VALUES ('half', 'done')")
-            raise RuntimeError("interrupted")
+    with pytest.raises(RuntimeError), database.write(db) as con:  # noqa: PT012 (the write must fail midway)
+        con.execute("BEGIN")
+        con.execute("INSERT INTO meta VALUES ('half', 'done')")
+        raise RuntimeError("interrupted")
     with database.read(db, expect=database.current_generation(db)) as con:
         assert con.execute("SELECT count(*) FROM meta WHERE key = 'half'").fetchone()[0] == 0
 
@@ -78,18 +84,16 @@ def test_a_writer_that_died_after_commit_is_noticed_by_readers(db: Path):
         con.execute("INSERT INTO meta VALUES ('late', 'data')")
     generation = database.current_generation(db)
     Path(f"{db}.generation").write_text(str(generation - 1))  # as if killed before the mirror write
-    with pytest.raises(database.StaleGeneration):
-        with database.read(db, expect=generation - 1):
-            pass
+    with pytest.raises(database.StaleGeneration), database.read(db, expect=generation - 1):
+        pass
     assert database.current_generation(db) == generation
     with database.read(db, expect=generation) as con:
         assert con.execute("SELECT value FROM meta WHERE key = 'late'").fetchone()[0] == "data"
 
 
 def test_reading_a_missing_database_says_so_in_danish(tmp_path: Path):
-    with pytest.raises(KvalitetsdialogError, match="findes ikke"):
-        with database.read(tmp_path / "none.duckdb"):
-            pass
+    with pytest.raises(KvalitetsdialogError, match="findes ikke"), database.read(tmp_path / "none.duckdb"):
+        pass
 
 
 def _hold_write(db: str, started, seconds: float):

@@ -25,8 +25,20 @@ from loaders.importer import PAUSE_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 # Every table a data import or its log may touch; compared whole, row for row.
-TABLES = ("institutions", "municipalities", "import_batches", "test_pupil_results", "test_aggregates", "wellbeing",
-          "language_assessments", "absence", "exam_grades", "youth_transition", "competence", "goal_versions")
+TABLES = (
+    "institutions",
+    "municipalities",
+    "import_batches",
+    "test_pupil_results",
+    "test_aggregates",
+    "wellbeing",
+    "language_assessments",
+    "absence",
+    "exam_grades",
+    "youth_transition",
+    "competence",
+    "goal_versions",
+)
 INDICATORS = ("Social trivsel", "Faglig trivsel", "Støtte og inspiration", "Ro og orden", "Generel skoletrivsel")
 
 
@@ -38,8 +50,12 @@ def snapshot(db: Path) -> dict[str, list[tuple]]:
 
 def schools(db: Path) -> list[str]:
     with database.read(db) as con:
-        return [r[0] for r in con.execute(
-            "SELECT DISTINCT institution_id FROM wellbeing WHERE school_year = 2024 ORDER BY 1").fetchall()]
+        return [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT institution_id FROM wellbeing WHERE school_year = 2024 ORDER BY 1"
+            ).fetchall()
+        ]
 
 
 def write_extract(path: Path, school_ids: list[str]) -> int:
@@ -57,8 +73,14 @@ def write_extract(path: Path, school_ids: list[str]) -> int:
 
 def start_import(db: Path, extract: Path, phase: str) -> subprocess.Popen:
     env = {**os.environ, PAUSE_ENV: phase, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-m", "loaders", "import", "--db", str(db), str(extract)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "loaders", "import", "--db", str(db), str(extract)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for_phase(proc: subprocess.Popen, phase: str, timeout: float = 60) -> None:
@@ -95,8 +117,13 @@ def assert_locks_free(db: Path) -> None:
 
 
 def reimport(db: Path, extract: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "loaders", "import", "--db", str(db), str(extract)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "loaders", "import", "--db", str(db), str(extract)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.slow
@@ -127,7 +154,7 @@ def test_a_kill_before_commit_leaves_the_earlier_data_and_nothing_of_the_batch(s
     after = snapshot(sample_db)
     # 6 grades x 5 indicators for every school in 2025/26: the whole batch, once.
     assert sum(r[2] == 2025 for r in after["wellbeing"]) == len(ids) * 6 * 5
-    assert [r[8] for r in after["import_batches"][len(before["import_batches"]):]] == ["indlæst"]
+    assert [r[8] for r in after["import_batches"][len(before["import_batches"]) :]] == ["indlæst"]
 
 
 @pytest.mark.slow
@@ -148,8 +175,9 @@ def test_a_kill_after_commit_keeps_the_whole_batch_and_a_rerun_changes_nothing(s
     assert_locks_free(sample_db)
     killed, expected = snapshot(sample_db), snapshot(reference)
     # Identical data; the log differs only in when and by whom the batch ran.
-    assert {t: v for t, v in killed.items() if t != "import_batches"} == \
-        {t: v for t, v in expected.items() if t != "import_batches"}
+    assert {t: v for t, v in killed.items() if t != "import_batches"} == {
+        t: v for t, v in expected.items() if t != "import_batches"
+    }
     assert sum(r[2] == 2025 for r in killed["wellbeing"]) == len(ids) * 6 * 5
     assert [r[8] for r in killed["import_batches"]][-1] == "indlæst"
 
@@ -179,8 +207,12 @@ def test_a_kill_at_any_moment_leaves_either_the_old_or_the_whole_new_data(sample
         db = tmp_path / f"killed-{fraction}.duckdb"
         db.write_bytes(sample_db.read_bytes())
         Path(f"{db}.generation").write_text(Path(f"{sample_db}.generation").read_text())
-        proc = subprocess.Popen([sys.executable, "-m", "loaders", "import", "--db", str(db), str(extract)],
-                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "loaders", "import", "--db", str(db), str(extract)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(duration * fraction)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)

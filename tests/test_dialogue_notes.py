@@ -36,8 +36,9 @@ def read(db, fn, viewer, *args):
 
 
 def test_edit_adds_a_version_and_delete_keeps_history(ndb):
-    note_id = add_note(ndb, LEADER, institution_id="999001", school_year=2024,
-                       note_kind="assessment", text="Læsning går fremad.")
+    note_id = add_note(
+        ndb, LEADER, institution_id="999001", school_year=2024, note_kind="assessment", text="Læsning går fremad."
+    )
     assert edit_note(ndb, LEADER, note_id, text="Læsning går tydeligt fremad.") == 2
     # An edit that changes nothing adds no version.
     assert edit_note(ndb, LEADER, note_id, text="Læsning går tydeligt fremad.") == 2
@@ -57,14 +58,20 @@ def test_edit_adds_a_version_and_delete_keeps_history(ndb):
 
 
 def test_every_change_is_audited(ndb):
-    note_id = add_note(ndb, ADMIN, institution_id="999001", school_year=2024, note_kind="administration",
-                       text="Fravær drøftes.", author="anna@eksempelby.dk", origin="cli")
+    note_id = add_note(
+        ndb,
+        ADMIN,
+        institution_id="999001",
+        school_year=2024,
+        note_kind="administration",
+        text="Fravær drøftes.",
+        author="anna@eksempelby.dk",
+        origin="cli",
+    )
     edit_note(ndb, ADMIN, note_id, text="Fravær drøftes igen.", author="anna@eksempelby.dk")
     delete_note(ndb, ADMIN, note_id, author="bo@eksempelby.dk")
     with database.read(ndb) as con:
-        rows = con.execute(
-            "SELECT who, role, action, object, details FROM audit_log ORDER BY audit_id"
-        ).fetchall()
+        rows = con.execute("SELECT who, role, action, object, details FROM audit_log ORDER BY audit_id").fetchall()
     assert [(r[0], r[1], r[2], r[3]) for r in rows] == [
         ("anna@eksempelby.dk", "administration", "note_change", f"dialogue_note:{note_id}"),
         ("anna@eksempelby.dk", "administration", "note_change", f"dialogue_note:{note_id}"),
@@ -76,13 +83,23 @@ def test_every_change_is_audited(ndb):
 
 
 def test_visibility_per_viewer(ndb):
-    own = add_note(ndb, LEADER, institution_id="999001", school_year=2024, note_kind="assessment",
-                   text="Vores vurdering.")
-    admin_private = add_note(ndb, ADMIN, institution_id="999001", school_year=2024,
-                             note_kind="administration", text="Til drøftelse.")
-    shared = add_note(ndb, ADMIN, institution_id="999001", school_year=2024, note_kind="action",
-                      text="Læseindsats i 3. klasse.", action_owner="Skolelederen",
-                      action_due="2025-06-30", shared_with_council=True)
+    own = add_note(
+        ndb, LEADER, institution_id="999001", school_year=2024, note_kind="assessment", text="Vores vurdering."
+    )
+    admin_private = add_note(
+        ndb, ADMIN, institution_id="999001", school_year=2024, note_kind="administration", text="Til drøftelse."
+    )
+    shared = add_note(
+        ndb,
+        ADMIN,
+        institution_id="999001",
+        school_year=2024,
+        note_kind="action",
+        text="Læseindsats i 3. klasse.",
+        action_owner="Skolelederen",
+        action_due="2025-06-30",
+        shared_with_council=True,
+    )
 
     def ids(viewer):
         return {n.note_id for n in read(ndb, notes, viewer, "999001", 2024)}
@@ -100,7 +117,7 @@ def test_visibility_per_viewer(ndb):
 
 
 @pytest.mark.parametrize(
-    "viewer, kind, extra, message",
+    ("viewer", "kind", "extra", "message"),
     [
         (OTHER_LEADER, "assessment", {}, "kan ikke skrive noter for institution 999001"),
         (COUNCIL, "assessment", {}, "kan ikke skrive noter"),
@@ -119,9 +136,17 @@ def test_forbidden_writes_change_nothing(ndb, viewer, kind, extra, message):
 
 
 def test_leader_may_only_change_an_actions_status_and_withdraws_sharing(ndb):
-    action = add_note(ndb, ADMIN, institution_id="999001", school_year=2024, note_kind="action",
-                      text="Ro i timerne.", action_owner="Teamet", action_due=dt.date(2025, 3, 1),
-                      shared_with_council=True)
+    action = add_note(
+        ndb,
+        ADMIN,
+        institution_id="999001",
+        school_year=2024,
+        note_kind="action",
+        text="Ro i timerne.",
+        action_owner="Teamet",
+        action_due=dt.date(2025, 3, 1),
+        shared_with_council=True,
+    )
     with pytest.raises(KvalitetsdialogError, match="En leder kan ikke skrive"):
         edit_note(ndb, LEADER, action, text="Noget andet.")
     with pytest.raises(KvalitetsdialogError, match="kan ikke skrive noter"):
@@ -134,7 +159,7 @@ def test_leader_may_only_change_an_actions_status_and_withdraws_sharing(ndb):
 
 
 @pytest.mark.parametrize(
-    "fields, message",
+    ("fields", "message"),
     [
         ({"note_kind": "assessment", "text": "   "}, "Noten er tom"),
         ({"note_kind": "memo", "text": "x"}, "Ukendt notetype"),
@@ -142,8 +167,16 @@ def test_leader_may_only_change_an_actions_status_and_withdraws_sharing(ndb):
         ({"note_kind": "action", "text": "x", "action_due": "2025-01-01"}, "ansvarlig"),
         ({"note_kind": "action", "text": "x", "action_owner": "A"}, "frist"),
         ({"note_kind": "action", "text": "x", "action_owner": "A", "action_due": "1. juni"}, "ikke en dato"),
-        ({"note_kind": "action", "text": "x", "action_owner": "A", "action_due": "2025-01-01",
-          "action_status": "lukket"}, "Status skal være"),
+        (
+            {
+                "note_kind": "action",
+                "text": "x",
+                "action_owner": "A",
+                "action_due": "2025-01-01",
+                "action_status": "lukket",
+            },
+            "Status skal være",
+        ),
         ({"note_kind": "followup", "text": "x", "follows_up": "nope"}, "pege på en aftale"),
     ],
 )
@@ -161,8 +194,17 @@ def test_unknown_institution_is_refused(ndb):
 
 def test_open_actions_are_carried_to_the_next_year(ndb):
     def action(year, text, status, inst="999001"):
-        return add_note(ndb, ADMIN, institution_id=inst, school_year=year, note_kind="action", text=text,
-                        action_owner="Skolelederen", action_due=f"{year + 1}-06-30", action_status=status)
+        return add_note(
+            ndb,
+            ADMIN,
+            institution_id=inst,
+            school_year=year,
+            note_kind="action",
+            text=text,
+            action_owner="Skolelederen",
+            action_due=f"{year + 1}-06-30",
+            action_status=status,
+        )
 
     open_2023 = action(2023, "Læsebånd", "åben")
     going_2023 = action(2023, "Fraværsopfølgning", "i gang")
@@ -178,13 +220,21 @@ def test_open_actions_are_carried_to_the_next_year(ndb):
     assert {n.note_id for n in read(ndb, open_actions, ADMIN, "999001", 2025)} == {open_2023, going_2023, this_year}
 
     # The leader follows up at the next dialogue; the action closes and is no longer carried.
-    followup = add_note(ndb, LEADER, institution_id="999001", school_year=2024, note_kind="followup",
-                        text="Læsebåndet kører i alle klasser.", follows_up=open_2023)
+    followup = add_note(
+        ndb,
+        LEADER,
+        institution_id="999001",
+        school_year=2024,
+        note_kind="followup",
+        text="Læsebåndet kører i alle klasser.",
+        follows_up=open_2023,
+    )
     edit_note(ndb, LEADER, open_2023, action_status="gennemført")
     assert {n.note_id for n in read(ndb, open_actions, ADMIN, "999001", 2024)} == {going_2023}
     [fu] = read(ndb, notes, LEADER, "999001", 2024, ("followup",))
     assert (fu.note_id, fu.follows_up) == (followup, open_2023)
     # A follow-up must point at an action of the same institution.
     with pytest.raises(KvalitetsdialogError, match="pege på en aftale"):
-        add_note(ndb, ADMIN, institution_id="999002", school_year=2024, note_kind="followup",
-                 text="x", follows_up=done_2023)
+        add_note(
+            ndb, ADMIN, institution_id="999002", school_year=2024, note_kind="followup", text="x", follows_up=done_2023
+        )

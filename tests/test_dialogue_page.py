@@ -33,11 +33,26 @@ runpy.run_path({str(ROOT / "dashboards" / "dialogue_page.py")!r})
 
 
 @pytest.fixture
-def with_notes(rdb):  # noqa: F811
-    action = add_note(rdb, ADMIN, institution_id="999001", school_year=2020, note_kind="action",
-                      text="Læsebånd hver dag", action_owner="Skolelederen", action_due="2021-06-30")
-    add_note(rdb, ADMIN, institution_id="999001", school_year=2021, note_kind="administration",
-             text="Forvaltningen noterer fremgang.", shared_with_council=True)
+def with_notes(rdb):
+    action = add_note(
+        rdb,
+        ADMIN,
+        institution_id="999001",
+        school_year=2020,
+        note_kind="action",
+        text="Læsebånd hver dag",
+        action_owner="Skolelederen",
+        action_due="2021-06-30",
+    )
+    add_note(
+        rdb,
+        ADMIN,
+        institution_id="999001",
+        school_year=2021,
+        note_kind="administration",
+        text="Forvaltningen noterer fremgang.",
+        shared_with_council=True,
+    )
     return rdb, action
 
 
@@ -67,7 +82,8 @@ def test_leader_writes_an_assessment_through_the_form(with_notes):
     assert "Vi er tilfredse med trivslen." in markdown(at)
     with database.read(db) as con:
         assert con.execute("SELECT author, note_kind FROM dialogue_notes WHERE text LIKE 'Vi er%'").fetchall() == [
-            ("app:leader:999001", "assessment")]
+            ("app:leader:999001", "assessment")
+        ]
 
 
 def test_council_sees_only_shared_notes_and_public_nothing(with_notes):

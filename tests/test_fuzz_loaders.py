@@ -34,49 +34,165 @@ EXAMPLES = int(os.environ.get("KVALITETSDIALOG_FUZZ_EXAMPLES", "25"))
 # One valid extract per shape (header, then rows), each loadable into the base database.
 SHAPES = {
     "register": [REGISTER[0] + ["GEO_BREDDE_GRAD"], ["999003", "Østskolen", "Institution uden enheder", "999", "56,1"]],
-    "own_list": [["institution_id", "navn", "type", "kommunekode", "distrikt"],
-                 ["DT02", "Vuggestuen Måne", "dagtilbud", "999", "Syd"]],
-    "pupil_tests": [["elev_id", "institutionsnummer", "skoleår", "klassetrin", "fag", "præstationsniveau", "score",
-                     "point", "maks point"],
-                    ["E1", "999001", "2020/21", "4", "Dansk, læsning", "God", "55", None, None],
-                    ["E2", "999002", "2023/24", "4. klasse", "Matematik", None, None, "12", "20"]],
-    "aggregated_tests": [["institutionsnummer", "skoleår", "klassetrin", "fag", "antal testede", "ikke tilstrækkelig",
-                          "mangelfuld", "jævn", "god", "rigtig god", "fremragende", "gennemsnitlig score"],
-                         ["999001", "2020/21", "4", "Matematik", "10", "1", "1", "2", "3", "2", "1", "51,5"]],
-    "wellbeing_long": [["skoleår", "institutionsnummer", "klassetrin", "trivselsindikator", "indikatorsvar",
-                        "antal besvarelser"],
-                       ["2024/25", "999002", "5", "Ro og orden", "3,6", "22"],
-                       ["2024/2025", "999002", "6", "Generel trivsel", "4.1", "1.234"]],
-    "wellbeing_wide": [["skoleår", "institutionsnummer", "social trivsel", "faglig trivsel", "støtte og inspiration",
-                        "ro og orden", "generel skoletrivsel", "antal besvarelser"],
-                       ["2023/24", "999001", "4,0", "3,8", "..", "3,2", "3,7", "120"]],
-    "language": [["år", "institutions_id", "antal vurderede", "generel indsats", "fokuseret indsats",
-                  "særlig indsats"],
-                 ["2024/25", "DT01", "20", "17", "2", "1"]],
-    "absence": [["skoleår", "institutionsnummer", "antal elever", "fravær i alt", "sygefravær",
-                 "andel over 10 % fravær"],
-                ["2024/25", "999001", "310", "5,8 %", "3,1", "14,2 %"]],
-    "exam_grades": [["skoleår", "institutionsnummer", "antal elever", "karaktergennemsnit", "socioøkonomisk reference",
-                     "forskel", "signifikant forskel"],
-                    ["2023/24", "999001", "44", "7,4", "7,1", "0,3", "På niveau"]],
-    "transition": [["skoleår", "institutionsnummer", "antal elever", "i gang efter 3 mdr.", "i gang efter 15 mdr."],
-                   ["2023/24", "999002", "38", "92,1", "88,0"]],
-    "competence": [["skoleår", "institutionsnummer", "fag", "planlagte timer", "timer med undervisningskompetence"],
-                   ["2024/25", "999001", "Matematik", "1.200,0", "1.104,5"]],
-    "goals": [["mål_id", "titel", "indikator", "fag", "klassetrin", "omfang", "retning", "målværdi", "målår"],
-              ["M1", "Flere gode læsere", "nt_share_good", "Dansk, læsning", None, "skoler", ">=", "80 %", "2025/26"],
-              ["M2", "Høj trivsel", "wb_general", None, None, "999001, 999002", "stigende", None, None]],
+    "own_list": [
+        ["institution_id", "navn", "type", "kommunekode", "distrikt"],
+        ["DT02", "Vuggestuen Måne", "dagtilbud", "999", "Syd"],
+    ],
+    "pupil_tests": [
+        [
+            "elev_id",
+            "institutionsnummer",
+            "skoleår",
+            "klassetrin",
+            "fag",
+            "præstationsniveau",
+            "score",
+            "point",
+            "maks point",
+        ],
+        ["E1", "999001", "2020/21", "4", "Dansk, læsning", "God", "55", None, None],
+        ["E2", "999002", "2023/24", "4. klasse", "Matematik", None, None, "12", "20"],
+    ],
+    "aggregated_tests": [
+        [
+            "institutionsnummer",
+            "skoleår",
+            "klassetrin",
+            "fag",
+            "antal testede",
+            "ikke tilstrækkelig",
+            "mangelfuld",
+            "jævn",
+            "god",
+            "rigtig god",
+            "fremragende",
+            "gennemsnitlig score",
+        ],
+        ["999001", "2020/21", "4", "Matematik", "10", "1", "1", "2", "3", "2", "1", "51,5"],
+    ],
+    "wellbeing_long": [
+        ["skoleår", "institutionsnummer", "klassetrin", "trivselsindikator", "indikatorsvar", "antal besvarelser"],
+        ["2024/25", "999002", "5", "Ro og orden", "3,6", "22"],
+        ["2024/2025", "999002", "6", "Generel trivsel", "4.1", "1.234"],
+    ],
+    "wellbeing_wide": [
+        [
+            "skoleår",
+            "institutionsnummer",
+            "social trivsel",
+            "faglig trivsel",
+            "støtte og inspiration",
+            "ro og orden",
+            "generel skoletrivsel",
+            "antal besvarelser",
+        ],
+        ["2023/24", "999001", "4,0", "3,8", "..", "3,2", "3,7", "120"],
+    ],
+    "language": [
+        ["år", "institutions_id", "antal vurderede", "generel indsats", "fokuseret indsats", "særlig indsats"],
+        ["2024/25", "DT01", "20", "17", "2", "1"],
+    ],
+    "absence": [
+        ["skoleår", "institutionsnummer", "antal elever", "fravær i alt", "sygefravær", "andel over 10 % fravær"],
+        ["2024/25", "999001", "310", "5,8 %", "3,1", "14,2 %"],
+    ],
+    "exam_grades": [
+        [
+            "skoleår",
+            "institutionsnummer",
+            "antal elever",
+            "karaktergennemsnit",
+            "socioøkonomisk reference",
+            "forskel",
+            "signifikant forskel",
+        ],
+        ["2023/24", "999001", "44", "7,4", "7,1", "0,3", "På niveau"],
+    ],
+    "transition": [
+        ["skoleår", "institutionsnummer", "antal elever", "i gang efter 3 mdr.", "i gang efter 15 mdr."],
+        ["2023/24", "999002", "38", "92,1", "88,0"],
+    ],
+    "competence": [
+        ["skoleår", "institutionsnummer", "fag", "planlagte timer", "timer med undervisningskompetence"],
+        ["2024/25", "999001", "Matematik", "1.200,0", "1.104,5"],
+    ],
+    "goals": [
+        ["mål_id", "titel", "indikator", "fag", "klassetrin", "omfang", "retning", "målværdi", "målår"],
+        ["M1", "Flere gode læsere", "nt_share_good", "Dansk, læsning", None, "skoler", ">=", "80 %", "2025/26"],
+        ["M2", "Høj trivsel", "wb_general", None, None, "999001, 999002", "stigende", None, None],
+    ],
 }
 
-ODD_CELLS = st.sampled_from([
-    "", " ", "..", "–", "*", "-0", "0", "1e308", "-1e308", "1e-320", "9" * 400, "NaN", "inf", "-inf",
-    "1.234.567,89", "1,2,3", "12,5 %", "%", "2024/2026", "2024/25/26", "0000/01", "9999/10000", "99. klasse",
-    "bh.kl.", '"', '""', ';', ',', '\t', "a\nb", "\r", "\u00a0", "\ufeff", "\u200b", "Ã¦Ã¸Ã¥", "æøåÆØÅ", "ß",
-    "𝟘𝟙", "١٢", "٣,٥", "ℌ", "=1+1", "'", "\\", "%s", "{value}", "NULL", "None", "true", "-", "+5", "0x10",
-    "2147483648", "-2147483649", "99999999999999999999", "ikke tilstrækkelig", "Fremragende", "7", "Dansk",
-])
-CELL = st.one_of(ODD_CELLS, st.text(st.characters(blacklist_categories=("Cs",)), max_size=30), st.none(),
-                 st.integers().map(str), st.floats(allow_nan=True).map(str))
+ODD_CELLS = st.sampled_from(
+    [
+        "",
+        " ",
+        "..",
+        "–",
+        "*",
+        "-0",
+        "0",
+        "1e308",
+        "-1e308",
+        "1e-320",
+        "9" * 400,
+        "NaN",
+        "inf",
+        "-inf",
+        "1.234.567,89",
+        "1,2,3",
+        "12,5 %",
+        "%",
+        "2024/2026",
+        "2024/25/26",
+        "0000/01",
+        "9999/10000",
+        "99. klasse",
+        "bh.kl.",
+        '"',
+        '""',
+        ";",
+        ",",
+        "\t",
+        "a\nb",
+        "\r",
+        "\u00a0",
+        "\ufeff",
+        "\u200b",
+        "Ã¦Ã¸Ã¥",
+        "æøåÆØÅ",
+        "ß",
+        "𝟘𝟙",
+        "١٢",
+        "٣,٥",
+        "ℌ",
+        "=1+1",
+        "'",
+        "\\",
+        "%s",
+        "{value}",
+        "NULL",
+        "None",
+        "true",
+        "-",
+        "+5",
+        "0x10",
+        "2147483648",
+        "-2147483649",
+        "99999999999999999999",
+        "ikke tilstrækkelig",
+        "Fremragende",
+        "7",
+        "Dansk",
+    ]
+)
+CELL = st.one_of(
+    ODD_CELLS,
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=30),
+    st.none(),
+    st.integers().map(str),
+    st.floats(allow_nan=True).map(str),
+)
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16")
 
 
@@ -95,14 +211,14 @@ def mangled(draw, shape: str) -> tuple[str, bytes]:
     choice = draw(st.integers(0, 5))
     if choice == 0:  # a column dropped
         k = draw(st.integers(0, len(header) - 1))
-        table = [r[:k] + r[k + 1:] for r in table]
+        table = [r[:k] + r[k + 1 :] for r in table]
     elif choice == 1:  # a column doubled
         k = draw(st.integers(0, len(header) - 1))
         table = [r + [r[k]] for r in table]
     elif choice == 2:  # header names re-cased and padded
         table[0] = [f" {h.upper()}_" if h and draw(st.booleans()) else h for h in table[0]]
     elif choice == 3:  # ragged rows
-        table = [table[0]] + [r[:draw(st.integers(0, len(r) + 2))] for r in table[1:]]
+        table = [table[0]] + [r[: draw(st.integers(0, len(r) + 2))] for r in table[1:]]
     if draw(st.booleans()):  # title rows above, footnotes below
         table = [["Kilde: Styrelsen for It og Læring"], []] + table + [[], ["Note: .. = diskretioneret"]]
 
@@ -117,8 +233,9 @@ def mangled(draw, shape: str) -> tuple[str, bytes]:
         buffer = io.StringIO()
         delimiter = draw(st.sampled_from([";", ",", "\t", "|"]))
         if draw(st.booleans()):
-            csv.writer(buffer, delimiter=delimiter, lineterminator=draw(st.sampled_from(["\r\n", "\n", "\r"]))) \
-                .writerows(table)
+            csv.writer(
+                buffer, delimiter=delimiter, lineterminator=draw(st.sampled_from(["\r\n", "\n", "\r"]))
+            ).writerows(table)
         else:  # written naively: quotes and delimiters inside cells break the rows
             buffer.write("\n".join(delimiter.join(c or "" for c in r) for r in table))
         content = buffer.getvalue().encode(draw(st.sampled_from(ENCODINGS)), errors="replace")
@@ -127,7 +244,7 @@ def mangled(draw, shape: str) -> tuple[str, bytes]:
     # Positions as fractions: a workbook's length varies with its save time, and the draws must not.
     damage = draw(st.integers(0, 7))
     if damage == 0:  # truncated
-        content = content[:int(draw(st.floats(0, 0.999)) * len(content))]
+        content = content[: int(draw(st.floats(0, 0.999)) * len(content))]
     elif damage == 1:  # random bytes spliced in
         at = int(draw(st.floats(0, 1)) * len(content))
         content = content[:at] + draw(st.binary(min_size=1, max_size=64)) + content[at:]
@@ -140,8 +257,11 @@ def mangled(draw, shape: str) -> tuple[str, bytes]:
 def base_db_master(tmp_path_factory) -> Path:
     """Two schools and a daycare (the institutions the shapes refer to), plus some well-being rows."""
     tmp = tmp_path_factory.mktemp("fuzz-base")
-    files = [write_csv(tmp / "register.csv", REGISTER), write_csv(tmp / "dagtilbud.csv", DAYCARES),
-             write_csv(tmp / "trivsel.csv", SHAPES["wellbeing_long"])]
+    files = [
+        write_csv(tmp / "register.csv", REGISTER),
+        write_csv(tmp / "dagtilbud.csv", DAYCARES),
+        write_csv(tmp / "trivsel.csv", SHAPES["wellbeing_long"]),
+    ]
     import_files(tmp / "base.duckdb", files)
     return tmp / "base.duckdb"
 
@@ -170,27 +290,48 @@ def check_import(db: Path, path: Path, kind: str | None) -> None:
             for problem in error.problems:
                 assert problem.message.strip() and not _NOT_DANISH.search(problem.message), problem.message
         assert snapshot(db) == before
-        assert {r[0] for r in query(db, "SELECT status FROM import_batches WHERE batch_id > "
-                                        "(SELECT coalesce(max(batch_id), 0) FROM import_batches) - ?",
-                                    [len(e.errors)])} <= {"afvist"}
+        assert {
+            r[0]
+            for r in query(
+                db,
+                "SELECT status FROM import_batches WHERE batch_id > "
+                "(SELECT coalesce(max(batch_id), 0) FROM import_batches) - ?",
+                [len(e.errors)],
+            )
+        } <= {"afvist"}
         assert query(db, "SELECT count(*) FROM import_batches")[0][0] == batches + len(e.errors)
     except KvalitetsdialogError as e:  # any other user-facing error must leave the data alone too
         assert e.message.strip() and not _NOT_DANISH.search(e.message), e.message
         assert snapshot(db) == before
 
 
-KINDS_OF = {"register": "institutions", "own_list": "institutions", "pupil_tests": "national_tests",
-            "aggregated_tests": "national_tests", "wellbeing_long": "wellbeing", "wellbeing_wide": "wellbeing",
-            "language": "language_assessments", "absence": "absence", "exam_grades": "exam_grades",
-            "transition": "transition", "competence": "competence", "goals": "goals"}
+KINDS_OF = {
+    "register": "institutions",
+    "own_list": "institutions",
+    "pupil_tests": "national_tests",
+    "aggregated_tests": "national_tests",
+    "wellbeing_long": "wellbeing",
+    "wellbeing_wide": "wellbeing",
+    "language": "language_assessments",
+    "absence": "absence",
+    "exam_grades": "exam_grades",
+    "transition": "transition",
+    "competence": "competence",
+    "goals": "goals",
+}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("shape", list(SHAPES))
 def test_a_mangled_file_loads_or_is_rejected_in_danish_without_changing_data(base_db_master, tmp_path, shape):
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(file=mangled(shape), name_kind=st.booleans())
     def run(file, name_kind):
         suffix, content = file

@@ -20,8 +20,16 @@ ADMIN = Viewer.parse("administration")
 
 
 def goal(goal_id, indicator, direction, target=None, target_year=None, scope="kommune", **kw) -> dict:
-    return {"goal_id": goal_id, "title": f"Mål {goal_id}", "indicator": indicator, "scope": scope,
-            "direction": direction, "target": target, "target_year": target_year, **kw}
+    return {
+        "goal_id": goal_id,
+        "title": f"Mål {goal_id}",
+        "indicator": indicator,
+        "scope": scope,
+        "direction": direction,
+        "target": target,
+        "target_year": target_year,
+        **kw,
+    }
 
 
 @pytest.fixture
@@ -29,13 +37,19 @@ def goals_db(db):
     """D1's language assessments: general 14/20 = 0.70 (2022), 37/50 = 0.74 (2023), 39/50 = 0.78 (2024);
     D2 only 2024 with 4 children (withheld). National tests at A: 2018 0.60, 2019 0.90, 2020 0.65."""
     add_institutions(db)
-    insert(db, "INSERT INTO language_assessments VALUES (0, ?, ?, ?, ?, ?, ?)", [
-        ("D1", 2022, 20, 14, 4, 2), ("D1", 2023, 50, 37, 9, 4), ("D1", 2024, 50, 39, 8, 3),
-        ("D2", 2024, 4, 2, 1, 1),
-    ])
-    add_aggregate_year(db, "999001", 2018, (1, 1, 2, 4, 1, 1))   # good 6 / 10
-    add_aggregate_year(db, "999001", 2019, (0, 0, 1, 5, 2, 2))   # good 9 / 10 (sample year)
-    add_aggregate_year(db, "999001", 2020, (1, 1, 5, 8, 3, 2))   # good 13 / 20
+    insert(
+        db,
+        "INSERT INTO language_assessments VALUES (0, ?, ?, ?, ?, ?, ?)",
+        [
+            ("D1", 2022, 20, 14, 4, 2),
+            ("D1", 2023, 50, 37, 9, 4),
+            ("D1", 2024, 50, 39, 8, 3),
+            ("D2", 2024, 4, 2, 1, 1),
+        ],
+    )
+    add_aggregate_year(db, "999001", 2018, (1, 1, 2, 4, 1, 1))  # good 6 / 10
+    add_aggregate_year(db, "999001", 2019, (0, 0, 1, 5, 2, 2))  # good 9 / 10 (sample year)
+    add_aggregate_year(db, "999001", 2020, (1, 1, 5, 8, 3, 2))  # good 13 / 20
     return db
 
 
@@ -52,10 +66,12 @@ def status(df, goal_id, unit="999") -> dict:
 
 def test_level_goals_every_status(goals_db):
     # municipality = D1 in 2022 and 2023; in 2024 D1 + D2 = (39 + 2) / (50 + 4) = 41/54 = 0.7593
-    for g in [goal("met", "la_share_general", ">=", "75 %", "2026/27"),
-              goal("track", "la_share_general", ">=", "0,76", "2026/27"),
-              goal("miss", "la_share_general", ">=", 90, "2026/27"),
-              goal("late", "la_share_general", ">=", 80, "2024/25")]:
+    for g in [
+        goal("met", "la_share_general", ">=", "75 %", "2026/27"),
+        goal("track", "la_share_general", ">=", "0,76", "2026/27"),
+        goal("miss", "la_share_general", ">=", 90, "2026/27"),
+        goal("late", "la_share_general", ">=", 80, "2024/25"),
+    ]:
         save_goal(goals_db, g, "test")
     df = evaluate(goals_db)
     assert set(df["school_year"]) == {2024}  # the latest year with a value, for every unit
@@ -72,7 +88,8 @@ def test_level_goals_every_status(goals_db):
     # one line per unit, in Danish
     assert status(df, "met")["sentence"] == (
         "Andel i generel indsats (sprogvurdering) steg fra 74,0 % i 2023/24 til 75,9 % i 2024/25 "
-        "(ikke signifikant); målet er mindst 75,0 % i 2026/27.")
+        "(ikke signifikant); målet er mindst 75,0 % i 2026/27."
+    )
 
 
 def test_level_goal_needs_two_points_for_a_line(goals_db):
@@ -116,28 +133,40 @@ def sentence(db, indicator, direction="stigende") -> dict:
 def test_sentence_values_equal_as_shown_are_unchanged(sentence_db):
     # 3.791 (2023) and 3.789 (2024) both show as 3,79 with two decimals: not "faldt fra 3,79 til 3,79".
     # Intervals with the assumed sd 0.6 and 100 respondents: ± 1.96 x 0.6 / 10 = ± 0.1176, overlapping.
-    insert(sentence_db, "INSERT INTO wellbeing VALUES (0, '999001', ?, NULL, 'general', ?, 100)",
-           [(2023, 3.791), (2024, 3.789)])
+    insert(
+        sentence_db,
+        "INSERT INTO wellbeing VALUES (0, '999001', ?, NULL, 'general', ?, 100)",
+        [(2023, 3.791), (2024, 3.789)],
+    )
     r = sentence(sentence_db, "wb_general")
-    assert r["sentence"] == ("Generel skoletrivsel var uændret på 3,79 fra 2023/24 til 2024/25 "
-                             "(ikke signifikant, skønnet usikkerhed); målet er, at den stiger fra år til år.")
+    assert r["sentence"] == (
+        "Generel skoletrivsel var uændret på 3,79 fra 2023/24 til 2024/25 "
+        "(ikke signifikant, skønnet usikkerhed); målet er, at den stiger fra år til år."
+    )
     assert r["status"] == "not_met"  # the status rule itself compares the values: 3.789 < 3.791
 
 
 def test_sentence_shows_both_values_with_the_same_decimals(sentence_db):
     # 631 of 1000 -> 63,1 %, then 640 of 1000 -> 64,0 % (not "64 %"), via core.danish
-    insert(sentence_db, "INSERT INTO language_assessments VALUES (0, 'D1', ?, 1000, ?, ?, 0)",
-           [(2023, 631, 369), (2024, 640, 360)])
+    insert(
+        sentence_db,
+        "INSERT INTO language_assessments VALUES (0, 'D1', ?, 1000, ?, ?, 0)",
+        [(2023, 631, 369), (2024, 640, 360)],
+    )
     r = sentence(sentence_db, "la_share_general")
-    assert r["sentence"].startswith("Andel i generel indsats (sprogvurdering) steg fra 63,1 % i 2023/24 til "
-                                    "64,0 % i 2024/25 (ikke signifikant)")
+    assert r["sentence"].startswith(
+        "Andel i generel indsats (sprogvurdering) steg fra 63,1 % i 2023/24 til 64,0 % i 2024/25 (ikke signifikant)"
+    )
 
 
 def test_wellbeing_change_can_be_significant_with_assumed_spread(sentence_db):
     # 400 respondents each year: ± 1.96 x 0.6 / 20 = ± 0.0588, so 3.20 [3.141, 3.259] and
     # 3.60 [3.541, 3.659] do not overlap
-    insert(sentence_db, "INSERT INTO wellbeing VALUES (0, '999001', ?, NULL, 'general', ?, 400)",
-           [(2023, 3.2), (2024, 3.6)])
+    insert(
+        sentence_db,
+        "INSERT INTO wellbeing VALUES (0, '999001', ?, NULL, 'general', ?, 400)",
+        [(2023, 3.2), (2024, 3.6)],
+    )
     r = sentence(sentence_db, "wb_general")
     assert bool(r["change_significant"]) is True
     assert "steg fra 3,20 i 2023/24 til 3,60 i 2024/25 (signifikant, skønnet usikkerhed)" in r["sentence"]
@@ -145,8 +174,9 @@ def test_wellbeing_change_can_be_significant_with_assumed_spread(sentence_db):
 
 def test_wellbeing_change_is_not_significant_at_school_size(sentence_db):
     # 40 respondents: ± 1.96 x 0.6 / sqrt(40) = ± 0.186; 3.70 -> 3.80 is well inside that noise
-    insert(sentence_db, "INSERT INTO wellbeing VALUES (0, '999001', ?, NULL, 'general', ?, 40)",
-           [(2023, 3.7), (2024, 3.8)])
+    insert(
+        sentence_db, "INSERT INTO wellbeing VALUES (0, '999001', ?, NULL, 'general', ?, 40)", [(2023, 3.7), (2024, 3.8)]
+    )
     r = sentence(sentence_db, "wb_general")
     assert bool(r["change_significant"]) is False and "(ikke signifikant, skønnet usikkerhed)" in r["sentence"]
 
@@ -157,8 +187,10 @@ def test_suppressed_unit_is_no_data(goals_db):
     assert list(df["unit_id"]) == ["999", "D1", "D2"]
     r = status(df, "dt", "D2")
     assert r["status"] == "no_data" and math.isnan(r["value"])
-    assert r["sentence"] == ("Andel i generel indsats (sprogvurdering): værdien for 2024/25 er skjult, "
-                             "fordi færre end 5 indgår; målet er mindst 75,0 % i 2026/27.")
+    assert r["sentence"] == (
+        "Andel i generel indsats (sprogvurdering): værdien for 2024/25 er skjult, "
+        "fordi færre end 5 indgår; målet er mindst 75,0 % i 2026/27."
+    )
     assert status(df, "dt", "D1")["status"] == "met"  # 39/50 = 0.78
 
 
@@ -167,9 +199,13 @@ def test_trend_across_2019_and_the_scale_break(goals_db):
     save_goal(goals_db, goal("nt_lvl", "nt_share_good", ">=", 75, "2022/23"), "test")
     save_goal(goals_db, goal("tt_up", "tt_mean_correct", "stigende"), "test")
     # transition tests start in 2022/23; the same school also has old-scale results labelled for 2022/23
-    insert(goals_db, "INSERT INTO test_pupil_results (batch_id, pupil_key, institution_id, school_year, grade, "
-                     "subject, test_kind, points, max_points) VALUES (0, ?, '999001', 2022, 4, 'matematik', "
-                     "'overgangstest', ?, 40)", [(f"t{i}", 20 + i) for i in range(6)])
+    insert(
+        goals_db,
+        "INSERT INTO test_pupil_results (batch_id, pupil_key, institution_id, school_year, grade, "
+        "subject, test_kind, points, max_points) VALUES (0, ?, '999001', 2022, 4, 'matematik', "
+        "'overgangstest', ?, 40)",
+        [(f"t{i}", 20 + i) for i in range(6)],
+    )
     df = evaluate(goals_db)
     # 2020 (0.65) is compared with 2018 (0.60), skipping the sample year 2019 (0.90): met
     r = status(df, "nt_up")
@@ -197,34 +233,45 @@ def test_goal_scoping_by_viewer(goals_db):
     assert set(admin.loc[admin["goal_id"] == "nt", "unit_id"]) == {"999", "999001", "999002", "999003"}
 
 
-@pytest.mark.parametrize("raw, expected", [(80, 0.8), ("80", 0.8), ("80 %", 0.8), ("0,8", 0.8), (0.8, 0.8),
-                                            ("78,5 %", 0.785), ("1", 1.0)])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(80, 0.8), ("80", 0.8), ("80 %", 0.8), ("0,8", 0.8), (0.8, 0.8), ("78,5 %", 0.785), ("1", 1.0)],
+)
 def test_normalise_share_target(raw, expected):
     assert math.isclose(normalise_target("nt_share_good", raw), expected)
 
 
-@pytest.mark.parametrize("indicator, raw", [("nt_share_good", "150 %"), ("wb_general", "6"), ("nt_share_good", "høj")])
+@pytest.mark.parametrize(
+    ("indicator", "raw"), [("nt_share_good", "150 %"), ("wb_general", "6"), ("nt_share_good", "høj")]
+)
 def test_normalise_target_rejects(indicator, raw):
     with pytest.raises(KvalitetsdialogError):
         normalise_target(indicator, raw)
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"goal_id": ""}, "Mål-id mangler."),
-    ({"indicator": "xx"}, "Ukendt indikator 'xx'; brug et id fra indikatorkataloget, fx nt_share_good."),
-    ({"subject": "Engelsk"}, "Indikatoren har ikke faget 'Engelsk' (nt_share_good har Dansk, læsning, Matematik)."),
-    ({"subject": "Latin"}, "Ukendt fag 'Latin'."),
-    ({"grade": "11"}, "Klassetrin '11' skal være et tal fra 0 til 10."),
-    ({"direction": "op"}, "'op' er ikke en retning; brug >=, <=, stigende eller faldende."),
-    ({"target": None}, "Et niveaumål (>= eller <=) skal have en målværdi."),
-    ({"target_year": "2026"}, "'2026' er ikke et skoleår; skriv målåret som 2026/2027 eller 2026/27."),
-    ({"scope": "999001,999777"},
-     "Omfanget '999001,999777' nævner institutioner, der ikke findes i institutionstabellen: 999777."),
-    ({"grade": "bh.kl.", "indicator": "wb_general", "subject": None, "target": "4"}, None),
-    ({"grade": "4", "indicator": "exam_mean", "subject": None, "target": "7"},
-     "Indikatoren 'exam_mean' kan ikke opdeles på klassetrin."),
-    ({"direction": "stigende"}, "Et mål om stigning eller fald fra år til år har ingen målværdi."),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"goal_id": ""}, "Mål-id mangler."),
+        ({"indicator": "xx"}, "Ukendt indikator 'xx'; brug et id fra indikatorkataloget, fx nt_share_good."),
+        ({"subject": "Engelsk"}, "Indikatoren har ikke faget 'Engelsk' (nt_share_good har Dansk, læsning, Matematik)."),
+        ({"subject": "Latin"}, "Ukendt fag 'Latin'."),
+        ({"grade": "11"}, "Klassetrin '11' skal være et tal fra 0 til 10."),
+        ({"direction": "op"}, "'op' er ikke en retning; brug >=, <=, stigende eller faldende."),
+        ({"target": None}, "Et niveaumål (>= eller <=) skal have en målværdi."),
+        ({"target_year": "2026"}, "'2026' er ikke et skoleår; skriv målåret som 2026/2027 eller 2026/27."),
+        (
+            {"scope": "999001,999777"},
+            "Omfanget '999001,999777' nævner institutioner, der ikke findes i institutionstabellen: 999777.",
+        ),
+        ({"grade": "bh.kl.", "indicator": "wb_general", "subject": None, "target": "4"}, None),
+        (
+            {"grade": "4", "indicator": "exam_mean", "subject": None, "target": "7"},
+            "Indikatoren 'exam_mean' kan ikke opdeles på klassetrin.",
+        ),
+        ({"direction": "stigende"}, "Et mål om stigning eller fald fra år til år har ingen målværdi."),
+    ],
+)
 def test_validation_messages(fields, message):
     base = goal("M1", "nt_share_good", ">=", "80 %", "2026/27", subject="Dansk, læsning", grade="4. klasse")
     assert validate_goal({**base, **fields}, institutions={"999001"}) == ([message] if message else [])
@@ -245,7 +292,9 @@ def test_save_versions_delete_and_history(db):
     with database.read(db) as con:
         history = goal_history(con, "M1")
         current = con.execute("SELECT count(*) FROM goals").fetchone()[0]
-        audit = con.execute("SELECT who, object FROM audit_log WHERE action = 'goal_change' ORDER BY audit_id").fetchall()
+        audit = con.execute(
+            "SELECT who, object FROM audit_log WHERE action = 'goal_change' ORDER BY audit_id"
+        ).fetchall()
     assert list(history["version"]) == [1, 2, 3]
     assert list(history["target"]) == [4.0, 4.2, 4.2] and list(history["deleted"]) == [False, False, True]
     assert list(history["changed_by"]) == ["anna", "bo", "carl"]
@@ -259,27 +308,44 @@ def test_status_labels():
 # ---------------------------------------------------------------- one validation for form and sheet
 
 SHEET_HEADER = ["mål_id", "titel", "indikator", "fag", "klassetrin", "omfang", "retning", "målværdi", "målår"]
-SHEET_LABELS = dict(zip(["goal_id", "title", "indicator", "subject", "grade", "scope", "direction", "target",
-                         "target_year"], SHEET_HEADER))
+SHEET_LABELS = dict(
+    zip(
+        ["goal_id", "title", "indicator", "subject", "grade", "scope", "direction", "target", "target_year"],
+        SHEET_HEADER,
+    )
+)
 GOOD_ROW = ["M1", "Høj trivsel", "wb_general", None, None, "skoler", ">=", "4", "2026/27"]
 
 
 def sheet_fields(row: list) -> dict:
-    return {field: cell for field, cell in zip(SHEET_LABELS, row)}
+    return dict(zip(SHEET_LABELS, row))
 
 
-@pytest.mark.parametrize("changes", [
-    {6: "stigende", 8: None},           # a year-on-year goal with a target: the old loader let it through
-    {7: "6"},                           # a well-being target outside 1-5: the old loader let it through
-    {2: "exam_mean", 4: "9", 7: "7"},   # a grade on an indicator without grades: the old loader let it through
-    {2: "nt_share_good", 3: "Engelsk", 7: "80 %"},
-    {6: "mindst"},
-    {5: "999001; 123456"},
-    {7: None},
-    {8: "2026"},
-    {0: "M 1"},
-], ids=["trend_with_target", "wb_target_range", "grade_without_grades", "subject", "direction", "scope",
-        "no_target", "target_year", "goal_id_chars"])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {6: "stigende", 8: None},  # a year-on-year goal with a target: the old loader let it through
+        {7: "6"},  # a well-being target outside 1-5: the old loader let it through
+        {2: "exam_mean", 4: "9", 7: "7"},  # a grade on an indicator without grades: the old loader let it through
+        {2: "nt_share_good", 3: "Engelsk", 7: "80 %"},
+        {6: "mindst"},
+        {5: "999001; 123456"},
+        {7: None},
+        {8: "2026"},
+        {0: "M 1"},
+    ],
+    ids=[
+        "trend_with_target",
+        "wb_target_range",
+        "grade_without_grades",
+        "subject",
+        "direction",
+        "scope",
+        "no_target",
+        "target_year",
+        "goal_id_chars",
+    ],
+)
 def test_sheet_loader_and_form_reject_a_goal_with_the_same_words(db, tmp_path, changes):
     add_institutions(db)
     row = [changes.get(i, cell) for i, cell in enumerate(GOOD_ROW)]
@@ -296,14 +362,24 @@ def test_sheet_loader_and_form_reject_a_goal_with_the_same_words(db, tmp_path, c
 
 def test_sheet_stores_what_the_form_stores(db, tmp_path):
     add_institutions(db)
-    row = ["M1", "Flere gode læsere", "nt_share_good", "Dansk, læsning", "4. klasse", "999001 ; 999002", "≥",
-           "80 %", "2026/2027"]
+    row = [
+        "M1",
+        "Flere gode læsere",
+        "nt_share_good",
+        "Dansk, læsning",
+        "4. klasse",
+        "999001 ; 999002",
+        "≥",
+        "80 %",
+        "2026/2027",
+    ]
     import_files(db, [write_csv(tmp_path / "maal.csv", [SHEET_HEADER, row])])
     cleaned, problems = clean_goal(sheet_fields(row))
     assert problems == []
     # '80 %' -> 0.8, Danish subject name -> id, '4. klasse' -> 4, '≥' -> '>=', ids joined by commas
-    assert goal_rows_in(db) == [("M1", "Flere gode læsere", "nt_share_good", "dansk_laesning", 4, "999001,999002",
-                                 ">=", 0.8, 2026)]
+    assert goal_rows_in(db) == [
+        ("M1", "Flere gode læsere", "nt_share_good", "dansk_laesning", 4, "999001,999002", ">=", 0.8, 2026)
+    ]
     assert goal_rows_in(db) == [tuple(cleaned[f] for f in SHEET_LABELS)]
 
 

@@ -17,19 +17,28 @@ ROOT = settings.PROJECT_ROOT
 
 def cli(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
     env = {"PATH": "/usr/bin:/bin", "KVALITETSDIALOG_KOMMUNE": "999", **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "indicators", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "indicators", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture
 def small_db(db: Path) -> Path:
     """Daycares D1 (20 children: 17/2/1) and D2 (4: 2/1/1); school A: well-being 3.8 without a
     respondent count, and one aggregated reading test in grade 4 (levels 1,1,2,4,1,1)."""
-    add_institutions(db, [("999001", "Skole A", "skole", 999, None),
-                          ("D1", "Dagtilbud 1", "dagtilbud", 999, None),
-                          ("D2", "Dagtilbud 2", "dagtilbud", 999, None)])
-    insert(db, "INSERT INTO language_assessments VALUES (0, ?, 2024, ?, ?, ?, ?)",
-           [("D1", 20, 17, 2, 1), ("D2", 4, 2, 1, 1)])
+    add_institutions(
+        db,
+        [
+            ("999001", "Skole A", "skole", 999, None),
+            ("D1", "Dagtilbud 1", "dagtilbud", 999, None),
+            ("D2", "Dagtilbud 2", "dagtilbud", 999, None),
+        ],
+    )
+    insert(
+        db,
+        "INSERT INTO language_assessments VALUES (0, ?, 2024, ?, ?, ?, ?)",
+        [("D1", 20, 17, 2, 1), ("D2", 4, 2, 1, 1)],
+    )
     insert(db, "INSERT INTO wellbeing VALUES (0, '999001', 2024, NULL, 'general', 3.8, NULL)", [()])
     add_aggregate_year(db, "999001", 2020, (1, 1, 2, 4, 1, 1))
     return db
@@ -67,8 +76,10 @@ HEADER = "indicator,level,unit_id,school_year,subject,grade,value,n,suppressed\n
 def test_export_as_administration(small_db):
     result = cli("export", "--db", str(small_db))
     assert result.returncode == 0, result.stderr
-    expected = HEADER + "".join(NT_ROWS.format(ind=i, v=v) for i, v in
-                                [("nt_share_good", "0.6"), ("nt_share_top", "0.1"), ("nt_share_poor", "0.2")])
+    expected = HEADER + "".join(
+        NT_ROWS.format(ind=i, v=v)
+        for i, v in [("nt_share_good", "0.6"), ("nt_share_top", "0.1"), ("nt_share_poor", "0.2")]
+    )
     assert result.stdout == expected + OTHER_ROWS
 
 
@@ -90,15 +101,27 @@ def test_export_as_leader(small_db):
 
 
 def test_goals_command(small_db):
-    save_goal(small_db, {"goal_id": "G1", "title": "Sprog", "indicator": "la_share_general", "scope": "dagtilbud",
-                         "direction": ">=", "target": "80 %", "target_year": "2026/27"}, "test")
+    save_goal(
+        small_db,
+        {
+            "goal_id": "G1",
+            "title": "Sprog",
+            "indicator": "la_share_general",
+            "scope": "dagtilbud",
+            "direction": ">=",
+            "target": "80 %",
+            "target_year": "2026/27",
+        },
+        "test",
+    )
     result = cli("goals", "--db", str(small_db))
     # municipality 0.791667 < 0.8 and a single year gives no line: not met; D1 0.85 met; D2 withheld
     assert result.stdout == (
         "goal_id,level,unit_id,school_year,indicator,value,target,status\n"
         "G1,municipality,999,2024/2025,la_share_general,0.791667,0.8,not_met\n"
         "G1,institution,D1,2024/2025,la_share_general,0.85,0.8,met\n"
-        "G1,institution,D2,2024/2025,la_share_general,,0.8,no_data\n")
+        "G1,institution,D2,2024/2025,la_share_general,,0.8,no_data\n"
+    )
     # a year without data
     result = cli("goals", "--db", str(small_db), "--year", "2023/2024", "--as", "council")
     assert result.stdout.splitlines()[1] == "G1,municipality,999,2023/2024,la_share_general,,0.8,no_data"
@@ -107,12 +130,15 @@ def test_goals_command(small_db):
     assert result.stdout.splitlines()[1:] == ["G1,municipality,101,2024/2025,la_share_general,,0.8,no_data"]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["export", "--as", "rektor"], "Ukendt seer 'rektor'"),
-    (["goals", "--year", "2024"], "Skoleåret '2024' skal skrives som 2024/2025 eller 2024/25."),
-    (["export", "--bogus"], "Ugyldige argumenter"),
-    (["goals", "--kommune", "abc"], "Ugyldig kommunekode 'abc'."),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["export", "--as", "rektor"], "Ukendt seer 'rektor'"),
+        (["goals", "--year", "2024"], "Skoleåret '2024' skal skrives som 2024/2025 eller 2024/25."),
+        (["export", "--bogus"], "Ugyldige argumenter"),
+        (["goals", "--kommune", "abc"], "Ugyldig kommunekode 'abc'."),
+    ],
+)
 def test_user_errors(small_db, args, message):
     result = cli(*args, "--db", str(small_db))
     assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
@@ -133,4 +159,5 @@ def test_sample_municipality_per_viewer(sample_db):
     goals = cli("goals", "--db", str(sample_db), "--as", "public")
     assert goals.returncode == 0
     assert {line.split(",")[4] for line in goals.stdout.splitlines()[1:]}.isdisjoint(
-        {"nt_share_good", "nt_share_top", "nt_share_poor", "nt_mean_score", "tt_mean_correct"})
+        {"nt_share_good", "nt_share_top", "nt_share_poor", "nt_mean_score", "tt_mean_correct"}
+    )

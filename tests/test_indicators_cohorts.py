@@ -13,19 +13,31 @@ from tests.test_indicators_data import add_institutions, insert
 
 # (pupil, institution, school year, grade, score); reading throughout
 ROWS = [
-    ("c1", "999001", 2018, 2, 40), ("c2", "999001", 2018, 2, 50), ("c3", "999001", 2018, 2, 60),
-    ("c4", "999001", 2018, 2, 30), ("c5", "999001", 2018, 2, 45), ("c6", "999002", 2018, 2, 35),
+    ("c1", "999001", 2018, 2, 40),
+    ("c2", "999001", 2018, 2, 50),
+    ("c3", "999001", 2018, 2, 60),
+    ("c4", "999001", 2018, 2, 30),
+    ("c5", "999001", 2018, 2, 45),
+    ("c6", "999002", 2018, 2, 35),
     ("c1", "999001", 2019, 3, 90),  # the sample year 2019/20: never paired
-    ("c1", "999001", 2020, 4, 50), ("c2", "999001", 2020, 4, 55), ("c3", "999001", 2020, 4, 70),
-    ("c4", "999001", 2020, 4, 30), ("c5", "999001", 2020, 4, 50), ("c6", "999002", 2020, 4, 55),
+    ("c1", "999001", 2020, 4, 50),
+    ("c2", "999001", 2020, 4, 55),
+    ("c3", "999001", 2020, 4, 70),
+    ("c4", "999001", 2020, 4, 30),
+    ("c5", "999001", 2020, 4, 50),
+    ("c6", "999002", 2020, 4, 55),
 ]
 
 
 @pytest.fixture
 def cohort_db(db):
     add_institutions(db)
-    insert(db, "INSERT INTO test_pupil_results (batch_id, pupil_key, institution_id, school_year, grade, subject, "
-               "test_kind, score) VALUES (0, ?, ?, ?, ?, 'dansk_laesning', 'national_test', ?)", ROWS)
+    insert(
+        db,
+        "INSERT INTO test_pupil_results (batch_id, pupil_key, institution_id, school_year, grade, subject, "
+        "test_kind, score) VALUES (0, ?, ?, ?, ?, 'dansk_laesning', 'national_test', ?)",
+        ROWS,
+    )
     return db
 
 

@@ -26,13 +26,15 @@ TEST_INDICATORS = ("nt_share_good", "nt_share_top", "nt_share_poor", "nt_mean_sc
 
 @pytest.fixture
 def two_db(db: Path) -> Path:
-    add_institutions(db, [("999001", "Skole A", "skole", 999, "Nord"),
-                          ("101001", "Skole K", "skole", 101, "Nord")])
-    add_aggregate_year(db, "999001", 2020, (1, 1, 2, 4, 1, 1))   # good 6 of 10
-    add_aggregate_year(db, "101001", 2020, (0, 0, 2, 4, 2, 2))   # good 8 of 10
-    add_aggregate_year(db, "101001", 2021, (0, 0, 2, 4, 2, 2))   # a later year, only in 101
-    insert(db, "INSERT INTO wellbeing VALUES (0, ?, 2024, NULL, 'general', ?, ?)",
-           [("999001", 3.8, 40), ("101001", 3.5, 60)])
+    add_institutions(db, [("999001", "Skole A", "skole", 999, "Nord"), ("101001", "Skole K", "skole", 101, "Nord")])
+    add_aggregate_year(db, "999001", 2020, (1, 1, 2, 4, 1, 1))  # good 6 of 10
+    add_aggregate_year(db, "101001", 2020, (0, 0, 2, 4, 2, 2))  # good 8 of 10
+    add_aggregate_year(db, "101001", 2021, (0, 0, 2, 4, 2, 2))  # a later year, only in 101
+    insert(
+        db,
+        "INSERT INTO wellbeing VALUES (0, ?, 2024, NULL, 'general', ?, ?)",
+        [("999001", 3.8, 40), ("101001", 3.5, 60)],
+    )
     return db
 
 
@@ -72,9 +74,14 @@ def test_public_indicators_for_every_municipality_with_distinct_districts(two_db
     with database.read(two_db) as con:
         df = compute(con, ADMIN, "wb_general", grades="all")
     by_unit = dict(zip(zip(df["level"], df["unit_id"]), df["value"]))
-    assert by_unit == {("municipality", "101"): 3.5, ("municipality", "999"): 3.8,
-                       ("district", "101:Nord"): 3.5, ("district", "999:Nord"): 3.8,
-                       ("institution", "101001"): 3.5, ("institution", "999001"): 3.8}
+    assert by_unit == {
+        ("municipality", "101"): 3.5,
+        ("municipality", "999"): 3.8,
+        ("district", "101:Nord"): 3.5,
+        ("district", "999:Nord"): 3.8,
+        ("institution", "101001"): 3.5,
+        ("institution", "999001"): 3.8,
+    }
     assert set(df.loc[df["level"] == "district", "unit_name"]) == {"Nord"}
 
 
@@ -96,8 +103,14 @@ def test_export_has_other_municipalities_only_for_public_indicators(two_db):
 
 def test_export_command_uses_kommune(two_db):
     env = {"PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-m", "indicators", "export", "--db", str(two_db), "--kommune", "101"],
-                         cwd=settings.PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "indicators", "export", "--db", str(two_db), "--kommune", "101"],
+        cwd=settings.PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     rows = [line.split(",") for line in out.stdout.splitlines()[1:]]
     assert {r[2] for r in rows if r[0].startswith("nt_")} == {"101", "101001"}

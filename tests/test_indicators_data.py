@@ -23,12 +23,18 @@ INSTITUTIONS = [
 
 # National tests 2020/21, pupil level: (pupil, institution, grade, class, subject, level, score)
 PUPILS = [
-    ("p1", "999001", 4, "4.A", "dansk_laesning", 4, 60), ("p2", "999001", 4, "4.A", "dansk_laesning", 5, 70),
-    ("p3", "999001", 4, "4.A", "dansk_laesning", 6, 80), ("p4", "999001", 4, "4.B", "dansk_laesning", 3, 40),
-    ("p5", "999001", 4, "4.B", "dansk_laesning", 2, 20), ("p6", "999001", 4, "4.B", "dansk_laesning", 4, 50),
-    ("p1", "999001", 4, "4.A", "matematik", 4, 55), ("p2", "999001", 4, "4.A", "matematik", 4, 65),
-    ("p3", "999001", 4, "4.A", "matematik", 1, 15), ("p4", "999001", 4, "4.B", "matematik", 3, 45),
-    ("q1", "999002", 4, None, "dansk_laesning", 4, 50), ("q2", "999002", 4, None, "dansk_laesning", 4, 60),
+    ("p1", "999001", 4, "4.A", "dansk_laesning", 4, 60),
+    ("p2", "999001", 4, "4.A", "dansk_laesning", 5, 70),
+    ("p3", "999001", 4, "4.A", "dansk_laesning", 6, 80),
+    ("p4", "999001", 4, "4.B", "dansk_laesning", 3, 40),
+    ("p5", "999001", 4, "4.B", "dansk_laesning", 2, 20),
+    ("p6", "999001", 4, "4.B", "dansk_laesning", 4, 50),
+    ("p1", "999001", 4, "4.A", "matematik", 4, 55),
+    ("p2", "999001", 4, "4.A", "matematik", 4, 65),
+    ("p3", "999001", 4, "4.A", "matematik", 1, 15),
+    ("p4", "999001", 4, "4.B", "matematik", 3, 45),
+    ("q1", "999002", 4, None, "dansk_laesning", 4, 50),
+    ("q2", "999002", 4, None, "dansk_laesning", 4, 60),
     ("q3", "999002", 4, None, "dansk_laesning", 1, 10),
 ]
 # National tests 2020/21, aggregated: (institution, grade, subject, n_tested, level counts 1-6, mean score)
@@ -42,45 +48,79 @@ def insert(db: Path, sql: str, rows: list[tuple]) -> None:
 
 
 def add_institutions(db: Path, rows=INSTITUTIONS) -> None:
-    insert(db, "INSERT INTO institutions (institution_id, name, kind, municipality_code, district) "
-               "VALUES (?, ?, ?, ?, ?)", rows)
+    insert(
+        db,
+        "INSERT INTO institutions (institution_id, name, kind, municipality_code, district) VALUES (?, ?, ?, ?, ?)",
+        rows,
+    )
 
 
 def add_tests(db: Path, year: int = 2020, kind: str = "national_test") -> None:
-    insert(db, "INSERT INTO test_pupil_results (batch_id, pupil_key, institution_id, school_year, grade, class, "
-               f"subject, test_kind, level, score) VALUES (0, ?, ?, {year}, ?, ?, ?, '{kind}', ?, ?)", PUPILS)
-    insert(db, "INSERT INTO test_aggregates (batch_id, institution_id, school_year, grade, subject, test_kind, "
-               "n_tested, level_1, level_2, level_3, level_4, level_5, level_6, mean_score) "
-               f"VALUES (0, ?, {year}, ?, ?, '{kind}', ?, ?, ?, ?, ?, ?, ?, ?)",
-           [(i, g, s, n, *levels, m) for i, g, s, n, levels, m in AGGREGATES])
+    insert(
+        db,
+        "INSERT INTO test_pupil_results (batch_id, pupil_key, institution_id, school_year, grade, class, "
+        f"subject, test_kind, level, score) VALUES (0, ?, ?, {year}, ?, ?, ?, '{kind}', ?, ?)",
+        PUPILS,
+    )
+    insert(
+        db,
+        "INSERT INTO test_aggregates (batch_id, institution_id, school_year, grade, subject, test_kind, "
+        "n_tested, level_1, level_2, level_3, level_4, level_5, level_6, mean_score) "
+        f"VALUES (0, ?, {year}, ?, ?, '{kind}', ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(i, g, s, n, *levels, m) for i, g, s, n, levels, m in AGGREGATES],
+    )
 
 
-def add_aggregate_year(db: Path, institution: str, year: int, levels: tuple, subject="dansk_laesning",
-                       grade=4, kind="national_test") -> None:
+def add_aggregate_year(
+    db: Path, institution: str, year: int, levels: tuple, subject="dansk_laesning", grade=4, kind="national_test"
+) -> None:
     """One aggregated test cell: counts at levels 1-6."""
-    insert(db, "INSERT INTO test_aggregates (batch_id, institution_id, school_year, grade, subject, test_kind, "
-               "n_tested, level_1, level_2, level_3, level_4, level_5, level_6) "
-               "VALUES (0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-           [(institution, year, grade, subject, kind, sum(levels), *levels)])
+    insert(
+        db,
+        "INSERT INTO test_aggregates (batch_id, institution_id, school_year, grade, subject, test_kind, "
+        "n_tested, level_1, level_2, level_3, level_4, level_5, level_6) "
+        "VALUES (0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(institution, year, grade, subject, kind, sum(levels), *levels)],
+    )
 
 
 def add_others(db: Path) -> None:
     """Well-being, absence, language, exams, transition and competence for 2024/25 (transition 2023/24)."""
-    insert(db, "INSERT INTO wellbeing VALUES (0, ?, 2024, ?, 'general', ?, ?)", [
-        ("999001", 4, 4.0, 10), ("999001", 5, 3.5, 10), ("999001", None, 3.8, 20),
-        ("999002", None, 3.0, None),
-        ("999003", None, 3.6, 4),
-        ("101001", None, 3.9, 50),
-    ])
-    insert(db, "INSERT INTO absence (batch_id, institution_id, school_year, n_pupils, absence_pct, share_over_10) "
-               "VALUES (0, ?, 2024, ?, ?, ?)", [("999001", 100, 0.05, 0.10), ("999002", 3, 0.20, 1 / 3)])
-    insert(db, "INSERT INTO language_assessments VALUES (0, ?, 2024, ?, ?, ?, ?)",
-           [("D1", 20, 17, 2, 1), ("D2", 4, 2, 1, 1)])
-    insert(db, "INSERT INTO exam_grades (batch_id, institution_id, school_year, n_pupils, mean_grade, socref, "
-               "socref_diff) VALUES (0, ?, 2024, ?, ?, ?, ?)", [("999001", 20, 7.0, 6.5, 0.5), ("999002", 4, 5.0, 6.0, -1.0)])
+    insert(
+        db,
+        "INSERT INTO wellbeing VALUES (0, ?, 2024, ?, 'general', ?, ?)",
+        [
+            ("999001", 4, 4.0, 10),
+            ("999001", 5, 3.5, 10),
+            ("999001", None, 3.8, 20),
+            ("999002", None, 3.0, None),
+            ("999003", None, 3.6, 4),
+            ("101001", None, 3.9, 50),
+        ],
+    )
+    insert(
+        db,
+        "INSERT INTO absence (batch_id, institution_id, school_year, n_pupils, absence_pct, share_over_10) "
+        "VALUES (0, ?, 2024, ?, ?, ?)",
+        [("999001", 100, 0.05, 0.10), ("999002", 3, 0.20, 1 / 3)],
+    )
+    insert(
+        db,
+        "INSERT INTO language_assessments VALUES (0, ?, 2024, ?, ?, ?, ?)",
+        [("D1", 20, 17, 2, 1), ("D2", 4, 2, 1, 1)],
+    )
+    insert(
+        db,
+        "INSERT INTO exam_grades (batch_id, institution_id, school_year, n_pupils, mean_grade, socref, "
+        "socref_diff) VALUES (0, ?, 2024, ?, ?, ?, ?)",
+        [("999001", 20, 7.0, 6.5, 0.5), ("999002", 4, 5.0, 6.0, -1.0)],
+    )
     insert(db, "INSERT INTO youth_transition VALUES (0, '999001', 2023, 20, 0.9, 0.95)", [()])
-    insert(db, "INSERT INTO competence VALUES (0, '999001', 2024, ?, ?, ?)",
-           [("dansk", 100, 90), ("matematik", 100, 100), (None, 200, 150)])
+    insert(
+        db,
+        "INSERT INTO competence VALUES (0, '999001', 2024, ?, ?, ?)",
+        [("dansk", 100, 90), ("matematik", 100, 100), (None, 200, 150)],
+    )
 
 
 @pytest.fixture

@@ -38,6 +38,7 @@ def run(extract_db):
     def _run(indicator_id, viewer=ADMIN, **kw):
         with database.read(extract_db) as con:
             return compute(con, viewer, indicator_id, **kw)
+
     return _run
 
 
@@ -182,8 +183,12 @@ def test_other_sources(run):
 
 
 def test_missing_count_never_becomes_zero(extract_db, run):
-    insert(extract_db, "INSERT INTO test_aggregates VALUES (0, '999003', 2020, 4, 'dansk_laesning', "
-                       "'national_test', 6, 1, 1, NULL, 2, 1, 1, NULL)", [()])
+    insert(
+        extract_db,
+        "INSERT INTO test_aggregates VALUES (0, '999003', 2020, 4, 'dansk_laesning', "
+        "'national_test', 6, 1, 1, NULL, 2, 1, 1, NULL)",
+        [()],
+    )
     df = run("nt_share_good")
     r = one(df, "institution", "999003", "dansk_laesning", 4)
     assert math.isnan(r["value"]) and not r["suppressed"]
@@ -281,11 +286,14 @@ def test_t_quantiles_against_tables():
     assert [round(float(x), 3) for x in t975([1, 5, 29, 31, 60, 120])] == [12.706, 2.571, 2.045, 2.04, 2.0, 1.98]
 
 
-@pytest.mark.parametrize("call", [
-    lambda con: compute(con, "administration", "wb_general"),
-    lambda con: trend(con, None, "wb_general", "municipality", 999),
-    lambda con: level_distribution(con, "public", None),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda con: compute(con, "administration", "wb_general"),
+        lambda con: trend(con, None, "wb_general", "municipality", 999),
+        lambda con: level_distribution(con, "public", None),
+    ],
+)
 def test_a_read_without_a_viewer_fails(extract_db, call):
     with database.read(extract_db) as con, pytest.raises(TypeError, match="Viewer"):
         call(con)
@@ -293,8 +301,11 @@ def test_a_read_without_a_viewer_fails(extract_db, call):
 
 def test_missing_hours_are_not_zero(extract_db, run):
     # B: 100 planned hours with 80 covered, and 50 planned whose covered hours are missing
-    insert(extract_db, "INSERT INTO competence VALUES (0, '999002', 2024, ?, ?, ?)",
-           [("dansk", 100, 80), ("engelsk", 50, None)])
+    insert(
+        extract_db,
+        "INSERT INTO competence VALUES (0, '999002', 2024, ?, ?, ?)",
+        [("dansk", 100, 80), ("engelsk", 50, None)],
+    )
     df = run("comp_coverage")
     # not 80 / 150 = 0.53: B is unknown, and so is the municipality that contains it
     assert math.isnan(one(df, "institution", "999002")["value"])

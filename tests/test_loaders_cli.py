@@ -11,13 +11,21 @@ from core.settings import PROJECT_ROOT
 from tests.fixtures_files import query, snapshot, write_csv
 
 REGISTER = [["INST_NR", "INST_NAVN", "BEL_KOMMUNE"], ["999001", "Nordskolen", "999"]]
-WELLBEING = [["skoleår", "institutionsnummer", "trivselsindikator", "indikatorsvar"],
-             ["2024/25", "999001", "Faglig trivsel", "3,8"]]
+WELLBEING = [
+    ["skoleår", "institutionsnummer", "trivselsindikator", "indikatorsvar"],
+    ["2024/25", "999001", "Faglig trivsel", "3,8"],
+]
 
 
 def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "loaders", "import", *args], cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "loaders", "import", *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
 
 
 def test_cli_loads_and_prints_one_line_per_file(tmp_path: Path):
@@ -36,8 +44,10 @@ def test_cli_rejects_with_danish_report_and_exit_1(tmp_path: Path):
     db = tmp_path / "cli.duckdb"
     _run("--db", str(db), str(write_csv(tmp_path / "reg.csv", REGISTER)))
     before = snapshot(db)
-    bad = write_csv(tmp_path / "trivsel.csv", [WELLBEING[0], ["2024/25", "999001", "Faglig trivsel", "8"],
-                                               ["2024", "999001", "Ro og orden", "3"]])
+    bad = write_csv(
+        tmp_path / "trivsel.csv",
+        [WELLBEING[0], ["2024/25", "999001", "Faglig trivsel", "8"], ["2024", "999001", "Ro og orden", "3"]],
+    )
     # The database comes from KVALITETSDIALOG_DB when --db is left out.
     done = _run(str(bad), env={"KVALITETSDIALOG_DB": str(db)})
     assert done.returncode == 1 and done.stdout == ""

@@ -14,8 +14,15 @@ import pytest
 from access import roles
 from core.viewer import ADMINISTRATION
 from tests.fixtures_files import query
-from tests.test_browser_app import (TIMEOUT_MS, _chromium_or_skip, _free_port, browser,  # noqa: F401
-                                    main_text_when, shoot, streamlit_server)
+from tests.test_browser_app import (
+    TIMEOUT_MS,
+    _chromium_or_skip,
+    _free_port,
+    browser,  # noqa: F401
+    main_text_when,
+    shoot,
+    streamlit_server,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -51,12 +58,13 @@ def app(sample_db_master, tmp_path_factory, provider):
         'client_secret = "test-secret"\n'
         f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
     )
-    with streamlit_server(db, tmp / "streamlit.log", "--secrets.files", str(secrets), port=port,
-                          host="localhost") as app_url:
+    with streamlit_server(
+        db, tmp / "streamlit.log", "--secrets.files", str(secrets), port=port, host="localhost"
+    ) as app_url:
         yield app_url, db
 
 
-def log_in(browser, url: str, who: str):  # noqa: F811
+def log_in(browser, url: str, who: str):
     context = browser.new_context(viewport={"width": 1440, "height": 1800}, locale="da-DK")
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -74,7 +82,7 @@ def log_out(page) -> None:
     page.get_by_role("button", name="Log ind").wait_for()
 
 
-def test_leader_officer_and_stranger(app, browser):  # noqa: F811
+def test_leader_officer_and_stranger(app, browser):
     url, db = app
 
     context, page = log_in(browser, url, LEADER)
@@ -106,10 +114,17 @@ def test_leader_officer_and_stranger(app, browser):  # noqa: F811
     log_out(page)
     context.close()
 
-    entries = query(db, "SELECT who, role, action FROM audit_log WHERE action IN "
-                        "('login', 'logout', 'login_denied') ORDER BY audit_id")
-    assert entries == [(LEADER, "leader", "login"), (LEADER, "leader", "logout"),
-                       (OFFICER, "administration", "login"), (OFFICER, "administration", "logout"),
-                       (STRANGER, None, "login_denied"), (STRANGER, None, "logout")]
+    entries = query(
+        db,
+        "SELECT who, role, action FROM audit_log WHERE action IN ('login', 'logout', 'login_denied') ORDER BY audit_id",
+    )
+    assert entries == [
+        (LEADER, "leader", "login"),
+        (LEADER, "leader", "logout"),
+        (OFFICER, "administration", "login"),
+        (OFFICER, "administration", "logout"),
+        (STRANGER, None, "login_denied"),
+        (STRANGER, None, "logout"),
+    ]
     origins = {o for (o,) in query(db, "SELECT DISTINCT origin FROM audit_log WHERE action = 'login'")}
     assert origins and all(o.startswith("app") for o in origins)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 from pathlib import Path
@@ -24,7 +25,7 @@ RUNS, WARM_UP = 500, 100
 # 2,000 results, an hour each); on the sample municipality the steady state is reached within the
 # warm-up, and what is left is allocator noise (measured: a few MiB). A leak of one page's result
 # per run (>= 50 KiB) would pass it.
-MAX_GROWTH_BYTES = 40 * 1024 ** 2
+MAX_GROWTH_BYTES = 40 * 1024**2
 
 
 def rss() -> int:
@@ -37,10 +38,8 @@ def raw_options(box, candidates: list) -> list:
     """The values behind a selectbox's shown options (AppTest's ``select_index`` would set the label)."""
     shown = {}
     for c in candidates:
-        try:
+        with contextlib.suppress(KeyError, TypeError, ValueError, AttributeError):
             shown.setdefault(str(box.format_func(c)), c)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            pass
     return [shown[o] for o in box.options if o in shown]
 
 
@@ -88,8 +87,10 @@ def test_500_page_runs_do_not_grow_the_process(sample_db, monkeypatch):
             before = rss()
     gc.collect()
     growth = rss() - before
-    print(f"RSS after {WARM_UP} runs {before / 2 ** 20:.0f} MiB, growth over the next {RUNS - WARM_UP}: "
-          f"{growth / 2 ** 20:.1f} MiB")
+    print(
+        f"RSS after {WARM_UP} runs {before / 2**20:.0f} MiB, growth over the next {RUNS - WARM_UP}: "
+        f"{growth / 2**20:.1f} MiB"
+    )
     assert growth < MAX_GROWTH_BYTES
     # the runs did change filters, and many different ones
     assert sum(map(bool, changed)) > RUNS // 5

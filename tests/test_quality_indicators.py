@@ -28,8 +28,17 @@ INSTITUTIONS = [
     ["999003", "Skole C", "skole", "999", "Syd"],
 ]
 ABSENCE = [
-    ["skoleår", "institutionsnummer", "klassetrin", "antal elever", "fravær i alt", "sygefravær",
-     "fravær med tilladelse", "ulovligt fravær", "andel over 10 % fravær"],
+    [
+        "skoleår",
+        "institutionsnummer",
+        "klassetrin",
+        "antal elever",
+        "fravær i alt",
+        "sygefravær",
+        "fravær med tilladelse",
+        "ulovligt fravær",
+        "andel over 10 % fravær",
+    ],
     ["2023/24", "999001", "9", "50", "7,0 %", "4,0", "2,0", "1,0", "16,0 %"],
     ["2024/25", "999001", "8", "40", "5,0 %", "3,0", "1,5", "0,5", "20,0 %"],
     ["2024/25", "999001", "9", "60", "10,0 %", "6,0", "3,0", "1,0", "30,0 %"],
@@ -39,8 +48,16 @@ ABSENCE = [
     ["2024/25", "999003", "", "100", "6,0 %", "4,0", "1,0", "1,0", "15,0 %"],
 ]
 EXAMS = [
-    ["skoleår", "institutionsnummer", "institution", "antal elever", "karaktergennemsnit",
-     "socioøkonomisk reference", "forskel", "signifikant forskel"],
+    [
+        "skoleår",
+        "institutionsnummer",
+        "institution",
+        "antal elever",
+        "karaktergennemsnit",
+        "socioøkonomisk reference",
+        "forskel",
+        "signifikant forskel",
+    ],
     ["2024/25", "999001", "Skole A", 20, 7.0, 6.5, 0.5, "På niveau"],
     # fewer than 5 pupils: the ministry computes no reference
     ["2024/25", "999002", "Skole B", 4, "9,0", None, None, None],
@@ -99,13 +116,20 @@ def _close(a, b) -> bool:
 
 def test_percentages_are_stored_as_shares(quality_db):
     # "5,0 %" and "16,0 %" -> 0.05 and 0.16; "4,0" without the sign is a percentage too -> 0.04
-    assert query(quality_db, "SELECT n_pupils, absence_pct, sick_pct, share_over_10 FROM absence "
-                             "WHERE institution_id = '999001' AND school_year = 2023") == [(50, 0.07, 0.04, 0.16)]
+    assert query(
+        quality_db,
+        "SELECT n_pupils, absence_pct, sick_pct, share_over_10 FROM absence "
+        "WHERE institution_id = '999001' AND school_year = 2023",
+    ) == [(50, 0.07, 0.04, 0.16)]
     # ".." is missing, never zero
-    assert query(quality_db, "SELECT sick_pct, permitted_pct FROM absence WHERE institution_id = '999002'") \
-        == [(None, None)]
-    assert query(quality_db, "SELECT share_3m, share_15m FROM youth_transition ORDER BY institution_id") \
-        == [(0.9, 0.86), (1.0, None), (0.8, 0.82)]
+    assert query(quality_db, "SELECT sick_pct, permitted_pct FROM absence WHERE institution_id = '999002'") == [
+        (None, None)
+    ]
+    assert query(quality_db, "SELECT share_3m, share_15m FROM youth_transition ORDER BY institution_id") == [
+        (0.9, 0.86),
+        (1.0, None),
+        (0.8, 0.82),
+    ]
 
 
 def test_absence_is_pupil_weighted_over_grades_and_schools(quality_db):
@@ -157,8 +181,11 @@ def test_socref_difference_is_institution_level_only_and_never_pooled(quality_db
     # as the extract gives it: A 7.0 - 6.5 = 0.5, C 6.0 - 6.8 = -0.8; B has no reference, so no row
     assert values.keys() == {"999001", "999003"}
     assert _close(values["999001"], 0.5) and _close(values["999003"], -0.8)
-    assert query(quality_db, "SELECT socref_verdict FROM exam_grades ORDER BY institution_id") \
-        == [("På niveau",), (None,), ("Under niveau",)]
+    assert query(quality_db, "SELECT socref_verdict FROM exam_grades ORDER BY institution_id") == [
+        ("På niveau",),
+        (None,),
+        ("Under niveau",),
+    ]
 
 
 def test_transition_missing_is_never_zero(quality_db):

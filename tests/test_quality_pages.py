@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import indicators
-from core import database, danish, schoolyear
+from core import danish, database, schoolyear
 from core.viewer import Viewer
 from tests.test_app_pages import main_text, open_page
 
@@ -16,8 +14,15 @@ SPECIAL = "999012"
 def _latest(db, indicator_id: str, institution: str, viewer: str) -> tuple[int, dict, dict | None]:
     """The latest school year with a value, and the institution's and the municipality's rows then."""
     with database.read(db) as con:
-        df = indicators.compute(con, Viewer.parse(viewer), indicator_id, kommune=999,
-                                levels=("institution", "municipality"), institutions=(institution,), grades="all")
+        df = indicators.compute(
+            con,
+            Viewer.parse(viewer),
+            indicator_id,
+            kommune=999,
+            levels=("institution", "municipality"),
+            institutions=(institution,),
+            grades="all",
+        )
     year = int(df["school_year"].max())
     rows = df[df["school_year"] == year]
     own = rows[rows["unit_id"] == institution].iloc[0].to_dict()
@@ -33,8 +38,12 @@ def _metric(at, label_start: str):
 
 def test_leader_sees_each_area_against_the_municipality(sample_db, monkeypatch):
     at = open_page(sample_db, monkeypatch, f"leader:{SCHOOL}", "institution")
-    assert [t.label for t in at.main.tabs] == ["Fravær", "Karakterer", "Overgang til ungdomsuddannelse",
-                                               "Kompetencedækning"]
+    assert [t.label for t in at.main.tabs] == [
+        "Fravær",
+        "Karakterer",
+        "Overgang til ungdomsuddannelse",
+        "Kompetencedækning",
+    ]
     year, own, muni = _latest(sample_db, "abs_mean_pct", SCHOOL, f"leader:{SCHOOL}")
     metric = _metric(at, "Gennemsnitligt elevfravær")
     assert metric.label.startswith(f"{schoolyear.short(year)}: ")
@@ -47,7 +56,8 @@ def test_leader_sees_each_area_against_the_municipality(sample_db, monkeypatch):
     y3 = _latest(sample_db, "tr_share_3m", SCHOOL, f"leader:{SCHOOL}")[0]
     y15 = _latest(sample_db, "tr_share_15m", SCHOOL, f"leader:{SCHOOL}")[0]
     assert y15 == y3 - 1 and _metric(at, "Andel i gang med ungdomsuddannelse efter 15").label.startswith(
-        f"{schoolyear.short(y15)}: ")
+        f"{schoolyear.short(y15)}: "
+    )
     assert "socioøkonomiske reference" in main_text(at)
 
 

@@ -85,8 +85,11 @@ def test_quality_xlsx_sheets_values_and_marks(rdb):
     by_unit = {r[2].value: r for r in goals.iter_rows(min_row=5)}
     statuses = {unit: r[6] for unit, r in by_unit.items()}
     assert {k: c.value for k, c in statuses.items()} == {
-        "Eksempelby Kommune": "Ikke opfyldt", "Lilleskolen": "Ingen data", "Nordskolen": "Opfyldt",
-        "Sydskolen": "Ikke opfyldt"}
+        "Eksempelby Kommune": "Ikke opfyldt",
+        "Lilleskolen": "Ingen data",
+        "Nordskolen": "Opfyldt",
+        "Sydskolen": "Ikke opfyldt",
+    }
     assert statuses["Nordskolen"].fill.fgColor.rgb == "00009E73"
     assert by_unit["Nordskolen"][4].value == 3.9 and by_unit["Nordskolen"][4].number_format == "0.00"
     assert by_unit["Eksempelby Kommune"][4].value == pytest.approx(1452.6 / 403)
@@ -146,8 +149,16 @@ def test_quality_html_is_self_contained_with_figures(rdb):
 
 
 def test_dialogue_sheet_for_one_institution(rdb):
-    add_note(rdb, ADMIN, institution_id="999001", school_year=2020, note_kind="action",
-                      text="+Læsebånd hver dag", action_owner="Skolelederen", action_due="2021-06-30")
+    add_note(
+        rdb,
+        ADMIN,
+        institution_id="999001",
+        school_year=2020,
+        note_kind="action",
+        text="+Læsebånd hver dag",
+        action_owner="Skolelederen",
+        action_due="2021-06-30",
+    )
     with database.read(rdb) as con:
         data = reports.dialogue(con, Viewer.parse("leader:999001"), "999001", year=2021, fmt="xlsx")
         page = reports.dialogue(con, ADMIN, "999001", year=2021, fmt="html").decode("utf-8")
@@ -175,8 +186,23 @@ def test_command_writes_the_file_and_records_the_export(rdb, tmp_path, capsys):
     assert load_workbook(out).sheetnames[0] == "Forside"
     with database.read(rdb) as con:
         assert con.execute("SELECT who, action, object FROM audit_log WHERE action = 'export'").fetchall() == [
-            ("council", "export", "report:quality")]
+            ("council", "export", "report:quality")
+        ]
     assert main(["quality", "--db", str(rdb), "--out", str(tmp_path / "r.pdf")]) == 1
     assert "Ukendt filformat" in capsys.readouterr().err
-    assert main(["dialogue", "--db", str(rdb), "--institution", "999002", "--as", "leader:999001",
-                 "--out", str(tmp_path / "d.html")]) == 1
+    assert (
+        main(
+            [
+                "dialogue",
+                "--db",
+                str(rdb),
+                "--institution",
+                "999002",
+                "--as",
+                "leader:999001",
+                "--out",
+                str(tmp_path / "d.html"),
+            ]
+        )
+        == 1
+    )

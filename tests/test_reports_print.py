@@ -24,8 +24,9 @@ def pdf_pages(html_file: Path) -> tuple[int, int]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM),
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
         try:
             page = browser.new_page()
             requests = []
@@ -41,7 +42,7 @@ def pdf_pages(html_file: Path) -> tuple[int, int]:
     return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf)), drawn
 
 
-def test_quality_report_prints_one_section_per_page(rdb, tmp_path):  # noqa: F811
+def test_quality_report_prints_one_section_per_page(rdb, tmp_path):
     out = tmp_path / "kvalitetsrapport.html"
     with database.read(rdb) as con:
         out.write_bytes(reports.quality(con, Viewer.parse("administration"), kommune=999, year=2021, fmt="html"))
@@ -51,7 +52,7 @@ def test_quality_report_prints_one_section_per_page(rdb, tmp_path):  # noqa: F81
     assert drawn >= 2  # both figures rendered offline from the inlined plotly.js
 
 
-def test_dialogue_sheet_prints_on_one_or_two_pages(rdb, tmp_path):  # noqa: F811
+def test_dialogue_sheet_prints_on_one_or_two_pages(rdb, tmp_path):
     out = tmp_path / "dialog.html"
     with database.read(rdb) as con:
         out.write_bytes(reports.dialogue(con, Viewer.parse("leader:999001"), "999001", year=2021, fmt="html"))

@@ -14,8 +14,10 @@ def test_quality_report_on_the_sample(sample_db, tmp_path):
     out = {}
     for viewer in ("administration", "public"):
         out[viewer] = tmp_path / f"{viewer}.xlsx"
-        assert main(["quality", "--db", str(sample_db), "--out", str(out[viewer]), "--year", "2024/25",
-                     "--as", viewer]) == 0
+        assert (
+            main(["quality", "--db", str(sample_db), "--out", str(out[viewer]), "--year", "2024/25", "--as", viewer])
+            == 0
+        )
     wb = load_workbook(out["administration"])
     assert {"Forside", "Mål", "Overgangstest", "Trivsel", "Vurderinger", "Definitioner"} <= set(wb.sheetnames)
     assert wb["Overgangstest"]["A2"].value == MARK
@@ -37,8 +39,12 @@ def test_quality_report_on_the_sample(sample_db, tmp_path):
 
 def test_dialogue_sheet_on_the_sample(sample_db, tmp_path):
     out = tmp_path / "dialog.html"
-    assert main(["dialogue", "--db", str(sample_db), "--institution", "999001", "--as", "leader:999001",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            ["dialogue", "--db", str(sample_db), "--institution", "999001", "--as", "leader:999001", "--out", str(out)]
+        )
+        == 0
+    )
     page = out.read_text(encoding="utf-8")
     assert "Kvalitetsdialog" in page and "Nørrevangsskolen" in page and MARK in page
 
@@ -52,13 +58,15 @@ def test_quality_report_has_the_quality_areas_with_known_values(sample_db, tmp_p
         # Nørrevangsskolen's absence from its grade rows: sum(pct x pupils) / sum(pupils)
         absence, pupils = con.execute(
             "SELECT sum(absence_pct * n_pupils) / sum(n_pupils), sum(n_pupils) FROM absence"
-            " WHERE institution_id = '999001' AND school_year = 2024").fetchone()
+            " WHERE institution_id = '999001' AND school_year = 2024"
+        ).fetchone()
         # the municipality's exam average, pupil-weighted over every school (the special school's few included)
         exam, graded = con.execute(
-            "SELECT sum(mean_grade * n_pupils) / sum(n_pupils), sum(n_pupils) FROM exam_grades"
-            " WHERE school_year = 2024").fetchone()
+            "SELECT sum(mean_grade * n_pupils) / sum(n_pupils), sum(n_pupils) FROM exam_grades WHERE school_year = 2024"
+        ).fetchone()
         special_graded = con.execute(
-            "SELECT n_pupils FROM exam_grades WHERE institution_id = '999012' AND school_year = 2024").fetchone()[0]
+            "SELECT n_pupils FROM exam_grades WHERE institution_id = '999012' AND school_year = 2024"
+        ).fetchone()[0]
     rows = {r[0]: r for r in wb["Fravær"].iter_rows(min_row=5, values_only=True) if r[0]}
     assert abs(rows["Nørrevangsskolen"][1] - absence) < 1e-9 and rows["Nørrevangsskolen"][2] == pupils
     exams = {r[0]: r for r in wb["Karakterer"].iter_rows(min_row=5, values_only=True) if r[0]}

@@ -21,7 +21,12 @@ from core.settings import SAMPLE_DIR
 from core.viewer import ADMINISTRATION
 from sample_data import generate, sample_files
 from sample_data.generator import (
-    DECLINING_SCHOOL, IMPROVING_SCHOOL, NEW_DAYCARE, REGISTER_COLUMNS, SAMPLE_GOALS, SPECIAL_SCHOOL,
+    DECLINING_SCHOOL,
+    IMPROVING_SCHOOL,
+    NEW_DAYCARE,
+    REGISTER_COLUMNS,
+    SAMPLE_GOALS,
+    SPECIAL_SCHOOL,
     SYNTHETIC_LABEL,
 )
 
@@ -44,7 +49,7 @@ def _xlsx(path: Path) -> tuple[list[list], list[dict]]:
     rows = list(load_workbook(path, read_only=True).active.iter_rows(values_only=True))
     header_at = next(i for i, r in enumerate(rows) if r[0] in ("Elev ID", "mål_id", "skoleår"))
     data = []
-    for r in rows[header_at + 1:]:
+    for r in rows[header_at + 1 :]:
         if all(v is None for v in r):
             break
         data.append(dict(zip(rows[header_at], r)))
@@ -58,8 +63,15 @@ def _tests(year: int) -> list[dict]:
     out = []
     for r in rows:
         pupil, school, _, grade, _, subject, level, _ = r.values()
-        out.append({"pupil": str(pupil), "school": str(school), "grade": int(str(grade).split(".")[0]),
-                    "subject": subject, "level": level})
+        out.append(
+            {
+                "pupil": str(pupil),
+                "school": str(school),
+                "grade": int(str(grade).split(".")[0]),
+                "subject": subject,
+                "level": level,
+            }
+        )
     return out
 
 
@@ -74,8 +86,14 @@ def _wellbeing() -> list[dict]:
 
 
 def _weighted(rows: list[dict], indicator: str, year: str, school: str | None = None) -> float:
-    picked = [r for r in rows if r["trivselsindikator"] == indicator and r["skoleår"] == year
-              and r["indikatorsvar"] != ".." and school in (None, r["institutionsnummer"])]
+    picked = [
+        r
+        for r in rows
+        if r["trivselsindikator"] == indicator
+        and r["skoleår"] == year
+        and r["indikatorsvar"] != ".."
+        and school in (None, r["institutionsnummer"])
+    ]
     weight = sum(int(r["antal besvarelser"]) for r in picked)
     return sum(float(r["indikatorsvar"].replace(",", ".")) * int(r["antal besvarelser"]) for r in picked) / weight
 
@@ -103,8 +121,11 @@ def test_files_come_in_the_shapes_and_encodings_real_extracts_have():
     register = _csv(_file("01_*"))
     assert tuple(register[0]) == REGISTER_COLUMNS and len(REGISTER_COLUMNS) == 28
     kinds = Counter(r["ENHEDSART"] for r in register)
-    assert kinds == {"Institution uden enheder": 9, "Hovedskole (institution med enheder)": 1,
-                     "Afdeling (underordnet enhed)": 2}
+    assert kinds == {
+        "Institution uden enheder": 9,
+        "Hovedskole (institution med enheder)": 1,
+        "Afdeling (underordnet enhed)": 2,
+    }
     assert {r["HOVEDSKOLE_INST"] for r in register if r["ENHEDSART"].startswith("Afdeling")} == {"999001"}
     assert [r["INST_NR"] for r in register if r["INST_TYPE_NAVN"] == "Specialskoler for børn"] == [SPECIAL_SCHOOL]
     assert {r["BEL_KOMMUNE_NAVN"] for r in register} == {"Eksempelby Kommune"}
@@ -152,10 +173,14 @@ def test_schools_differ_one_improves_one_declines():
     assert _share_good(first, DECLINING_SCHOOL) - _share_good(last, DECLINING_SCHOOL) > 0.15
     wellbeing = _wellbeing()
     general = "Generel skoletrivsel"
-    assert (_weighted(wellbeing, general, "2024/2025", IMPROVING_SCHOOL)
-            - _weighted(wellbeing, general, "2015/2016", IMPROVING_SCHOOL)) > 0.2
-    assert (_weighted(wellbeing, general, "2015/2016", DECLINING_SCHOOL)
-            - _weighted(wellbeing, general, "2024/2025", DECLINING_SCHOOL)) > 0.2
+    assert (
+        _weighted(wellbeing, general, "2024/2025", IMPROVING_SCHOOL)
+        - _weighted(wellbeing, general, "2015/2016", IMPROVING_SCHOOL)
+    ) > 0.2
+    assert (
+        _weighted(wellbeing, general, "2015/2016", DECLINING_SCHOOL)
+        - _weighted(wellbeing, general, "2024/2025", DECLINING_SCHOOL)
+    ) > 0.2
 
 
 def test_school_sizes_span_80_to_900_and_the_special_school_has_tiny_grades():
@@ -179,8 +204,10 @@ def test_municipal_levels_are_near_the_national_ones():
     for year in (2015, 2024):
         assert 3.6 <= _weighted(wellbeing, "Generel skoletrivsel", f"{year}/{year + 1}") <= 4.0
     language = _csv(_file("*_sprogvurdering.csv"))
-    assert all(int(r["antal vurderede"]) == int(r["generel indsats"]) + int(r["fokuseret indsats"])
-               + int(r["særlig indsats"]) for r in language)
+    assert all(
+        int(r["antal vurderede"]) == int(r["generel indsats"]) + int(r["fokuseret indsats"]) + int(r["særlig indsats"])
+        for r in language
+    )
     total = defaultdict(int)
     for r in language:
         for column in ("antal vurderede", "generel indsats", "fokuseret indsats", "særlig indsats"):
@@ -199,8 +226,14 @@ def test_goal_sheet_holds_the_national_and_local_goals():
     assert SYNTHETIC_LABEL in titles[0][0]
     assert [g["mål_id"] for g in goals] == [g[0] for g in SAMPLE_GOALS]
     assert {g["indikator"] for g in goals} == {
-        "nt_share_good", "nt_share_top", "nt_share_poor", "wb_general", "wb_social", "la_share_general",
-        "tt_mean_correct"}
+        "nt_share_good",
+        "nt_share_top",
+        "nt_share_poor",
+        "wb_general",
+        "wb_social",
+        "la_share_general",
+        "tt_mean_correct",
+    }
     assert "Lokal definition" in next(g["bemærkning"] for g in goals if g["indikator"] == "tt_mean_correct")
 
 
@@ -219,8 +252,9 @@ def test_quality_report_extracts_are_plausible_and_in_the_real_formats():
         assert parts == round(_pct(r["fravær i alt"]) * 1000)  # the parts add up to the total
     pupils = sum(int(r["antal elever"]) for r in absence if r["skoleår"] == "2024/2025")
     mean = sum(_pct(r["fravær i alt"]) * int(r["antal elever"]) for r in absence if r["skoleår"] == "2024/2025")
-    over = sum(_pct(r["andel over 10 % fravær"]) * int(r["antal elever"]) for r in absence
-               if r["skoleår"] == "2024/2025")
+    over = sum(
+        _pct(r["andel over 10 % fravær"]) * int(r["antal elever"]) for r in absence if r["skoleår"] == "2024/2025"
+    )
     assert 0.06 <= mean / pupils <= 0.08 and 0.2 <= over / pupils <= 0.25
 
     titles, exams = _xlsx(_file("*_karakterer.xlsx"))
@@ -262,8 +296,12 @@ def test_national_scale_covers_every_municipality(tmp_path):
         [str(next(p for p in files if "nationale_test_2016" in p.name))],
     ).fetchone()
     assert keys[0] == keys[1] > 10_000  # no pupil tested twice in a subject
-    years = {r["skoleår"] for r in csv.DictReader(io.StringIO(
-        next(p for p in files if "trivsel" in p.name).read_bytes().decode("cp1252")), delimiter=";")}
+    years = {
+        r["skoleår"]
+        for r in csv.DictReader(
+            io.StringIO(next(p for p in files if "trivsel" in p.name).read_bytes().decode("cp1252")), delimiter=";"
+        )
+    }
     assert len(years) == 10
     assert any("fravaer" in p.name for p in files) and any("karakterer" in p.name for p in files)
 
@@ -276,9 +314,19 @@ def _data_rows(path: Path) -> int:
 
 
 def test_build_database_loads_every_row_and_marks_the_demo(sample_db):
-    files = {kind: [p for p in sample_files() if kind in p.name]
-             for kind in ("nationale_test", "overgangstest", "trivsel", "sprogvurdering", "fravaer", "karakterer",
-                          "overgang_ungdomsuddannelse", "kompetencedaekning")}
+    files = {
+        kind: [p for p in sample_files() if kind in p.name]
+        for kind in (
+            "nationale_test",
+            "overgangstest",
+            "trivsel",
+            "sprogvurdering",
+            "fravaer",
+            "karakterer",
+            "overgang_ungdomsuddannelse",
+            "kompetencedaekning",
+        )
+    }
     expected = {
         "test_pupil_results": sum(_data_rows(p) for p in files["nationale_test"] + files["overgangstest"]),
         "wellbeing": _data_rows(files["trivsel"][0]),
@@ -299,10 +347,12 @@ def test_build_database_loads_every_row_and_marks_the_demo(sample_db):
         # The register's facts survive the municipality's own list, which adds the districts.
         assert con.execute(
             "SELECT institution_type, unit_type, district, municipality_code FROM institutions "
-            "WHERE institution_id = ?", [SPECIAL_SCHOOL]
+            "WHERE institution_id = ?",
+            [SPECIAL_SCHOOL],
         ).fetchone() == ("Specialskoler for børn", "Institution uden enheder", "Midt", 999)
-        assert con.execute(
-            "SELECT parent_id FROM institutions WHERE institution_id = '999002'").fetchone() == ("999001",)
+        assert con.execute("SELECT parent_id FROM institutions WHERE institution_id = '999002'").fetchone() == (
+            "999001",
+        )
 
 
 def test_every_goal_status_occurs_in_the_sample(sample_db):
