@@ -37,7 +37,7 @@ PAGES = {
     "data": ("dashboards/data.py", "Data", ":material/upload_file:"),
     "adgang": ("dashboards/audit_page.py", "Adgang og log", ":material/admin_panel_settings:"),
 }
-# DOMAIN.md, "Who sees what": the page set per role; the first page is the start page.
+# docs/domain.md, "Who sees what": the page set per role; the first page is the start page.
 ROLE_PAGES = {
     "public": ("overblik",),
     "council": ("overblik", "skoler", "dialog"),

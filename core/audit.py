@@ -1,4 +1,4 @@
-"""The audit log: who did what, when and from where (DOMAIN.md, rule 5). Append-only."""
+"""The audit log: who did what, when and from where (docs/domain.md, rule 5). Append-only."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Who is looking: the one object every read takes (DOMAIN.md, "Who sees what")."""
+"""Who is looking: the one object every read takes (docs/domain.md, "Who sees what")."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ def target_as_typed(goal: dict) -> float | None:
 
 
 def to_xlsx(goals: pd.DataFrame) -> bytes:
-    """The current goals as one sheet (FORMATS.md, ``goals``): shares as percentages, years as 2025/2026."""
+    """The current goals as one sheet (docs/formats.md, ``goals``): shares as percentages, years as 2025/2026."""
     sheet = goals[COLUMNS].copy()
     sheet["target"] = [target_as_typed(g) for g in goals.to_dict("records")]
     sheet["target_year"] = [schoolyear.long(int(y)) if pd.notna(y) else None for y in sheet["target_year"]]

@@ -5,7 +5,7 @@ indicator area or the whole institution. Nothing is overwritten: an edit adds
 a version, a deletion adds a deleted version (``current_dialogue_notes`` shows
 the latest live version of each note).
 
-Who may do what (DOMAIN.md, "Who sees what"):
+Who may do what (docs/domain.md, "Who sees what"):
 
 - the administration writes every kind of note and reads everything;
 - a leader reads every note of their own institution(s) and writes the

@@ -1,4 +1,4 @@
-"""Command line: ``python -m indicators export|goals`` (FORMATS.md, "Command line").
+"""Command line: ``python -m indicators export|goals`` (docs/formats.md, "Command line").
 
 Both write CSV (UTF-8, comma, ``.`` decimal point, header row) to ``--out`` or
 stdout. A user error prints a Danish message on stderr and exits 1.
@@ -120,7 +120,7 @@ def _write(table: pd.DataFrame, out: str | None) -> None:
 
 
 def _audit(db: Path, viewer: Viewer, what: str, out: str | None, rows: int) -> None:
-    """Every export is recorded: who, when, what (DOMAIN.md, rule 5)."""
+    """Every export is recorded: who, when, what (docs/domain.md, rule 5)."""
     audit.record(
         db, viewer, "export", what, f"{rows} rækker til {out or 'stdout'}", who=f"cli:{viewer}", origin="command line"
     )
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
                 table = goals_table(con, viewer, kommune, year)
         _write(table, args.out)
         if table["indicator"].map(lambda i: i in CATALOGUE and CATALOGUE[i].confidential).any():
-            # FORMATS.md fixes the CSV's columns, so the § 55 b mark goes beside it, not into it.
+            # docs/formats.md fixes the CSV's columns, so the § 55 b mark goes beside it, not into it.
             print(
                 "Fortroligt - folkeskolelovens § 55 b: udtrækket indeholder resultater fra de nationale test eller "
                 "overgangstestene og må ikke offentliggøres.",

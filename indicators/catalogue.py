@@ -1,4 +1,4 @@
-"""The indicator catalogue as data (FORMATS.md, "Indicator catalogue").
+"""The indicator catalogue as data (docs/formats.md, "Indicator catalogue").
 
 Everything that decides what an indicator means lives here: its Danish label,
 unit, source table, which subjects and test kinds it covers, whether it is

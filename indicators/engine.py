@@ -10,7 +10,7 @@ How a value comes about, in two steps, both in DuckDB SQL:
    National tests come from pupil rows and aggregated rows alike; each test
    cell also exists pooled over subjects (``subject = 'all'``), whose ``n`` is
    the distinct pupils across subjects (pupil rows) or the largest per-subject
-   count (aggregated rows), as FORMATS.md says. Within one subject a pupil has
+   count (aggregated rows), as docs/formats.md says. Within one subject a pupil has
    one result a year (the loader rejects a second), so there n = results.
    Pooling cells over grades, classes and institutions sums their ``n``: a
    pupil is in one institution, grade and class in a school year.
@@ -37,7 +37,7 @@ deviation (``catalogue.assumed_sd``); the column ``interval_kind`` says which
 ('wilson', 't', 'assumed_sd', or None where there is no interval), so a page
 can call an ``assumed_sd`` interval "omtrentlig".
 
-Viewer scoping (DOMAIN.md, "Who sees what") happens here, not in pages.
+Viewer scoping (docs/domain.md, "Who sees what") happens here, not in pages.
 Confidentiality across municipalities (folkeskoleloven § 55 b): a test result
 is confidential at every level below the whole country, including another
 municipality's. Confidential indicators are therefore computed only for the
@@ -621,7 +621,7 @@ def level_distribution(
     if wide.empty:
         return pd.DataFrame(columns=columns)
     # Pooled over subjects, n = distinct pupils is not at hand here: take the largest subject's count
-    # for each grade and sum over grades, as FORMATS.md prescribes for aggregated data.
+    # for each grade and sum over grades, as docs/formats.md prescribes for aggregated data.
     per_subject = wide[wide["subject"] != "all"]
     by_grade = per_subject[per_subject["grade"] != "all"].groupby(["school_year", "grade"])["n"].max()
     pooled_n = by_grade.groupby("school_year").sum()

@@ -1,4 +1,4 @@
-"""Goals: validation, versioned storage and evaluation by the status rules in FORMATS.md.
+"""Goals: validation, versioned storage and evaluation by the status rules in docs/formats.md.
 
 Validation lives here (``check_goal``) so that the goal sheet loader and the
 app's goal form accept and reject exactly the same things and store the same

@@ -1,4 +1,4 @@
-"""Reading municipal and ministry extracts into the database (FORMATS.md).
+"""Reading municipal and ministry extracts into the database (docs/formats.md).
 
 >>> from loaders import import_files            # doctest: +SKIP
 >>> for r in import_files(db, [Path("trivsel.csv")]):

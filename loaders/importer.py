@@ -2,7 +2,7 @@
 
 What a corrected extract replaces (its *scope*): the rows of the same school
 year and institution, for most kinds. National tests replace by school year,
-institution *and subject* - a deliberate narrowing of FORMATS.md's "source,
+institution *and subject* - a deliberate narrowing of docs/formats.md's "source,
 year and institutions", because ministry extracts often come one subject at a
 time and replacing every subject would silently delete the others; pupil-level
 and aggregated rows of the same scope replace each other. Institutions are
@@ -261,7 +261,7 @@ def _log(
             user,
         ],
     ).fetchall()
-    # DOMAIN.md rule 5: every import attempt is in the audit log too, committed with the batch.
+    # docs/domain.md rule 5: every import attempt is in the audit log too, committed with the batch.
     audit.insert(
         con,
         user or "ukendt",
@@ -365,7 +365,7 @@ def _log_rejected(
     user: str,
     origin: str | None,
 ) -> None:
-    """Record every attempt (DOMAIN.md: every import is recorded), touching no data table."""
+    """Record every attempt (docs/domain.md: every import is recorded), touching no data table."""
     with database.write(db) as con:
         con.execute("BEGIN")
         for display, sha256, kind, error in rejected:

@@ -1,4 +1,4 @@
-"""Every kind and shape of extract (FORMATS.md), declared as data.
+"""Every kind and shape of extract (docs/formats.md), declared as data.
 
 A ``Shape`` lists its columns (canonical name, Danish label, aliases, cell
 type), the columns that identify it, extra checks (``Rule``: a SQL condition
@@ -20,7 +20,7 @@ from loaders.cells import WELLBEING_INDICATORS
 @dataclass(frozen=True)
 class Col:
     name: str
-    label: str  # as FORMATS.md and the user call it
+    label: str  # as docs/formats.md and the user call it
     aliases: tuple[str, ...] = ()
     type: str = "text"  # a key of TYPES
     required: bool = True  # the column must be in the file

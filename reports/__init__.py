@@ -54,7 +54,7 @@ def dialogue(
 def record_export(
     db: Path, viewer: Viewer, what: str, details: dict, *, who: str | None = None, origin: str | None = None
 ) -> None:
-    """Write the export to the audit log (DOMAIN.md: every export is recorded)."""
+    """Write the export to the audit log (docs/domain.md: every export is recorded)."""
     audit.record(db, viewer, "export", what, details, who=who, origin=origin)
 
 

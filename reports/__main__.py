@@ -1,4 +1,4 @@
-"""``python -m reports quality|dialogue --out FILE.xlsx|FILE.html ...`` (see FORMATS.md and the README)."""
+"""``python -m reports quality|dialogue --out FILE.xlsx|FILE.html ...`` (see docs/formats.md and the README)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Goal status rules (FORMATS.md), worked out by hand, and goal validation and versioning."""
+"""Goal status rules (docs/formats.md), worked out by hand, and goal validation and versioning."""
 
 from __future__ import annotations
 
