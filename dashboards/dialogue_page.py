@@ -206,16 +206,16 @@ def _downloads(ctx: Context, institution_id: str, year: int) -> None:
             on_click=_record_download,
             args=(ctx, "report:dialogue", details),
         )
-    if ctx.viewer.role in ("administration", "council") and c3.toggle("Kvalitetsrapport for kommunen"):
+    if ctx.viewer.role in ("administration", "council") and c3.toggle("Statusrapport for kommunen"):
         for fmt in ("xlsx", "html"):
             c3.download_button(
-                f"Kvalitetsrapport {schoolyear.short(year)} ({fmt.upper()})",
-                ctx.read(reports.quality, kommune=ctx.kommune, year=year, fmt=fmt),
-                file_name=f"kvalitetsrapport-{year}.{fmt}",
+                f"Statusrapport {schoolyear.short(year)} ({fmt.upper()})",
+                ctx.read(reports.status, kommune=ctx.kommune, year=year, fmt=fmt),
+                file_name=f"statusrapport-{year}.{fmt}",
                 mime=reports.FORMATS[fmt],
                 icon=":material/download:",
                 on_click=_record_download,
-                args=(ctx, "report:quality", {"year": schoolyear.short(year)}),
+                args=(ctx, "report:status", {"year": schoolyear.short(year)}),
             )
 
 

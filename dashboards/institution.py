@@ -294,7 +294,7 @@ def cohort_section(ctx: Context, institution: pd.Series) -> None:
     st.plotly_chart(fig, width="stretch")
 
 
-# The quality report's areas beyond tests and well-being, and the extract kind each is imported as.
+# The status report's areas beyond tests and well-being, and the extract kind each is imported as.
 _QUALITY_KINDS = {
     "absence": "absence",
     "exam_grades": "exam_grades",
@@ -357,7 +357,7 @@ def _metric(column, indicator_id: str, own: pd.DataFrame, muni: pd.DataFrame) ->
 
 def quality_section(ctx: Context, institution: pd.Series) -> None:
     """Absence, exams, youth transition and competence coverage: the institution against the municipality."""
-    st.subheader("Kvalitetsrapportens øvrige områder")
+    st.subheader("Statusrapportens øvrige områder")
     name = institution["name"]
     for tab, (title, ids) in zip(st.tabs([title for title, _ in QUALITY_AREAS]), QUALITY_AREAS):
         with tab:

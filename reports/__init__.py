@@ -1,6 +1,6 @@
 """Reports for the council and the dialogue: XLSX and self-contained HTML, no Streamlit.
 
->>> # with database.read(db) as con: data = quality(con, Viewer.parse("council"), fmt="html")
+>>> # with database.read(db) as con: data = status(con, Viewer.parse("council"), fmt="html")
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def _check_format(fmt: str) -> None:
         raise KvalitetsdialogError(f"Ukendt filformat '{fmt}'. Brug .xlsx eller .html.", "Ukendt format")
 
 
-def quality(
+def status(
     con: duckdb.DuckDBPyConnection,
     viewer: Viewer,
     *,
@@ -30,10 +30,10 @@ def quality(
     year: int | None = None,
     fmt: str = "xlsx",
 ) -> bytes:
-    """The quality report for one school year (default: the latest with data) as XLSX or HTML bytes."""
+    """The status report for one school year (default: the latest with data) as XLSX or HTML bytes."""
     _check_format(fmt)
-    report = data.quality_report(con, viewer, kommune, year)
-    return xlsx.quality_xlsx(report) if fmt == "xlsx" else html.quality_html(report).encode("utf-8")
+    report = data.status_report(con, viewer, kommune, year)
+    return xlsx.status_xlsx(report) if fmt == "xlsx" else html.status_html(report).encode("utf-8")
 
 
 def dialogue(

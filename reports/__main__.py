@@ -1,4 +1,7 @@
-"""``python -m reports quality|dialogue --out FILE.xlsx|FILE.html ...`` (see docs/formats.md and the README)."""
+"""``python -m reports status|dialogue --out FILE.xlsx|FILE.html ...`` (see docs/formats.md and the README).
+
+``quality`` is the old name of ``status`` and still works.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +11,24 @@ import sys
 from pathlib import Path
 
 import reports
-from core import database, schoolyear, settings
+from core import danish, database, schoolyear, settings
 from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
 
+# command, its other names, help; what the output line calls the file
+_COMMANDS = (
+    ("status", ["quality"], "statusrapporten for kommunen (quality er det gamle navn)"),
+    ("dialogue", [], "dialogarket for én institution"),
+)
+_WRITTEN = {"status": "Statusrapport", "dialogue": "Dialogark"}
+
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m reports", description="Kvalitetsrapport og dialogark.")
+    p = argparse.ArgumentParser(prog="python -m reports", description="Statusrapport og dialogark.")
     sub = p.add_subparsers(dest="command", required=True)
-    for name, help_text in (("quality", "kvalitetsrapporten"), ("dialogue", "dialogarket for én institution")):
-        s = sub.add_parser(name, help=help_text)
+    for name, aliases, help_text in _COMMANDS:
+        s = sub.add_parser(name, aliases=aliases, help=help_text)
+        s.set_defaults(report=name)
         s.add_argument("--out", required=True, help="FILE.xlsx eller FILE.html")
         s.add_argument("--year", help="skoleår, fx 2024/25 (standard: det seneste med data)")
         s.add_argument("--as", dest="viewer", help="administration, council, public eller leader:ID")
@@ -39,22 +50,22 @@ def main(argv: list[str] | None = None) -> int:
         year = reports.parse_year(args.year)
         kommune = settings.kommune(args.kommune) if args.kommune else None
         with database.read(db) as con:
-            if args.command == "quality":
-                content = reports.quality(con, viewer, kommune=kommune, year=year, fmt=fmt)
+            if args.report == "status":
+                content = reports.status(con, viewer, kommune=kommune, year=year, fmt=fmt)
             else:
                 content = reports.dialogue(con, viewer, args.institution, year=year, kommune=kommune, fmt=fmt)
         out.write_bytes(content)
         details = {"file": str(out), "year": schoolyear.short(year) if year else "seneste"}
-        if args.command == "dialogue":
+        if args.report == "dialogue":
             details["institution"] = args.institution
-        reports.record_export(db, viewer, f"report:{args.command}", details, origin="command line")
+        reports.record_export(db, viewer, f"report:{args.report}", details, origin="command line")
     except KvalitetsdialogError as e:
         print(f"{e.title}: {e.message}", file=sys.stderr)
         return 1
     except Exception:
         logging.exception("Unexpected error")
         return 2
-    print(f"{out}: {len(content):,} bytes".replace(",", "."))
+    print(f"{_WRITTEN[args.report]} skrevet til {out} ({danish.integer(len(content))} bytes)")
     return 0
 
 

@@ -23,8 +23,14 @@ from indicators.catalogue import CATALOGUE, Indicator
 
 CONFIDENTIAL_MARK = "Fortroligt - folkeskolelovens § 55 b"
 SYNTHETIC_MARK = "Syntetiske data"
+# What the status report is, and is not, since 2022/23 (DOMAIN.md, "Why the product exists").
+STATUS_REPORT_NOTE = (
+    "Statusrapporten er kommunens eget overblik, som kommunen selv vælger at lave og eventuelt offentliggøre. "
+    "Den er ikke lovpligtig: kvalitetsrapporten er afskaffet fra skoleåret 2022/23, og folkeskolelovens § 40 a "
+    "kræver i stedet en årlig skoleudviklingssamtale med hver skole."
+)
 
-# The quality report's areas, in the order of the report: (title, indicator ids).
+# The status report's areas, in the order of the report: (title, indicator ids).
 AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Nationale test", ("nt_share_good", "nt_share_top", "nt_share_poor", "nt_mean_score")),
     ("Overgangstest", ("tt_mean_correct",)),
@@ -75,7 +81,7 @@ class Area:
 
 
 @dataclass
-class QualityReport:
+class StatusReport:
     kommune: int
     kommune_name: str
     year: int
@@ -193,16 +199,16 @@ def _goals(con, viewer: Viewer, kommune: int, year: int | None, names: dict[str,
     return df.sort_values(["goal_id", "_order", "unit_name"])[cols].reset_index(drop=True)
 
 
-def quality_report(
+def status_report(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, kommune: int | None = None, year: int | None = None
-) -> QualityReport:
-    """Everything the quality report shows for one school year (default: the latest with data)."""
+) -> StatusReport:
+    """Everything the status report shows for one school year (default: the latest with data)."""
     kommune = settings.kommune(kommune)
     year = year if year is not None else latest_year(con, viewer)
     if year is None:
         from core.errors import KvalitetsdialogError
 
-        raise KvalitetsdialogError("Databasen har ingen data at lave en kvalitetsrapport af.", "Ingen data")
+        raise KvalitetsdialogError("Databasen har ingen data at lave en statusrapport af.", "Ingen data")
     kname = kommune_name(con, kommune)
     units = _institutions(con, viewer, kommune)
     names = {u.unit_id: u.name for u in units} | {str(kommune): kname}
@@ -213,7 +219,7 @@ def quality_report(
         for n in read_notes(con, viewer, None, year, ("assessment",))
         if n.institution_id in own
     ]
-    return QualityReport(
+    return StatusReport(
         kommune=kommune,
         kommune_name=kname,
         year=year,

@@ -1,4 +1,4 @@
-"""The quality report and the dialogue sheet as one self-contained HTML file each.
+"""The status report and the dialogue sheet as one self-contained HTML file each.
 
 Nothing is fetched when the file is opened: the plotly.js bundle is inlined
 once (``include_plotlyjs=True`` on the first figure), styles are inline, and
@@ -17,10 +17,11 @@ from indicators import STATUS_LABELS
 from indicators.catalogue import CATALOGUE
 from reports.data import (
     CONFIDENTIAL_MARK,
+    STATUS_REPORT_NOTE,
     SYNTHETIC_MARK,
     Area,
     DialogueSheet,
-    QualityReport,
+    StatusReport,
 )
 from reports.xlsx import SOURCES, STATUS_FILLS
 
@@ -186,11 +187,15 @@ def _area_section(area: Area, min_n: int, first_figure: bool) -> tuple[str, bool
     return body, first_figure and fig is None
 
 
-def quality_html(report: QualityReport) -> str:
-    """The whole quality report as one HTML document."""
+def status_html(report: StatusReport) -> str:
+    """The whole status report as one HTML document."""
     year = schoolyear.short(report.year)
-    title = f"Kvalitetsrapport {year} – {report.kommune_name}"
-    cover = [f"<h1>{_e(title)}</h1>", f"<p>Dato: {report.created.strftime('%d-%m-%Y')}</p>"]
+    title = f"Statusrapport {year} – {report.kommune_name}"
+    cover = [
+        f"<h1>{_e(title)}</h1>",
+        f"<p>Dato: {report.created.strftime('%d-%m-%Y')}</p>",
+        f'<p class="note">{_e(STATUS_REPORT_NOTE)}</p>',
+    ]
     if report.demo:
         cover.append(f'<p class="mark">{SYNTHETIC_MARK}</p>')
     if report.confidential:

@@ -1,4 +1,4 @@
-"""The quality report and the dialogue sheet as XLSX workbooks (openpyxl).
+"""The status report and the dialogue sheet as XLSX workbooks (openpyxl).
 
 Numbers are stored as numbers with a number format (``0.0 %``, ``0.0``), so
 Excel shows them with the reader's Danish decimal comma and they can be
@@ -20,9 +20,10 @@ from indicators import STATUS_LABELS
 from indicators.catalogue import CATALOGUE
 from reports.data import (
     CONFIDENTIAL_MARK,
+    STATUS_REPORT_NOTE,
     SYNTHETIC_MARK,
     DialogueSheet,
-    QualityReport,
+    StatusReport,
 )
 from reports.safe import set_cell
 
@@ -123,19 +124,20 @@ def _save(wb: Workbook) -> bytes:
     return buf.getvalue()
 
 
-def quality_xlsx(report: QualityReport) -> bytes:
-    """The quality report workbook: cover, goals, one sheet per area, assessments, definitions."""
+def status_xlsx(report: StatusReport) -> bytes:
+    """The status report workbook: cover, goals, one sheet per area, assessments, definitions."""
     wb = Workbook()
     wb.remove(wb.active)
     year = schoolyear.short(report.year)
 
-    ws = _sheet(wb, "Forside", f"Kvalitetsrapport {year}", report.confidential, [28, 60])
+    ws = _sheet(wb, "Forside", f"Statusrapport {year}", report.confidential, [28, 60])
     facts = [
         ("Kommune", report.kommune_name),
         ("Skoleår", year),
         ("Dato", report.created.strftime("%d-%m-%Y")),
         ("Udarbejdet til", _viewer_label(report.viewer)),
         ("Diskretionering", f"Værdier fra færre end {report.min_n} elever/børn vises som <{report.min_n}."),
+        ("Om rapporten", STATUS_REPORT_NOTE),
     ]
     if report.demo:
         facts.insert(0, ("Data", SYNTHETIC_MARK))
@@ -143,7 +145,7 @@ def quality_xlsx(report: QualityReport) -> bytes:
     for label, value in facts:
         row += 1
         set_cell(ws.cell(row, 1), label).font = _BOLD
-        set_cell(ws.cell(row, 2), value)
+        set_cell(ws.cell(row, 2), value).alignment = _WRAP
     row += 2
     set_cell(ws.cell(row, 1), "Indhold").font = _BOLD
     contents = ["Mål"] + [a.title for a in report.areas] + ["Vurderinger", "Definitioner"]

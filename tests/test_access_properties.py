@@ -141,13 +141,13 @@ def test_no_report_holds_what_its_viewer_may_not_see(sample_db_master, facts):
         st.sampled_from(ids),
         st.booleans(),
     )
-    def check(role, own, asked, quality):
+    def check(role, own, asked, status_report):
         viewer = Viewer.parse(f"leader:{own}" if role == "leader" else role)
         with database.read(sample_db_master) as con:
             try:
                 text = (
-                    reports.quality(con, viewer, kommune=999, fmt="html")
-                    if quality
+                    reports.status(con, viewer, kommune=999, fmt="html")
+                    if status_report
                     else reports.dialogue(con, viewer, asked, kommune=999, fmt="html")
                 ).decode("utf-8")
             except KvalitetsdialogError:
@@ -156,11 +156,11 @@ def test_no_report_holds_what_its_viewer_may_not_see(sample_db_master, facts):
             for ind in CONFIDENTIAL:
                 assert CATALOGUE[ind].label not in text, (role, ind)
         if role == "leader":
-            assert quality or asked == own, f"leader:{own} got the dialogue sheet of {asked}"
+            assert status_report or asked == own, f"leader:{own} got the dialogue sheet of {asked}"
             own_name = facts["institutions"][own]
             for other_id, name in facts["institutions"].items():
                 if other_id != own and name not in own_name:
-                    assert name not in text, (own, quality, name)
+                    assert name not in text, (own, status_report, name)
 
     check()
 

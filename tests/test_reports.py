@@ -1,4 +1,4 @@
-"""Reports: the quality report and the dialogue sheet as XLSX and HTML, and the command."""
+"""Reports: the status report and the dialogue sheet as XLSX and HTML, and the command."""
 
 from __future__ import annotations
 
@@ -56,9 +56,9 @@ def rdb(db):
     return db
 
 
-def quality(db, viewer, fmt):
+def status(db, viewer, fmt):
     with database.read(db) as con:
-        return reports.quality(con, viewer, kommune=999, year=2021, fmt=fmt)
+        return reports.status(con, viewer, kommune=999, year=2021, fmt=fmt)
 
 
 def cell(ws, name: str, column: int):
@@ -71,13 +71,15 @@ def rows(ws) -> dict[str, list]:
     return {r[0]: list(r[1:]) for r in ws.iter_rows(min_row=5, values_only=True) if r[0]}
 
 
-def test_quality_xlsx_sheets_values_and_marks(rdb):
-    wb = load_workbook(io.BytesIO(quality(rdb, ADMIN, "xlsx")))
+def test_status_xlsx_sheets_values_and_marks(rdb):
+    wb = load_workbook(io.BytesIO(status(rdb, ADMIN, "xlsx")))
     assert wb.sheetnames == ["Forside", "Mål", "Nationale test", "Trivsel", "Vurderinger", "Definitioner"]
     cover = {r[0]: r[1] for r in wb["Forside"].iter_rows(values_only=True) if r[0]}
     assert cover["Kommune"] == "Eksempelby Kommune"
     assert cover["Skoleår"] == "2021/22"
     assert cover["Data"] == "Syntetiske data"
+    assert wb["Forside"]["A1"].value == "Statusrapport 2021/22"
+    assert "ikke lovpligtig" in cover["Om rapporten"] and "§ 40 a" in cover["Om rapporten"]
 
     # 3.9 >= 3.8: met. Sydskolen 3.5 and the municipality 3.604 miss it before the target year
     # with only one year of data (no line to fit): not met. Lilleskolen is withheld: no data.
@@ -118,7 +120,7 @@ def test_quality_xlsx_sheets_values_and_marks(rdb):
 
 
 def test_public_gets_no_national_test_sheet(rdb):
-    wb = load_workbook(io.BytesIO(quality(rdb, Viewer.parse("public"), "xlsx")))
+    wb = load_workbook(io.BytesIO(status(rdb, Viewer.parse("public"), "xlsx")))
     assert "Nationale test" not in wb.sheetnames and "Trivsel" in wb.sheetnames
     assert all(MARK not in str(c.value) for ws in wb for row in ws.iter_rows() for c in row)
     # The public reads no notes.
@@ -134,17 +136,18 @@ class _Refs(HTMLParser):
         self.refs += [v for k, v in attrs if k in ("src", "href") and v]
 
 
-def test_quality_html_is_self_contained_with_figures(rdb):
-    page = quality(rdb, ADMIN, "html").decode("utf-8")
+def test_status_html_is_self_contained_with_figures(rdb):
+    page = status(rdb, ADMIN, "html").decode("utf-8")
     assert page.count("Plotly.newPlot") == 2  # national tests and well-being
     assert page.count("plotly.js v") == 1  # the bundle is inlined once
     parser = _Refs()
     parser.feed(page)
     assert not [r for r in parser.refs if re.match(r"\s*(https?:)?//", r)]
     assert "@page { size: A4" in page and MARK in page
+    assert "<h1>Statusrapport 2021/22 – Eksempelby Kommune</h1>" in page and "Kvalitetsrapport" not in page
     assert "3,9" in page and "&lt;5" in page
     assert html.escape(INJECTION) in page and INJECTION not in page  # user text is escaped
-    public = quality(rdb, Viewer.parse("public"), "html").decode("utf-8")
+    public = status(rdb, Viewer.parse("public"), "html").decode("utf-8")
     assert MARK not in public and "Nationale test" not in public
 
 
@@ -182,13 +185,18 @@ def test_csv_and_xlsx_text_is_never_a_formula():
 
 def test_command_writes_the_file_and_records_the_export(rdb, tmp_path, capsys):
     out = tmp_path / "rapport.xlsx"
-    assert main(["quality", "--db", str(rdb), "--out", str(out), "--year", "2021/22", "--as", "council"]) == 0
+    assert main(["status", "--db", str(rdb), "--out", str(out), "--year", "2021/22", "--as", "council"]) == 0
+    assert capsys.readouterr().out.startswith(f"Statusrapport skrevet til {out} (")
+    # The old name still works and writes the same report.
+    assert main(["quality", "--db", str(rdb), "--out", str(tmp_path / "old.xlsx"), "--year", "2021/22"]) == 0
     assert load_workbook(out).sheetnames[0] == "Forside"
+    assert load_workbook(tmp_path / "old.xlsx")["Forside"]["A1"].value == "Statusrapport 2021/22"
     with database.read(rdb) as con:
         assert con.execute("SELECT who, action, object FROM audit_log WHERE action = 'export'").fetchall() == [
-            ("council", "export", "report:quality")
+            ("council", "export", "report:status"),
+            ("administration", "export", "report:status"),
         ]
-    assert main(["quality", "--db", str(rdb), "--out", str(tmp_path / "r.pdf")]) == 1
+    assert main(["status", "--db", str(rdb), "--out", str(tmp_path / "r.pdf")]) == 1
     assert "Ukendt filformat" in capsys.readouterr().err
     assert (
         main(

@@ -42,10 +42,10 @@ def pdf_pages(html_file: Path) -> tuple[int, int]:
     return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf)), drawn
 
 
-def test_quality_report_prints_one_section_per_page(rdb, tmp_path):
-    out = tmp_path / "kvalitetsrapport.html"
+def test_status_report_prints_one_section_per_page(rdb, tmp_path):
+    out = tmp_path / "statusrapport.html"
     with database.read(rdb) as con:
-        out.write_bytes(reports.quality(con, Viewer.parse("administration"), kommune=999, year=2021, fmt="html"))
+        out.write_bytes(reports.status(con, Viewer.parse("administration"), kommune=999, year=2021, fmt="html"))
     pages, drawn = pdf_pages(out)
     # Cover with goals, national tests, well-being, assessments, definitions: one page each.
     assert pages == 5

@@ -10,12 +10,12 @@ from reports.__main__ import main
 MARK = "Fortroligt - folkeskolelovens § 55 b"
 
 
-def test_quality_report_on_the_sample(sample_db, tmp_path):
+def test_status_report_on_the_sample(sample_db, tmp_path):
     out = {}
     for viewer in ("administration", "public"):
         out[viewer] = tmp_path / f"{viewer}.xlsx"
         assert (
-            main(["quality", "--db", str(sample_db), "--out", str(out[viewer]), "--year", "2024/25", "--as", viewer])
+            main(["status", "--db", str(sample_db), "--out", str(out[viewer]), "--year", "2024/25", "--as", viewer])
             == 0
         )
     wb = load_workbook(out["administration"])
@@ -49,9 +49,9 @@ def test_dialogue_sheet_on_the_sample(sample_db, tmp_path):
     assert "Kvalitetsdialog" in page and "Nørrevangsskolen" in page and MARK in page
 
 
-def test_quality_report_has_the_quality_areas_with_known_values(sample_db, tmp_path):
+def test_status_report_has_the_other_areas_with_known_values(sample_db, tmp_path):
     out = tmp_path / "public.xlsx"
-    assert main(["quality", "--db", str(sample_db), "--out", str(out), "--year", "2024/25", "--as", "public"]) == 0
+    assert main(["status", "--db", str(sample_db), "--out", str(out), "--year", "2024/25", "--as", "public"]) == 0
     wb = load_workbook(out)
     assert {"Fravær", "Karakterer", "Overgang til ungdomsuddannelse", "Kompetencedækning"} <= set(wb.sheetnames)
     with database.read(sample_db) as con:
