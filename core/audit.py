@@ -29,7 +29,7 @@ def insert(
     con.execute(
         "INSERT INTO audit_log (who, role, action, object, details, origin) VALUES (?, ?, ?, ?, ?, ?)",
         [who, role, action, object, details, origin],
-    )
+    ).fetchall()  # finished, so the caller's connection can go on (DuckDB refuses work beside an open result)
 
 
 def record(

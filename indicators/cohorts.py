@@ -50,7 +50,20 @@ def cohort_progression(
 
     ``years`` filters the later test's school year; ``subject`` None = each subject.
 
-    >>> # cohort_progression(con, Viewer.parse("administration"), kommune=999, subject="matematik")
+    >>> from core import database; import tempfile, pathlib
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "x.duckdb"; database.ensure(db)
+    >>> scores = [("p1", 2018, 4, 50), ("p1", 2020, 6, 54), ("p2", 2018, 4, 60), ("p2", 2020, 6, 62),
+    ...           ("p3", 2018, 4, 40), ("p3", 2020, 6, 46)]  # changes +4, +2, +6: mean 4
+    >>> with database.write(db) as con:
+    ...     _ = con.execute("INSERT INTO institutions (institution_id, name, kind, municipality_code) "
+    ...                     "VALUES ('999001', 'Skole A', 'skole', 999)")
+    ...     _ = con.executemany("INSERT INTO test_pupil_results (batch_id, pupil_key, institution_id, school_year, "
+    ...                         "grade, subject, test_kind, score) VALUES (1, ?, '999001', ?, ?, 'matematik', "
+    ...                         "'national_test', ?)", scores)
+    >>> with database.read(db) as con:
+    ...     df = cohort_progression(con, Viewer.parse("administration"), kommune=999, subject="matematik", min_n=2)
+    >>> df[(df["level"] == "institution") & (df["grade"] == "all")][["school_year", "value", "n"]].to_dict("records")
+    [{'school_year': 2020, 'value': 4.0, 'n': 3}]
     """
     if not require_viewer(viewer).sees_national_tests:
         return pd.DataFrame(columns=COLUMNS)

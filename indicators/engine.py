@@ -575,7 +575,16 @@ def level_distribution(
     is NULL and ``suppressed`` true); counts are never returned, only shares and n.
     ``subject`` None = each level subject and ``all`` pooled.
 
-    >>> # level_distribution(con, Viewer.parse("leader:999001"), "999001", subject="dansk_laesning")
+    >>> from core import database; import tempfile, pathlib
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "x.duckdb"; database.ensure(db)
+    >>> with database.write(db) as con:  # ten pupils of grade 4 at levels 1-6: 1, 1, 2, 4, 1, 1
+    ...     _ = con.execute("INSERT INTO institutions (institution_id, name, kind, municipality_code) VALUES "
+    ...                     "('999001', 'Skole A', 'skole', 999); INSERT INTO test_aggregates VALUES "
+    ...                     "(1, '999001', 2020, 4, 'matematik', 'national_test', 10, 1, 1, 2, 4, 1, 1, NULL)")
+    >>> with database.read(db) as con:
+    ...     df = level_distribution(con, Viewer.parse("leader:999001"), "999001", subject="matematik")
+    >>> df[df["grade"] == 4][["level_label", "share", "n"]].values.tolist()[2:4]
+    [['Jævn', 0.2, 10], ['God', 0.4, 10]]
     """
     require_viewer(viewer)
     threshold = max(settings.min_n() if min_n is None else int(min_n), ABSOLUTE_MIN_N)

@@ -1,4 +1,4 @@
-"""95 % intervals for shares and means, and the rule for a significant change.
+"""95 % intervals for shares and means, and the rule for a significant difference.
 
 Shares get a Wilson score interval (it stays inside 0-1 and behaves for small
 n and for shares near 0 or 1). Means computed from pupil-level data get a
@@ -9,17 +9,17 @@ school level can be called "ikke signifikant" where it is noise. Where the
 spread is unknown (aggregated means, absence means, exam grades) there is no
 interval: NULL.
 
-A year-on-year change is called significant only when the two 95 % intervals
-do not overlap. This is conservative (two intervals can overlap while the
+Two values (a year and the next, an institution and its municipality) are
+called significantly different only when their two 95 % intervals do not
+overlap (``significant``). This is conservative (two intervals can overlap while the
 difference is significant at 5 %); a leadership dialogue is better served by
 missing a small real change than by reading noise as one.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
+import pandas as pd
 
 Z95 = 1.959963984540054
 
@@ -130,13 +130,17 @@ def normal_interval(
     return (np.where(bad, np.nan, np.clip(m - half, low, high)), np.where(bad, np.nan, np.clip(m + half, low, high)))
 
 
-def change_significant(lower_a, upper_a, lower_b, upper_b) -> bool | None:
-    """True when two 95 % intervals do not overlap, False when they do, None when either is unknown.
+def significant(lower_a, upper_a, lower_b, upper_b) -> bool | None:
+    """Whether two values differ significantly, from their 95 % intervals: True when the intervals do not
+    overlap, False when they do, None when either is unknown (missing or NaN).
 
-    >>> change_significant(0.70, 0.78, 0.74, 0.82), change_significant(0.60, 0.70, 0.72, 0.80)
-    (False, True)
+    The one rule for every comparison a page, a report or a goal sentence makes: a change from one
+    school year to the next, and an institution against its municipality.
+
+    >>> significant(0.70, 0.78, 0.74, 0.82), significant(0.60, 0.70, 0.72, 0.80), significant(float("nan"), 1, 2, 3)
+    (False, True, None)
     """
     values = (lower_a, upper_a, lower_b, upper_b)
-    if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in values):
+    if any(pd.isna(v) for v in values):
         return None
     return bool(upper_a < lower_b or upper_b < lower_a)

@@ -1,8 +1,11 @@
 """Reading municipal and ministry extracts into the database (docs/formats.md).
 
->>> from loaders import import_files            # doctest: +SKIP
->>> for r in import_files(db, [Path("trivsel.csv")]):
+>>> import tempfile; from pathlib import Path
+>>> folder = Path(tempfile.mkdtemp())
+>>> _ = (folder / "institutioner.csv").write_text("institution_id;navn;type\\nD1;Solsikken;dagtilbud\\n")
+>>> for r in import_files(folder / "x.duckdb", [folder / "institutioner.csv"]):
 ...     print(r.summary())
+institutioner.csv: institutioner (kommunens liste) indlæst: 1 rækker, 0 tidligere rækker erstattet (1 institutioner).
 """
 
 from loaders.importer import ImportRejected, ImportResult, detect_kind, import_files

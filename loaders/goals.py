@@ -7,7 +7,9 @@ staged SQL (``loaders.kinds.GOALS``).
 
 A goal that is new or changed gets a new version (who, when, which batch); an
 unchanged goal gets nothing; a goal missing from the sheet gets a ``deleted``
-version, so the history of every goal stays readable.
+version, so the history of every goal stays readable. The versions are written
+by ``indicators.goals.replace_all``, the form's own path, with an audit entry
+for each goal.
 """
 
 from __future__ import annotations
@@ -16,15 +18,11 @@ import duckdb
 
 from core.errors import Problem
 from indicators.goals import FIELDS as ALL_FIELDS
-from indicators.goals import check_goal
+from indicators.goals import check_goal, replace_all
 from loaders.kinds import GOALS_CLEANED
 from loaders.staging import MAX_PROBLEMS, Match
 
-FIELDS = ALL_FIELDS[1:]  # every field but the goal id
 _TYPES = {"grade": "TINYINT", "target": "DOUBLE", "target_year": "SMALLINT"}
-
-_LATEST = """(SELECT * FROM goal_versions
-              QUALIFY row_number() OVER (PARTITION BY goal_id ORDER BY version DESC) = 1)"""
 
 
 def _q(name: str) -> str:
@@ -62,29 +60,10 @@ def check(
 
 
 def load(con: duckdb.DuckDBPyConnection, batch_id: int, user: str) -> tuple[int, int]:
-    """Version the goals in ``incoming`` against the stored list.
+    """Make the stored goal list the sheet in ``incoming``, through the same versioning (and audit
+    entry per goal) as the app's goal form.
 
     Returns (new versions written, earlier versions they supersede).
     """
-    changed = " OR ".join(f"i.{f} IS DISTINCT FROM c.{f}" for f in FIELDS)
-    fields = ", ".join(FIELDS)
-    added = con.execute(
-        f"""
-        INSERT INTO goal_versions (goal_id, version, {fields}, deleted, changed_by, batch_id)
-        SELECT i.goal_id, coalesce(c.version, 0) + 1, {", ".join(f"i.{f}" for f in FIELDS)}, false, ?, ?
-        FROM incoming i LEFT JOIN {_LATEST} c USING (goal_id)
-        WHERE c.goal_id IS NULL OR c.deleted OR {changed}""",
-        [user, batch_id],
-    ).fetchall()[0][0]
-    deleted = con.execute(
-        f"""
-        INSERT INTO goal_versions (goal_id, version, {fields}, deleted, changed_by, batch_id)
-        SELECT c.goal_id, c.version + 1, {", ".join(f"c.{f}" for f in FIELDS)}, true, ?, ?
-        FROM {_LATEST} c
-        WHERE NOT c.deleted AND c.goal_id NOT IN (SELECT goal_id FROM incoming)""",
-        [user, batch_id],
-    ).fetchall()[0][0]
-    superseded = con.execute(
-        "SELECT count(*) FROM goal_versions WHERE batch_id = ? AND version > 1", [batch_id]
-    ).fetchall()[0][0]
-    return added + deleted, superseded
+    rows = con.execute(f"SELECT {', '.join(ALL_FIELDS)} FROM incoming ORDER BY goal_id").fetchall()
+    return replace_all(con, [dict(zip(ALL_FIELDS, row)) for row in rows], user, batch_id)

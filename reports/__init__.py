@@ -1,6 +1,15 @@
 """Reports for the council and the dialogue: XLSX and self-contained HTML, no Streamlit.
 
->>> # with database.read(db) as con: data = status(con, Viewer.parse("council"), fmt="html")
+>>> import tempfile; from pathlib import Path; from core import database; from core.viewer import Viewer
+>>> db = Path(tempfile.mkdtemp()) / "x.duckdb"; database.ensure(db)
+>>> with database.write(db) as con:
+...     _ = con.execute("INSERT INTO institutions (institution_id, name, kind, municipality_code) "
+...                     "VALUES ('D1', 'Solsikken', 'dagtilbud', 999)")
+...     _ = con.execute("INSERT INTO language_assessments VALUES (1, 'D1', 2024, 20, 17, 2, 1)")
+>>> with database.read(db) as con:
+...     page = status(con, Viewer.parse("council"), kommune=999, fmt="html").decode()
+>>> "<h1>Statusrapport 2024/25 – Eksempelby Kommune</h1>" in page, "Solsikken" in page
+(True, True)
 """
 
 from __future__ import annotations
@@ -59,7 +68,11 @@ def record_export(
 
 
 def parse_year(text: str | None) -> int | None:
-    """``2024/25``, ``2024/2025`` or ``2024`` -> 2024; None stays None."""
+    """``2024/25``, ``2024/2025`` or ``2024`` -> 2024; None stays None.
+
+    >>> parse_year("2024/25"), parse_year("2024"), parse_year(None)
+    (2024, 2024, None)
+    """
     if text in (None, ""):
         return None
     text = str(text).strip()

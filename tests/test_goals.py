@@ -397,3 +397,27 @@ def test_sheet_duplicate_ids_stay_a_file_check(db, tmp_path):
 def goal_rows_in(db) -> list[tuple]:
     with database.read(db) as con:
         return con.execute(f"SELECT {', '.join(SHEET_LABELS)} FROM goals ORDER BY goal_id").fetchall()
+
+
+def test_sheet_and_form_write_the_same_versions_and_audit_entries(db, tmp_path):
+    """One versioning path: a goal loaded from the sheet gets its version and audit entry like a saved one."""
+    add_institutions(db)
+    second = ["M2", "Mindre fravær", "abs_mean_pct", None, None, "kommune", "<=", "5 %", "2026/27"]
+    import_files(db, [write_csv(tmp_path / "maal.csv", [SHEET_HEADER, GOOD_ROW, second])], user="anna")
+    save_goal(db, {**sheet_fields(second), "target": "4 %"}, "bo")  # the form changes M2
+    import_files(db, [write_csv(tmp_path / "maal2.csv", [SHEET_HEADER, GOOD_ROW])], user="carl")  # M2 left out
+    with database.read(db) as con:
+        audit = con.execute(
+            "SELECT who, object, details FROM audit_log WHERE action = 'goal_change' ORDER BY audit_id"
+        ).fetchall()
+        history = goal_history(con)
+    # the first import: one entry per goal; the form: M2 version 2; the second import: M2 deleted (M1 unchanged)
+    assert [(who, goal) for who, goal, _ in audit] == [("anna", "M1"), ("anna", "M2"), ("bo", "M2"), ("carl", "M2")]
+    assert audit[2][2] == "version 2" and audit[3][2].startswith("version 3 (slettet), målark (indlæsning ")
+    assert list(zip(history["goal_id"], history["version"], history["changed_by"])) == [
+        ("M1", 1, "anna"),
+        ("M2", 1, "anna"),
+        ("M2", 2, "bo"),
+        ("M2", 3, "carl"),
+    ]
+    assert history["batch_id"].isna().tolist() == [False, False, True, False]  # the form's version has no batch

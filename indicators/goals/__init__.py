@@ -1,0 +1,45 @@
+"""Goals: what a goal is (``rules``), how it is kept (``store``), how it stands (``status``) and
+how that is said (``sentences``).
+"""
+
+from indicators.goals.rules import (
+    FIELDS,
+    LEVEL_DIRECTIONS,
+    TREND_DIRECTIONS,
+    check_goal,
+    clean_goal,
+    normalise_target,
+    validate_goal,
+)
+from indicators.goals.status import EVAL_COLUMNS, STATUS_LABELS, UnitStatus, evaluate_goals, unit_status
+from indicators.goals.store import (
+    add_version,
+    changes,
+    current_goals,
+    delete_goal,
+    goal_history,
+    replace_all,
+    save_goal,
+)
+
+__all__ = [
+    "EVAL_COLUMNS",
+    "FIELDS",
+    "LEVEL_DIRECTIONS",
+    "STATUS_LABELS",
+    "TREND_DIRECTIONS",
+    "UnitStatus",
+    "add_version",
+    "changes",
+    "check_goal",
+    "clean_goal",
+    "current_goals",
+    "delete_goal",
+    "evaluate_goals",
+    "goal_history",
+    "normalise_target",
+    "replace_all",
+    "save_goal",
+    "unit_status",
+    "validate_goal",
+]

@@ -1,0 +1,62 @@
+"""The Danish sentence that says how a unit stands against a goal, for pages, reports and the dialogue.
+
+>>> from indicators.catalogue import CATALOGUE
+>>> from indicators.goals.status import UnitStatus
+>>> goal = {"direction": ">=", "target": 0.8, "target_year": 2026}
+>>> sentence(CATALOGUE["la_share_general"], goal, UnitStatus("no_data", 2024, withheld=True), 5)
+'Andel i generel indsats (sprogvurdering): værdien for 2024/25 er skjult, fordi færre end 5 indgår; målet er mindst 80,0 % i 2026/27.'
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core import danish, schoolyear
+from indicators.catalogue import Indicator
+from indicators.goals.rules import LEVEL_DIRECTIONS
+
+if TYPE_CHECKING:
+    from indicators.goals.status import UnitStatus
+
+_SIGNIFICANCE = {True: "signifikant", False: "ikke signifikant", None: "usikkerheden er ukendt"}
+
+
+def goal_text(ind: Indicator, goal: dict) -> str:
+    """``målet er mindst 80,0 % i 2026/27`` or ``målet er, at den stiger fra år til år``."""
+    direction, target, target_year = goal["direction"], goal["target"], goal["target_year"]
+    if target is not None and direction in LEVEL_DIRECTIONS:
+        word = "mindst" if direction == ">=" else "højst"
+        when = f" i {schoolyear.short(target_year)}" if target_year is not None else ""
+        return f"målet er {word} {danish.value(target, ind.unit)}{when}"
+    return f"målet er, at den {'stiger' if direction == 'stigende' else 'falder'} fra år til år"
+
+
+def _what(ind: Indicator, s: UnitStatus, threshold: int) -> str:
+    """What the numbers show: the value, and its change since the previous comparable year."""
+    label, y = ind.label, s.year
+    if y is None:
+        return f"{label}: ingen data"
+    if s.value != s.value:  # NaN: no value this year
+        if s.withheld:
+            return f"{label}: værdien for {schoolyear.short(y)} er skjult, fordi færre end {threshold} indgår"
+        return f"{label}: ingen værdi for {schoolyear.short(y)}"
+    shown_v = danish.value(s.value, ind.unit)
+    if s.previous_year is None:
+        return f"{label} var {shown_v} i {schoolyear.short(y)} (ingen sammenlignelig værdi året før)"
+    p_year = s.previous_year
+    sig_text = _SIGNIFICANCE[s.change_significant]
+    if s.change_significant is not None and s.approximate:
+        sig_text += ", skønnet usikkerhed"
+    shown_p = danish.value(s.previous_value, ind.unit)
+    # Equal as shown is unchanged: "faldt fra 3,79 til 3,79" would report a difference nobody can see.
+    if shown_p == shown_v:
+        return f"{label} var uændret på {shown_v} fra {schoolyear.short(p_year)} til {schoolyear.short(y)} ({sig_text})"
+    verb = "steg" if s.value > s.previous_value else "faldt"
+    return (
+        f"{label} {verb} fra {shown_p} i {schoolyear.short(p_year)} til {shown_v} i {schoolyear.short(y)} ({sig_text})"
+    )
+
+
+def sentence(ind: Indicator, goal: dict, s: UnitStatus, threshold: int) -> str:
+    """What the numbers show and what the goal is, as one Danish sentence."""
+    return f"{_what(ind, s, threshold)}; {goal_text(ind, goal)}."

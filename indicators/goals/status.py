@@ -1,0 +1,246 @@
+"""Goal status: each current goal evaluated for the municipality and every institution in its scope.
+
+The rules are docs/formats.md's ("Goal status"): a level goal is met, on track (the
+least-squares line through the latest comparable years reaches the target by the
+target year) or not met; a year-on-year goal compares with the nearest earlier
+comparable year. Missing or withheld values are ``no_data``, never zero.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from core import settings
+from core.viewer import Viewer
+from indicators import engine, uncertainty
+from indicators.catalogue import CATALOGUE, Indicator, comparable
+from indicators.goals.rules import FIELDS, LEVEL_DIRECTIONS
+from indicators.goals.sentences import sentence
+
+STATUS_LABELS = {"met": "Opfyldt", "on_track": "På vej", "not_met": "Ikke opfyldt", "no_data": "Ingen data"}
+EVAL_COLUMNS = [
+    "goal_id",
+    "title",
+    "indicator",
+    "subject",
+    "grade",
+    "level",
+    "unit_id",
+    "unit_name",
+    "school_year",
+    "value",
+    "n",
+    "target",
+    "target_year",
+    "direction",
+    "status",
+    "previous_year",
+    "previous_value",
+    "change_significant",
+    "sentence",
+    "distance",
+]
+
+
+@dataclass(frozen=True)
+class UnitStatus:
+    """One unit's standing against one goal in school year ``year`` (None: the indicator has no data)."""
+
+    status: str
+    year: int | None
+    value: float = math.nan
+    n: int | None = None
+    withheld: bool = False  # the year's value is withheld (fewer than the threshold)
+    previous_year: int | None = None  # the nearest earlier comparable year with a value
+    previous_value: float = math.nan
+    change_significant: bool | None = None  # None: the uncertainty of either value is unknown
+    approximate: bool = False  # the significance rests on an assumed spread (catalogue.assumed_sd)
+    distance: float = math.nan  # positive when the goal is met
+
+
+def _meets(value: float, direction: str, target: float) -> bool:
+    return value >= target if direction == ">=" else value <= target
+
+
+def _line_at(points: list[tuple[int, float]], year: int) -> float:
+    """The least-squares line through (year, value) points, evaluated at ``year``."""
+    xs = np.array([p[0] for p in points], dtype=float)
+    ys = np.array([p[1] for p in points], dtype=float)
+    slope = ((xs - xs.mean()) * (ys - ys.mean())).sum() / ((xs - xs.mean()) ** 2).sum()
+    return float(ys.mean() + slope * (year - xs.mean()))
+
+
+def unit_status(ind: Indicator, goal: dict, series: dict[int, dict], y: int | None) -> UnitStatus:
+    """Status, previous value, significance and distance for one unit in school year ``y``.
+
+    ``series``: school year -> {"value", "n", "lower", "upper", "suppressed", "interval_kind"} for that unit.
+    """
+    direction, target, target_year = goal["direction"], goal["target"], goal["target_year"]
+    if y is None:
+        return UnitStatus("no_data", None)
+    row = series.get(y)
+    n = None if row is None or pd.isna(row["n"]) else int(row["n"])
+    has = {yy: r for yy, r in series.items() if not r["suppressed"] and pd.notna(r["value"])}
+    if y not in has:
+        return UnitStatus("no_data", y, n=n, withheld=row is not None and bool(row["suppressed"]))
+
+    v = float(has[y]["value"])
+    earlier = sorted(yy for yy in has if yy < y and comparable(ind, yy, y))
+    previous: dict = {}
+    if earlier:
+        p_year = earlier[-1]
+        sig = uncertainty.significant(has[p_year]["lower"], has[p_year]["upper"], has[y]["lower"], has[y]["upper"])
+        previous = {
+            "previous_year": p_year,
+            "previous_value": float(has[p_year]["value"]),
+            "change_significant": sig,
+            "approximate": "assumed_sd" in (has[p_year].get("interval_kind"), has[y].get("interval_kind")),
+        }
+
+    if direction in LEVEL_DIRECTIONS:
+        if _meets(v, direction, target):
+            status = "met"
+        elif target_year is not None and y < target_year:
+            points = [(yy, float(has[yy]["value"])) for yy in earlier + [y]][-3:]
+            reaches = len(points) >= 2 and _meets(_line_at(points, target_year), direction, target)
+            status = "on_track" if reaches else "not_met"
+        else:
+            status = "not_met"
+        distance = v - target if direction == ">=" else target - v
+    elif not earlier:
+        return UnitStatus("no_data", y, value=v, n=n)
+    else:
+        p = previous["previous_value"]
+        status = "met" if (v > p if direction == "stigende" else v < p) else "not_met"
+        distance = v - p if direction == "stigende" else p - v
+    return UnitStatus(status, y, value=v, n=n, distance=distance, **previous)
+
+
+def _scope_units(con, goal: dict, kommune: int) -> list[str]:
+    scope = goal["scope"]
+    if scope == "kommune":
+        return []
+    if scope in ("skoler", "dagtilbud"):
+        kind = "skole" if scope == "skoler" else "dagtilbud"
+        return [
+            r[0]
+            for r in con.execute(
+                "SELECT institution_id FROM institutions WHERE kind = ? AND municipality_code = ? ORDER BY 1",
+                [kind, kommune],
+            ).fetchall()
+        ]
+    return sorted(i for i in scope.split(",") if i)
+
+
+def evaluate_goals(
+    con: duckdb.DuckDBPyConnection,
+    viewer: Viewer,
+    *,
+    kommune: int | None = None,
+    year: int | None = None,
+    goal_ids: list[str] | None = None,
+    min_n: int | None = None,
+) -> pd.DataFrame:
+    """Every current goal's status for the municipality and each institution in its scope.
+
+    ``year`` None = for each goal, the latest school year in which its indicator has any value.
+    Rows the viewer may not see are left out (``public``: no goal on a test indicator;
+    a leader: the municipality and their own institutions only).
+
+    >>> import tempfile; from pathlib import Path; from core import database; from core.viewer import Viewer
+    >>> from indicators.goals.store import save_goal
+    >>> db = Path(tempfile.mkdtemp()) / "x.duckdb"; database.ensure(db)
+    >>> with database.write(db) as con:
+    ...     _ = con.execute("INSERT INTO institutions (institution_id, name, kind, municipality_code) "
+    ...                     "VALUES ('D1', 'Dagtilbud 1', 'dagtilbud', 999)")
+    ...     _ = con.execute("INSERT INTO language_assessments VALUES (1, 'D1', 2023, 20, 16, 3, 1), "
+    ...                     "(1, 'D1', 2024, 20, 17, 2, 1)")
+    >>> _ = save_goal(db, {"goal_id": "S1", "title": "Sprog", "indicator": "la_share_general",
+    ...                    "scope": "kommune", "direction": "stigende"}, "doc")
+    >>> with database.read(db) as con:
+    ...     row = evaluate_goals(con, Viewer.parse("council"), kommune=999).iloc[0]
+    >>> row["status"], row["sentence"]
+    ('met', 'Andel i generel indsats (sprogvurdering) steg fra 80,0 % i 2023/24 til 85,0 % i 2024/25 (ikke signifikant); målet er, at den stiger fra år til år.')
+    """
+    engine.require_viewer(viewer)
+    code = settings.kommune(kommune)
+    threshold = max(settings.min_n() if min_n is None else int(min_n), engine.ABSOLUTE_MIN_N)
+    goals = con.execute(f"SELECT {', '.join(FIELDS)} FROM goals ORDER BY goal_id").df()
+    if goal_ids is not None:
+        goals = goals[goals["goal_id"].isin(list(goal_ids))]
+    names = dict(con.execute("SELECT institution_id, name FROM institutions").fetchall())
+    mun_name = (con.execute("SELECT name FROM municipalities WHERE code = ?", [code]).fetchone() or [str(code)])[0]
+    sees_municipality = viewer.role != "leader" or code in engine._leader_municipalities(con, viewer)
+    rows = []
+    for rec in goals.to_dict("records"):
+        goal = {k: (None if pd.isna(v) else v) for k, v in rec.items()}
+        goal["grade"] = None if goal["grade"] is None else int(goal["grade"])
+        goal["target_year"] = None if goal["target_year"] is None else int(goal["target_year"])
+        ind = CATALOGUE.get(str(goal["indicator"]))
+        if ind is None or (ind.confidential and not viewer.sees_national_tests):
+            continue
+        units = [u for u in _scope_units(con, goal, code) if viewer.sees_institution(u)]
+        if not ind.pooled:
+            units_levels = [("institution", u) for u in units]
+        else:
+            units_levels = ([("municipality", str(code))] if sees_municipality else []) + [
+                ("institution", u) for u in units
+            ]
+        if not units_levels:
+            continue
+        y = year if year is not None else engine.latest_year(con, ind.id, kommune=code)
+        values = engine.compute(
+            con,
+            viewer,
+            ind.id,
+            kommune=code,
+            levels=("institution", "municipality"),
+            institutions=units,
+            subjects=[goal["subject"]] if goal["subject"] else "all",
+            grades=[goal["grade"]] if goal["grade"] is not None else "all",
+            min_n=threshold,
+        )
+        if y is not None:
+            values = values[values["school_year"] <= y]
+        series: dict[tuple[str, str], dict[int, dict]] = {}
+        for r in values.to_dict("records"):
+            series.setdefault((r["level"], r["unit_id"]), {})[r["school_year"]] = r
+        for level, unit in units_levels:
+            s = unit_status(ind, goal, series.get((level, unit), {}), y)
+            rows.append(
+                {
+                    "goal_id": goal["goal_id"],
+                    "title": goal["title"],
+                    "indicator": ind.id,
+                    "subject": goal["subject"],
+                    "grade": goal["grade"],
+                    "level": level,
+                    "unit_id": unit,
+                    "unit_name": mun_name if level == "municipality" else names.get(unit, unit),
+                    "school_year": y,
+                    "value": s.value,
+                    "n": s.n,
+                    "target": goal["target"],
+                    "target_year": goal["target_year"],
+                    "direction": goal["direction"],
+                    "status": s.status,
+                    "previous_year": s.previous_year,
+                    "previous_value": s.previous_value,
+                    "change_significant": pd.NA if s.change_significant is None else s.change_significant,
+                    "sentence": sentence(ind, goal, s, threshold),
+                    "distance": s.distance,
+                }
+            )
+    out = pd.DataFrame(rows, columns=EVAL_COLUMNS)
+    for col in ("n", "school_year", "target_year", "previous_year"):
+        out[col] = out[col].astype("Int64")
+    for col in ("value", "target", "previous_value", "distance"):
+        out[col] = out[col].astype("float64")
+    out["change_significant"] = out["change_significant"].astype("boolean")
+    out["grade"] = out["grade"].astype(object)
+    return out
