@@ -19,8 +19,9 @@ from access import roles
 from core import audit, database, settings
 from core.errors import KvalitetsdialogError
 from core.viewer import ADMINISTRATION, Viewer
-from dashboards import queries
 from dashboards.context import Context, set_current
+from indicators import units
+from loaders import import_log
 
 log = logging.getLogger("kvalitetsdialog.app")
 
@@ -138,9 +139,8 @@ def _logged_in_viewer(db: Path) -> tuple[str, Viewer]:
     return who, viewer
 
 
-def _last_import(con, viewer: Viewer) -> str:
+def _freshness(when) -> str:
     """When data were last imported, in Danish ("Data opdateret 27.11.2026 kl. 14.05")."""
-    [(when,)] = con.execute("SELECT max(imported_at) FROM import_batches WHERE status = 'indlæst'").fetchall()
     return f"Data opdateret {when:%d.%m.%Y kl. %H.%M}" if when else "Ingen data indlæst endnu"
 
 
@@ -159,12 +159,12 @@ def _run() -> None:
     generation = database.current_generation(db)
 
     boot = Context(db, ADMINISTRATION, generation, kommune, demo=False)
-    sample = boot.read(queries.meta).get("demo") == "true"
+    sample = boot.read(database.is_demo)
     demo = sample or _demo_env()
     if _login_configured():
         user, viewer = _logged_in_viewer(db)
     elif demo:
-        viewer = _pick_viewer(boot.read(queries.institutions, kommune))
+        viewer = _pick_viewer(boot.read(units.institutions, kommune))
         user = ""  # picked, not logged in: recorded as app:<viewer>
     else:
         st.info(
@@ -182,7 +182,7 @@ def _run() -> None:
         st.markdown(f":orange-background[:material/science: **{banner}**]")
     # Tells people how fresh the numbers are; the version lets support (and the concurrency test) tell
     # which committed state a page shows.
-    st.sidebar.caption(f"{boot.read(_last_import)} · dataversion {generation}")
+    st.sidebar.caption(f"{_freshness(boot.read(import_log.last_import))} · dataversion {generation}")
 
     set_current(Context(db, viewer, generation, kommune, demo, user=user, origin=_origin()))
     pages = [

@@ -26,6 +26,7 @@ import duckdb
 
 from core import schema
 from core.errors import KvalitetsdialogError
+from core.viewer import Viewer
 
 LOCK_TIMEOUT_S = float(os.environ.get("KVALITETSDIALOG_LOCK_TIMEOUT", "120"))
 
@@ -75,6 +76,15 @@ def _write_generation_file(db: Path, generation: int) -> None:
     tmp = Path(f"{db}.generation.tmp")
     tmp.write_text(str(generation))
     os.replace(tmp, _generation_file(db))
+
+
+def is_demo(con: duckdb.DuckDBPyConnection, viewer: Viewer | None = None) -> bool:
+    """Whether the database holds the synthetic sample municipality (every page and report says so).
+
+    Takes the viewer like every read the pages make, though anyone may know it.
+    """
+    row = con.execute("SELECT value FROM meta WHERE key = 'demo'").fetchone()
+    return row is not None and row[0] == "true"
 
 
 def _stored_generation(con: duckdb.DuckDBPyConnection) -> int:

@@ -6,14 +6,16 @@ import pandas as pd
 import streamlit as st
 
 from core import danish, schoolyear
-from dashboards import queries, upload, widgets
+from dashboards import upload, widgets
 from dashboards.context import Context, current
+from indicators import units
+from loaders import coverage, import_log
 from loaders.kinds import KINDS
 
 
 def _log(ctx: Context) -> None:
     st.subheader("Importlog")
-    log = ctx.read(queries.import_log)
+    log = ctx.read(import_log.batches)
     if log.empty:
         widgets.empty("Der er ikke indlæst nogen filer endnu.")
         return
@@ -46,7 +48,7 @@ def _log(ctx: Context) -> None:
 def _coverage(ctx: Context) -> None:
     st.subheader("Dækning")
     st.caption("Antal institutioner med data pr. kilde og skoleår.")
-    cov = ctx.read(queries.coverage)
+    cov = ctx.read(coverage.coverage)
     if cov.empty:
         widgets.empty("Der er ingen resultater i databasen endnu.")
         return
@@ -59,7 +61,7 @@ def _coverage(ctx: Context) -> None:
 
 def _institutions(ctx: Context) -> None:
     st.subheader("Institutioner")
-    inst = ctx.read(queries.institutions, ctx.kommune)
+    inst = ctx.read(units.institutions, ctx.kommune)
     if inst.empty:
         widgets.empty("Der er ingen institutioner. Indlæs institutionsregistret eller kommunens egen liste.")
         return

@@ -16,7 +16,7 @@ import indicators
 import reports
 from core import schoolyear
 from core.errors import KvalitetsdialogError
-from dashboards import queries, widgets
+from dashboards import widgets
 from dashboards.context import Context, current
 from dialogue import (
     ACTION_STATUSES,
@@ -24,18 +24,21 @@ from dialogue import (
     Note,
     add_note,
     delete_note,
+    dialogue_years,
     edit_note,
     note_history,
     notes,
     open_actions,
 )
-from reports.data import AREAS, dialogue_years, latest_year
+from indicators import units
+from indicators.catalogue import AREAS
+from loaders import coverage
 
 _FLASH = "_dialogue_flash"
 
 
 def _choose(ctx: Context) -> tuple[str, int] | None:
-    institutions = ctx.read(queries.institutions, ctx.kommune)
+    institutions = ctx.read(units.institutions, ctx.kommune)
     if institutions.empty:
         widgets.empty("Der er ingen institutioner at vise.")
         return None
@@ -49,7 +52,7 @@ def _choose(ctx: Context) -> tuple[str, int] | None:
         return None
     c1, c2 = st.columns([3, 1])
     institution_id = c1.selectbox("Institution", ids, format_func=names.get, key="institution")
-    default = next((y for y in years if y <= (ctx.read(latest_year) or years[0])), years[0])
+    default = next((y for y in years if y <= (ctx.read(coverage.latest_year) or years[0])), years[0])
     year = c2.selectbox("Skoleår", years, index=years.index(default), format_func=schoolyear.short, key="dialogue_year")
     return institution_id, year
 

@@ -8,20 +8,9 @@ import pandas as pd
 
 from core import schoolyear
 from indicators.catalogue import CATALOGUE
+from indicators.goals import FIELDS
 
-COLUMNS = [
-    "goal_id",
-    "title",
-    "indicator",
-    "subject",
-    "grade",
-    "scope",
-    "direction",
-    "target",
-    "target_year",
-    "adopted",
-    "note",
-]
+COLUMNS = list(FIELDS)  # the sheet's columns are a goal's fields, in order
 
 
 def target_as_typed(goal: dict) -> float | None:

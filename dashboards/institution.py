@@ -10,16 +10,16 @@ import streamlit as st
 
 import indicators
 from core import danish, schoolyear
-from dashboards import queries, widgets
+from dashboards import widgets
 from dashboards.context import Context, current
-from indicators.catalogue import CATALOGUE, LEVELS, SUBJECTS
+from indicators import units
+from indicators.catalogue import AREAS, CATALOGUE, LEVELS, SUBJECTS
 from loaders.kinds import KINDS
-from reports.data import AREAS
 
 
 def choose(ctx: Context) -> pd.Series | None:
     """The institution to show, chosen by name among those the viewer may see."""
-    institutions = ctx.read(queries.institutions, ctx.kommune)
+    institutions = ctx.read(units.institutions, ctx.kommune)
     if institutions.empty:
         widgets.empty("Der er ingen institutioner at vise.")
         return None

@@ -8,7 +8,7 @@ import streamlit as st
 import indicators
 from core import danish, schoolyear
 from core.errors import KvalitetsdialogError
-from dashboards import goal_sheet, queries, upload, widgets
+from dashboards import goal_sheet, upload, widgets
 from dashboards.context import Context, audit, current
 from indicators import goals as goal_store
 from indicators.catalogue import CATALOGUE, SUBJECTS
@@ -146,7 +146,7 @@ def edit_form(ctx: Context, definitions: pd.DataFrame) -> None:
 
 def history(ctx: Context) -> None:
     st.subheader("Ændringshistorik")
-    changes = ctx.read(queries.goal_history)
+    changes = ctx.read(goal_store.changes)
     if changes.empty:
         st.caption("Ingen ændringer endnu.")
         return
@@ -158,7 +158,7 @@ def render(ctx: Context) -> None:
     if "_maal_saved" in st.session_state:
         st.success(st.session_state.pop("_maal_saved"), icon=":material/check_circle:")
     status_overview(ctx)
-    definitions = ctx.read(queries.goal_definitions)
+    definitions = ctx.read(goal_store.current_goals)
     edit_form(ctx, definitions)
     st.subheader("Målark")
     if not definitions.empty:

@@ -7,8 +7,9 @@ import streamlit as st
 
 import indicators
 from core import danish, schoolyear
-from dashboards import queries, widgets
+from dashboards import widgets
 from dashboards.context import Context, current
+from indicators import units
 from indicators.catalogue import CATALOGUE
 
 _CARDS_PER_ROW = 4
@@ -91,7 +92,7 @@ def comparison(ctx: Context, goals: pd.DataFrame) -> None:
 
 
 def render(ctx: Context) -> None:
-    name = ctx.read(queries.municipality_name, ctx.kommune)
+    name = ctx.read(units.municipality_name, ctx.kommune)
     st.title(f"Overblik – {name}")
     goals = ctx.read(indicators.evaluate_goals, kommune=ctx.kommune)
     goals = goals[goals["level"] == "municipality"].reset_index(drop=True)

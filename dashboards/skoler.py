@@ -10,9 +10,11 @@ import streamlit as st
 
 import indicators
 from core import danish, schoolyear
-from dashboards import queries, widgets
+from dashboards import widgets
 from dashboards.context import Context, current
+from indicators import units
 from indicators.catalogue import CATALOGUE
+from loaders import coverage
 
 INSTITUTION_PAGE = "dashboards/institution.py"
 _KINDS = {"alle": "Alle", "skole": "Skoler", "dagtilbud": "Dagtilbud"}
@@ -20,7 +22,7 @@ _KINDS = {"alle": "Alle", "skole": "Skoler", "dagtilbud": "Dagtilbud"}
 
 def filters(ctx: Context, institutions: pd.DataFrame) -> tuple[int | None, pd.DataFrame]:
     """School year, kind and district; returns the year (None = latest) and the institutions kept."""
-    years = ctx.read(queries.school_years)
+    years = ctx.read(coverage.school_years)
     c1, c2, c3 = st.columns(3)
     year = c1.selectbox(
         "Skoleår",
@@ -176,7 +178,7 @@ def ranking_figure(shown: pd.DataFrame, muni: pd.DataFrame, indicator_id: str, y
 
 def render(ctx: Context) -> None:
     st.title("Skoler og dagtilbud")
-    institutions = ctx.read(queries.institutions, ctx.kommune)
+    institutions = ctx.read(units.institutions, ctx.kommune)
     if institutions.empty:
         widgets.empty("Der er ingen institutioner endnu. Indlæs institutionsregistret.")
         return

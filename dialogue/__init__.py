@@ -8,6 +8,7 @@ from dialogue.notes import (  # noqa: F401
     Note,
     add_note,
     delete_note,
+    dialogue_years,
     edit_note,
     note_history,
     notes,

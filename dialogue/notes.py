@@ -34,6 +34,7 @@ import duckdb
 from core import audit, database, schoolyear
 from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
+from loaders import coverage
 
 NOTE_KINDS: dict[str, str] = {
     "assessment": "Institutionens vurdering",
@@ -346,6 +347,14 @@ def open_actions(con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id:
         [institution_id, int(school_year), list(OPEN_STATUSES)],
     )
     return _visible(viewer, rows)
+
+
+def dialogue_years(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> list[int]:
+    """School years to hold a dialogue about, newest first: years with data or notes, and the next one."""
+    latest = coverage.latest_year(con, viewer)
+    noted = [r[0] for r in con.execute("SELECT DISTINCT school_year FROM dialogue_notes").fetchall()]
+    years = set(noted) | ({latest, latest + 1} if latest is not None else set())
+    return sorted(years, reverse=True)
 
 
 def note_history(con: duckdb.DuckDBPyConnection, viewer: Viewer, note_id: str) -> list[Note]:

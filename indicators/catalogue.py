@@ -312,6 +312,18 @@ INDICATORS: tuple[Indicator, ...] = (
 
 CATALOGUE: dict[str, Indicator] = {i.id: i for i in INDICATORS}
 
+# The status report's areas (and the Institution page's), in the report's order: (title, indicator ids).
+AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Nationale test", ("nt_share_good", "nt_share_top", "nt_share_poor", "nt_mean_score")),
+    ("Overgangstest", ("tt_mean_correct",)),
+    ("Trivsel", ("wb_general", "wb_social", "wb_academic", "wb_support", "wb_order")),
+    ("Sprogvurdering", ("la_share_general", "la_share_focused", "la_share_special")),
+    ("Fravær", ("abs_mean_pct", "abs_share_over_10")),
+    ("Karakterer", ("exam_mean", "exam_socref_diff")),
+    ("Overgang til ungdomsuddannelse", ("tr_share_3m", "tr_share_15m")),
+    ("Kompetencedækning", ("comp_coverage",)),
+)
+
 
 def assumed_sd(indicator: Indicator) -> float | None:
     """The pupil-level standard deviation assumed for an ``assumed_sd`` interval (None: no such interval).

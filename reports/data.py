@@ -15,11 +15,14 @@ import duckdb
 import pandas as pd
 
 import indicators
-from core import settings
+from core import database, settings
+from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
 from dialogue.notes import NOTE_KINDS, Note, open_actions
 from dialogue.notes import notes as read_notes
-from indicators.catalogue import CATALOGUE, Indicator
+from indicators import units
+from indicators.catalogue import AREAS, CATALOGUE, Indicator
+from loaders import coverage
 
 CONFIDENTIAL_MARK = "Fortroligt - folkeskolelovens § 55 b"
 SYNTHETIC_MARK = "Syntetiske data"
@@ -28,18 +31,6 @@ STATUS_REPORT_NOTE = (
     "Statusrapporten er kommunens eget overblik, som kommunen selv vælger at lave og eventuelt offentliggøre. "
     "Den er ikke lovpligtig: kvalitetsrapporten er afskaffet fra skoleåret 2022/23, og folkeskolelovens § 40 a "
     "kræver i stedet en årlig skoleudviklingssamtale med hver skole."
-)
-
-# The status report's areas, in the order of the report: (title, indicator ids).
-AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Nationale test", ("nt_share_good", "nt_share_top", "nt_share_poor", "nt_mean_score")),
-    ("Overgangstest", ("tt_mean_correct",)),
-    ("Trivsel", ("wb_general", "wb_social", "wb_academic", "wb_support", "wb_order")),
-    ("Sprogvurdering", ("la_share_general", "la_share_focused", "la_share_special")),
-    ("Fravær", ("abs_mean_pct", "abs_share_over_10")),
-    ("Karakterer", ("exam_mean", "exam_socref_diff")),
-    ("Overgang til ungdomsuddannelse", ("tr_share_3m", "tr_share_15m")),
-    ("Kompetencedækning", ("comp_coverage",)),
 )
 
 
@@ -105,39 +96,9 @@ def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA
 
 
-def _meta(con) -> dict[str, str]:
-    return dict(con.execute("SELECT key, value FROM meta").fetchall())
-
-
-def kommune_name(con: duckdb.DuckDBPyConnection, code: int) -> str:
-    row = con.execute("SELECT name FROM municipalities WHERE code = ?", [code]).fetchone()
-    return f"{row[0]} Kommune" if row else f"Kommune {code}"
-
-
 def _institutions(con, viewer: Viewer, kommune: int) -> list[Unit]:
-    rows = con.execute(
-        "SELECT institution_id, name FROM institutions WHERE municipality_code = ? ORDER BY kind, name",
-        [kommune],
-    ).fetchall()
-    return [Unit("institution", i, n) for i, n in rows if viewer.sees_institution(i)]
-
-
-def latest_year(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> int | None:
-    """The latest school year with data the viewer may see."""
-    tables = ["wellbeing", "language_assessments", "absence", "exam_grades", "youth_transition", "competence"]
-    if viewer.sees_national_tests:
-        tables += ["test_pupil_results", "test_aggregates"]
-    return con.execute(
-        "SELECT max(y) FROM (" + " UNION ALL ".join(f"SELECT max(school_year) AS y FROM {t}" for t in tables) + ")"
-    ).fetchone()[0]
-
-
-def dialogue_years(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> list[int]:
-    """School years to hold a dialogue about, newest first: years with data or notes, and the next one."""
-    latest = latest_year(con, viewer)
-    noted = [r[0] for r in con.execute("SELECT DISTINCT school_year FROM dialogue_notes").fetchall()]
-    years = set(noted) | ({latest, latest + 1} if latest is not None else set())
-    return sorted(years, reverse=True)
+    df = units.institutions(con, viewer, kommune)
+    return [Unit("institution", i, n) for i, n in zip(df["institution_id"], df["name"])]
 
 
 def _area(
@@ -204,16 +165,14 @@ def status_report(
 ) -> StatusReport:
     """Everything the status report shows for one school year (default: the latest with data)."""
     kommune = settings.kommune(kommune)
-    year = year if year is not None else latest_year(con, viewer)
+    year = year if year is not None else coverage.latest_year(con, viewer)
     if year is None:
-        from core.errors import KvalitetsdialogError
-
         raise KvalitetsdialogError("Databasen har ingen data at lave en statusrapport af.", "Ingen data")
-    kname = kommune_name(con, kommune)
-    units = _institutions(con, viewer, kommune)
-    names = {u.unit_id: u.name for u in units} | {str(kommune): kname}
-    areas = [a for title, ids in AREAS if (a := _area(con, viewer, kommune, year, title, ids, units, kname))]
-    own = {u.unit_id for u in units}
+    kname = units.municipality_name(con, viewer, kommune)
+    listed = _institutions(con, viewer, kommune)
+    names = {u.unit_id: u.name for u in listed} | {str(kommune): kname}
+    areas = [a for title, ids in AREAS if (a := _area(con, viewer, kommune, year, title, ids, listed, kname))]
+    own = {u.unit_id for u in listed}
     assessments = [
         (names[n.institution_id], n)
         for n in read_notes(con, viewer, None, year, ("assessment",))
@@ -225,7 +184,7 @@ def status_report(
         year=year,
         viewer=viewer,
         created=dt.date.today(),
-        demo=_meta(con).get("demo") == "true",
+        demo=database.is_demo(con),
         min_n=settings.min_n(),
         goals=_goals(con, viewer, kommune, year, names),
         areas=areas,
@@ -262,18 +221,16 @@ def dialogue_sheet(
     kommune: int | None = None,
 ) -> DialogueSheet:
     """The numbers, the assessment, the actions and the follow-up of one institution and year."""
-    from core.errors import KvalitetsdialogError
-
     row = con.execute(
         "SELECT name, municipality_code FROM institutions WHERE institution_id = ?", [institution_id]
     ).fetchone()
     if row is None or not viewer.sees_institution(institution_id) or viewer.role == "public":
         raise KvalitetsdialogError(f"Institution {institution_id} findes ikke eller er ikke din.", "Ingen adgang")
     kommune = settings.kommune(kommune if kommune is not None else row[1])
-    year = year if year is not None else latest_year(con, viewer)
+    year = year if year is not None else coverage.latest_year(con, viewer)
     if year is None:
         raise KvalitetsdialogError("Databasen har ingen data endnu.", "Ingen data")
-    kname = kommune_name(con, kommune)
+    kname = units.municipality_name(con, viewer, kommune)
     goals = _goals(con, viewer, kommune, year, {institution_id: row[0], str(kommune): kname})
     goals = goals[goals["unit_id"].astype(str) == institution_id].reset_index(drop=True)
     this_year = read_notes(con, viewer, institution_id, year)
@@ -284,7 +241,7 @@ def dialogue_sheet(
         year=year,
         viewer=viewer,
         created=dt.date.today(),
-        demo=_meta(con).get("demo") == "true",
+        demo=database.is_demo(con),
         goals=goals,
         carried=open_actions(con, viewer, institution_id, year),
         notes={k: [n for n in this_year if n.note_kind == k] for k in NOTE_KINDS},

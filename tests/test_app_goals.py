@@ -9,7 +9,8 @@ import pytest
 
 from core import database
 from core.viewer import ADMINISTRATION
-from dashboards import goal_sheet, queries
+from dashboards import goal_sheet
+from indicators import goals
 from loaders import import_files
 from tests.test_app_pages import main_text, open_page
 
@@ -59,9 +60,9 @@ def test_an_invalid_goal_shows_every_problem_and_writes_nothing(sample_db, monke
 def test_goal_sheet_reads_back_unchanged(sample_db, tmp_path):
     """The downloaded sheet, loaded again, changes no goal (same values in the loader's terms)."""
     with database.read(sample_db) as con:
-        goals = queries.goal_definitions(con, ADMINISTRATION)
+        current = goals.current_goals(con, ADMINISTRATION)
         versions = con.execute("SELECT count(*) FROM goal_versions").fetchone()[0]
-    data = goal_sheet.to_xlsx(goals)
+    data = goal_sheet.to_xlsx(current)
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     header = [c.value for c in sheet[1]]
     assert header == goal_sheet.COLUMNS
