@@ -26,7 +26,7 @@ from loaders import coverage
 
 CONFIDENTIAL_MARK = "Fortroligt - folkeskolelovens § 55 b"
 SYNTHETIC_MARK = "Syntetiske data"
-# What the status report is, and is not, since 2022/23 (DOMAIN.md, "Why the product exists").
+# What the status report is, and is not, since 2022/23 (docs/domain.md, "Why the product exists").
 STATUS_REPORT_NOTE = (
     "Statusrapporten er kommunens eget overblik, som kommunen selv vælger at lave og eventuelt offentliggøre. "
     "Den er ikke lovpligtig: kvalitetsrapporten er afskaffet fra skoleåret 2022/23, og folkeskolelovens § 40 a "
