@@ -12,9 +12,9 @@ import indicators
 from core import danish, schoolyear
 from dashboards import widgets
 from dashboards.context import Context, current
-from indicators import units
+from indicators import comparison, units
 from indicators.catalogue import AREAS, CATALOGUE, LEVELS, SUBJECTS
-from loaders.kinds import KINDS
+from loaders.kinds import KINDS, TABLE_KINDS
 
 
 def choose(ctx: Context) -> pd.Series | None:
@@ -294,59 +294,60 @@ def cohort_section(ctx: Context, institution: pd.Series) -> None:
     st.plotly_chart(fig, width="stretch")
 
 
-# The status report's areas beyond tests and well-being, and the extract kind each is imported as.
-_QUALITY_KINDS = {
-    "absence": "absence",
-    "exam_grades": "exam_grades",
-    "youth_transition": "transition",
-    "competence": "competence",
-}
-QUALITY_AREAS = [(title, ids) for title, ids in AREAS if CATALOGUE[ids[0]].source in _QUALITY_KINDS]
+# The status report's areas beyond tests, well-being and language (which have sections of their own).
+QUALITY_AREAS = [
+    (title, ids)
+    for title, ids in AREAS
+    if CATALOGUE[ids[0]].source in ("absence", "exam_grades", "youth_transition", "competence")
+]
 _QUALITY_NOTES = {
     "Karakterer": "Bundne prøver i 9. klasse. Forskellen til den socioøkonomiske reference (det gennemsnit, "
     "elevernes baggrund lader forvente) beregnes kun for skolen selv og kun med mindst 5 elever.",
     "Overgang til ungdomsuddannelse": "Året er det skoleår, eleverne forlod 9. klasse; tallet efter 15 måneder "
     "kommer et år senere end tallet efter 3 måneder.",
     "Kompetencedækning": "Andel af de planlagte timer, der undervises af en lærer med undervisningskompetence "
-    "i faget (nationalt mål: 95 %). Timer, ikke elever: tallet diskretioneres ikke.",
+    f"i faget (nationalt mål: {danish.pct(CATALOGUE['comp_coverage'].national_target, 0)}). "
+    "Timer, ikke elever: tallet diskretioneres ikke.",
 }
-_NATIONAL_TARGETS = {"comp_coverage": 0.95}
+
+
+# What the help text says about a difference, by uncertainty.significant's verdict (the colour follows it).
+_SIGNIFICANCE_HELP = {
+    True: " Farvet: forskellen er større end den statistiske usikkerhed (95 %-intervaller).",
+    False: " Grå: forskellen er inden for den statistiske usikkerhed (95 %-intervaller).",
+    None: " Grå: usikkerheden er ukendt for denne indikator, så forskellen kan ikke vurderes.",
+}
 
 
 def _metric(column, indicator_id: str, own: pd.DataFrame, muni: pd.DataFrame) -> None:
     """The institution's latest value with the municipality's beside it (the same school year).
 
-    The difference is coloured only where the municipality lies outside the institution's 95 % interval:
-    a difference within the uncertainty is grey, so a page does not invite reading noise as a change.
+    The difference is coloured only where ``uncertainty.significant`` calls it significant: a difference
+    within the uncertainty, or with no known uncertainty, is grey, so the page does not invite reading
+    noise as a difference.
     """
     indicator = CATALOGUE[indicator_id]
-    years = pd.concat([own, muni]).loc[lambda d: d["value"].notna() | d["suppressed"].astype(bool), "school_year"]
-    if years.empty:
+    d = comparison.latest_difference(own, muni)
+    if d is None:
         column.metric(indicator.label, danish.MISSING, border=True)
         return
-    year = int(years.max())
-    mine = own[own["school_year"] == year].to_dict("records")
-    theirs = muni[muni["school_year"] == year].to_dict("records")
-    mine = mine[0] if mine else {"value": None, "suppressed": False, "lower": None, "upper": None}
-    help_text = f"{indicator.description}. Skoleår {schoolyear.short(year)}."
+    help_text = f"{indicator.description}. Skoleår {schoolyear.short(d.year)}."
     delta, colour = None, "off"
-    if theirs:
-        reference = theirs[0]["value"]
-        help_text += f" Kommunen: {widgets.formatted(reference, indicator_id, bool(theirs[0]['suppressed']))}."
-        if not pd.isna(mine["value"]) and not pd.isna(reference):
-            text = danish.change(mine["value"] - reference, indicator.unit)
+    if not muni[muni["school_year"] == d.year].empty:
+        help_text += f" Kommunen: {widgets.formatted(d.reference, indicator_id, d.reference_suppressed)}."
+        if not pd.isna(d.difference):
+            text = danish.change(d.difference, indicator.unit)
             if not re.sub(r"\D", "", text).strip("0"):  # rounds to no difference at all
                 delta = "som kommunen"
             else:
                 delta = f"{text} i forhold til kommunen"
-                if mine["lower"] <= reference <= mine["upper"]:
-                    help_text += " Grå: forskellen er inden for den statistiske usikkerhed (95 %-interval)."
-                else:
+                help_text += _SIGNIFICANCE_HELP[d.significant]
+                if d.significant:
                     colour = "normal" if indicator.better == "higher" else "inverse"
     # The year first: a long label is cut off at its end.
     column.metric(
-        f"{schoolyear.short(year)}: {indicator.label}",
-        widgets.formatted(mine["value"], indicator_id, bool(mine["suppressed"])),
+        f"{schoolyear.short(d.year)}: {indicator.label}",
+        widgets.formatted(d.value, indicator_id, d.suppressed),
         delta=delta,
         delta_color=colour,
         delta_arrow="off" if delta == "som kommunen" else "auto",
@@ -375,7 +376,7 @@ def quality_section(ctx: Context, institution: pd.Series) -> None:
                 muni = values[(values["level"] == "municipality") & (values["unit_id"] == str(ctx.kommune))]
                 frames[indicator_id] = own, muni
             if all(own.empty for own, _ in frames.values()):
-                kind = KINDS[_QUALITY_KINDS[CATALOGUE[ids[0]].source]]
+                kind = KINDS[TABLE_KINDS[CATALOGUE[ids[0]].source]]
                 widgets.empty(
                     f"Der er ingen tal for {title.lower()} for {name}. Indlæs udtrækket *{kind}* for institutionen."
                 )
@@ -389,7 +390,7 @@ def quality_section(ctx: Context, institution: pd.Series) -> None:
                     ids[0],
                     names=[name, "Kommunen"],
                     colours=[widgets.INSTITUTION_COLOUR, widgets.MUNICIPALITY_COLOUR],
-                    target=_NATIONAL_TARGETS.get(ids[0]),
+                    target=CATALOGUE[ids[0]].national_target,
                     height=300,
                 )
                 # the legend below the year labels, not on top of them

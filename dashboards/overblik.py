@@ -9,7 +9,7 @@ import indicators
 from core import danish, schoolyear
 from dashboards import widgets
 from dashboards.context import Context, current
-from indicators import units
+from indicators import comparison, units
 from indicators.catalogue import CATALOGUE
 
 _CARDS_PER_ROW = 4
@@ -60,35 +60,29 @@ def goal_card(ctx: Context, goal) -> None:
             st.write(goal.sentence)
 
 
-def comparison(ctx: Context, goals: pd.DataFrame) -> None:
+def compare_with_others(ctx: Context, goals: pd.DataFrame) -> None:
     """The municipality against other municipalities on the goals' public indicators."""
     st.subheader("Sammenligning med andre kommuner")
-    public = [i for i in dict.fromkeys(goals["indicator"]) if not CATALOGUE[i].confidential]
-    rows = []
-    for indicator_id in public:
-        values = ctx.read(indicators.compute, indicator_id, levels=("municipality",), subjects="all", grades="all")
-        values = values[values["value"].notna() & ~values["suppressed"].astype(bool)]
-        if values.empty:
-            continue
-        year = int(values["school_year"].max())
-        values = values[values["school_year"] == year]
-        own = values[values["unit_id"].astype(str) == str(ctx.kommune)]
-        others = values[values["unit_id"].astype(str) != str(ctx.kommune)]
-        rows.append(
-            {
-                "Indikator": CATALOGUE[indicator_id].label,
-                "Skoleår": schoolyear.short(year),
-                "Kommunen": widgets.formatted(own["value"].iloc[0], indicator_id) if not own.empty else danish.MISSING,
-                "Andre kommuner (median)": widgets.formatted(others["value"].median(), indicator_id)
-                if not others.empty
-                else danish.MISSING,
-                "Antal andre kommuner": danish.integer(len(others)),
-            }
-        )
-    if not rows or all(r["Antal andre kommuner"] == "0" for r in rows):
+    public = tuple(i for i in dict.fromkeys(goals["indicator"]) if not CATALOGUE[i].confidential)
+    table = ctx.read(comparison.other_municipalities, public, ctx.kommune)
+    if not table["others"].any():
         st.caption("Der er ikke indlæst offentlige tal for andre kommuner eller for hele landet endnu.")
         return
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Indikator": [CATALOGUE[i].label for i in table["indicator"]],
+                "Skoleår": [schoolyear.short(int(y)) for y in table["school_year"]],
+                "Kommunen": [widgets.formatted(v, i) for v, i in zip(table["value"], table["indicator"])],
+                "Andre kommuner (median)": [
+                    widgets.formatted(v, i) for v, i in zip(table["others_median"], table["indicator"])
+                ],
+                "Antal andre kommuner": table["others"].map(danish.integer),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def render(ctx: Context) -> None:
@@ -119,7 +113,7 @@ def render(ctx: Context) -> None:
             else ""
         )
     )
-    comparison(ctx, goals)
+    compare_with_others(ctx, goals)
 
 
 render(current())

@@ -85,6 +85,8 @@ class Indicator:
     interval: str | None = None
     # The assumed pupil-level standard deviation for interval "assumed_sd" (overridable, see assumed_sd).
     sd: float | None = None
+    # A target set nationally, drawn on the charts (competence coverage: 95 % of the hours, by 2025/26).
+    national_target: float | None = None
     extra: dict = field(default_factory=dict, compare=False)
 
 
@@ -306,6 +308,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "share",
         "competence",
         "higher",
+        national_target=0.95,
         description="Timer med undervisningskompetence / planlagte timer",
     ),
 )

@@ -681,3 +681,5 @@ KINDS: dict[str, str] = {
     "competence": "kompetencedækning",
 }
 assert set(KINDS) == {s.kind for s in SHAPES}
+# The kind of extract that loads each table (what to import where a table has no rows).
+TABLE_KINDS: dict[str, str] = {s.table: s.kind for s in SHAPES}

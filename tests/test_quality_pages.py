@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pandas as pd
+from streamlit.proto.Metric_pb2 import Metric as MetricProto
+
 import indicators
 from core import danish, database, schoolyear
 from core.viewer import Viewer
+from indicators import uncertainty
 from tests.test_app_pages import main_text, open_page
 
 SCHOOL, NAME = "999001", "Nørrevangsskolen"
@@ -79,3 +83,32 @@ def test_an_area_without_data_says_what_to_import(sample_db, monkeypatch):
     text = main_text(at)
     assert f"Der er ingen tal for fravær for {NAME}." in text and "Indlæs udtrækket *fravær*" in text
     assert _metric(at, "Karaktergennemsnit").value != danish.MISSING
+
+
+def test_a_difference_without_an_interval_is_never_called_significant(sample_db, monkeypatch):
+    """Absence means, exam means and competence coverage have no interval: their difference to the
+    municipality stays grey and says the uncertainty is unknown, however large it is."""
+    at = open_page(sample_db, monkeypatch, f"leader:{SCHOOL}", "institution")
+    for label, indicator_id in (
+        ("Gennemsnitligt elevfravær", "abs_mean_pct"),
+        ("Karaktergennemsnit", "exam_mean"),
+        ("Kompetencedækning", "comp_coverage"),
+    ):
+        _, own, muni = _latest(sample_db, indicator_id, SCHOOL, f"leader:{SCHOOL}")
+        assert pd.isna(own["lower"]) and own["value"] != muni["value"]  # no interval, and a difference to colour
+        metric = _metric(at, label)
+        assert metric.delta.endswith("i forhold til kommunen")
+        assert metric.proto.color == MetricProto.MetricColor.GRAY, label
+        assert "usikkerheden er ukendt" in metric.help, label
+
+
+def test_a_difference_outside_the_uncertainty_is_coloured(sample_db, monkeypatch):
+    """The share of pupils with over 10 % absence has a Wilson interval: the colour follows uncertainty.significant."""
+    at = open_page(sample_db, monkeypatch, f"leader:{SCHOOL}", "institution")
+    _, own, muni = _latest(sample_db, "abs_share_over_10", SCHOOL, f"leader:{SCHOOL}")
+    significant = uncertainty.significant(own["lower"], own["upper"], muni["lower"], muni["upper"])
+    assert significant is not None
+    metric = _metric(at, "Andel elever med over 10 % fravær")
+    grey = metric.proto.color == MetricProto.MetricColor.GRAY
+    assert grey is not significant
+    assert ("inden for den statistiske usikkerhed" in metric.help) is not significant
