@@ -26,9 +26,14 @@ from dialogue import (
     delete_note,
     dialogue_years,
     edit_note,
+    editable,
+    may_delete,
+    may_edit,
+    may_share,
     note_history,
     notes,
     open_actions,
+    writable_kinds,
 )
 from indicators import units
 from indicators.catalogue import AREAS
@@ -99,31 +104,27 @@ def _note_text(note: Note) -> str:
     return "  \n".join(lines)
 
 
-def _may_edit(ctx: Context, note: Note) -> bool:
-    role = ctx.viewer.role
-    return role == "administration" or (role == "leader" and note.note_kind in ("assessment", "followup", "action"))
-
-
 def _show(ctx: Context, note: Note) -> None:
     """One note, with its history and (where the viewer may) an edit form."""
     with st.container(border=True):
         st.markdown(_note_text(note))
-        if not _may_edit(ctx, note):
+        if not may_edit(ctx.viewer, note):
             return
+        fields = editable(ctx.viewer, note)
         with st.expander("Ret eller slet"):
             with st.form(f"edit_{note.note_id}"):
                 changes = {}
-                if ctx.viewer.role == "administration" or note.note_kind != "action":
+                if "text" in fields:
                     changes["text"] = st.text_area("Tekst", note.text)
-                if note.note_kind == "action":
+                if "action_status" in fields:
                     changes["action_status"] = st.selectbox(
                         "Status", ACTION_STATUSES, index=ACTION_STATUSES.index(note.action_status)
                     )
-                if ctx.viewer.role == "administration":
+                if "shared_with_council" in fields:
                     changes["shared_with_council"] = st.checkbox("Del med udvalget", note.shared_with_council)
                 if st.form_submit_button("Gem ny version"):
                     _write(ctx, edit_note, note.note_id, success="Noten er gemt som en ny version.", **changes)
-            if (note.note_kind != "action" or ctx.viewer.role == "administration") and st.button(
+            if may_delete(ctx.viewer, note) and st.button(
                 "Slet noten", key=f"delete_{note.note_id}", icon=":material/delete:"
             ):
                 _write(ctx, delete_note, note.note_id, success="Noten er slettet (historikken er gemt).")
@@ -147,7 +148,9 @@ def _column(ctx: Context, title: str, items: list[Note], empty: str) -> None:
 
 
 def _add_form(ctx: Context, institution_id: str, year: int, goal_ids: list[str], actions: list[Note]) -> None:
-    kinds = list(NOTE_KINDS) if ctx.viewer.role == "administration" else ["assessment", "followup"]
+    kinds = writable_kinds(ctx.viewer, institution_id)
+    if not kinds:
+        return
     with st.expander("Skriv en ny note", icon=":material/edit_note:"):
         kind = st.radio("Type", kinds, format_func=NOTE_KINDS.get, horizontal=True, key="new_kind")
         with st.form("new_note", clear_on_submit=True):
@@ -175,7 +178,7 @@ def _add_form(ctx: Context, institution_id: str, year: int, goal_ids: list[str],
                         f"{schoolyear.short(a.school_year)}: {a.text}" for a in actions if a.note_id == i
                     ),
                 )
-            if ctx.viewer.role == "administration":
+            if may_share(ctx.viewer, institution_id):
                 fields["shared_with_council"] = st.checkbox("Del med udvalget")
             if st.form_submit_button("Gem", type="primary"):
                 _write(
@@ -256,8 +259,7 @@ def render(ctx: Context) -> None:
     with followup:
         _column(ctx, "Opfølgning", by_kind["followup"], "Ingen opfølgning endnu.")
 
-    if ctx.viewer.role in ("administration", "leader"):
-        _add_form(ctx, institution_id, year, goal_ids, carried + by_kind["action"])
+    _add_form(ctx, institution_id, year, goal_ids, carried + by_kind["action"])
     _downloads(ctx, institution_id, year)
 
 

@@ -10,7 +10,12 @@ from dialogue.notes import (  # noqa: F401
     delete_note,
     dialogue_years,
     edit_note,
+    editable,
+    may_delete,
+    may_edit,
+    may_share,
     note_history,
     notes,
     open_actions,
+    writable_kinds,
 )

@@ -113,23 +113,73 @@ def _may_read(viewer: Viewer, institution_id: str, shared_with_council: bool) ->
     return False
 
 
+def _refusal(viewer: Viewer, institution_id: str, note_kind: str, changes: dict) -> str | None:
+    """Why the viewer may not write this change to a note of this kind (None: they may)."""
+    if viewer.role == "administration":
+        return None
+    if viewer.role != "leader" or institution_id not in viewer.institutions:
+        return f"Du kan ikke skrive noter for institution {institution_id}."
+    if changes.get("shared_with_council"):
+        return "Kun forvaltningen kan dele noter med udvalget."
+    if note_kind in _LEADER_KINDS:
+        return None
+    if note_kind == "action" and set(changes) <= {"action_status", "shared_with_council"}:
+        return None
+    return (
+        f"En leder kan ikke skrive '{NOTE_KINDS.get(note_kind, note_kind)}'"
+        " (kun institutionens vurdering, opfølgning og status på aftaler)."
+    )
+
+
 def _check_write(viewer: Viewer, institution_id: str, note_kind: str, changes: dict) -> None:
     """Raise unless the viewer may write this change to a note of this kind."""
-    if viewer.role == "administration":
-        return
-    if viewer.role != "leader" or institution_id not in viewer.institutions:
-        raise KvalitetsdialogError(f"Du kan ikke skrive noter for institution {institution_id}.", _DENIED)
-    if changes.get("shared_with_council"):
-        raise KvalitetsdialogError("Kun forvaltningen kan dele noter med udvalget.", _DENIED)
-    if note_kind in _LEADER_KINDS:
-        return
-    if note_kind == "action" and set(changes) <= {"action_status", "shared_with_council"}:
-        return
-    raise KvalitetsdialogError(
-        f"En leder kan ikke skrive '{NOTE_KINDS.get(note_kind, note_kind)}'"
-        " (kun institutionens vurdering, opfølgning og status på aftaler).",
-        _DENIED,
+    refusal = _refusal(viewer, institution_id, note_kind, changes)
+    if refusal is not None:
+        raise KvalitetsdialogError(refusal, _DENIED)
+
+
+# What a page may offer, asked of the same rule the writes enforce (so a form never offers a refusal).
+
+
+def writable_kinds(viewer: Viewer, institution_id: str) -> list[str]:
+    """The kinds of note the viewer may add for this institution (empty: none).
+
+    >>> writable_kinds(Viewer.parse("leader:1"), "1"), writable_kinds(Viewer.parse("council"), "1")
+    (['assessment', 'followup'], [])
+    """
+    return [k for k in NOTE_KINDS if _refusal(viewer, institution_id, k, {"text": "…"}) is None]
+
+
+def may_share(viewer: Viewer, institution_id: str) -> bool:
+    """Whether the viewer may share a note of this institution with the council."""
+    return _refusal(viewer, institution_id, "assessment", {"shared_with_council": True}) is None
+
+
+def editable(viewer: Viewer, note: Note) -> tuple[str, ...]:
+    """The fields of a note the viewer may change: ``text``, ``action_status`` (actions) and
+    ``shared_with_council``, those the rule allows.
+
+    >>> action = Note("n1", 1, "1", 2024, "institution", None, "action", "Læsebånd", "Anna",
+    ...               dt.date(2025, 6, 30), "åben", None, False, False, None, None, dt.datetime(2024, 9, 1))
+    >>> editable(Viewer.parse("leader:1"), action), editable(Viewer.parse("administration"), action)
+    (('action_status',), ('text', 'action_status', 'shared_with_council'))
+    """
+    fields = (
+        ("text", "action_status", "shared_with_council")
+        if note.note_kind == "action"
+        else ("text", "shared_with_council")
     )
+    return tuple(f for f in fields if _refusal(viewer, note.institution_id, note.note_kind, {f: True}) is None)
+
+
+def may_edit(viewer: Viewer, note: Note) -> bool:
+    """Whether the viewer may change anything of the note."""
+    return bool(editable(viewer, note))
+
+
+def may_delete(viewer: Viewer, note: Note) -> bool:
+    """Whether the viewer may delete the note (a leader: their assessments and follow-ups, not actions)."""
+    return _refusal(viewer, note.institution_id, note.note_kind, {"deleted": True}) is None
 
 
 # --- validation ------------------------------------------------------------

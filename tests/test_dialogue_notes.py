@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+import dialogue
 from core import database
 from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
@@ -238,3 +239,45 @@ def test_open_actions_are_carried_to_the_next_year(ndb):
         add_note(
             ndb, ADMIN, institution_id="999002", school_year=2024, note_kind="followup", text="x", follows_up=done_2023
         )
+
+
+_CHANGES = {"text": "Ny tekst.", "action_status": "i gang", "shared_with_council": True}
+
+
+def _note(kind: str, year: int = 2024, action_id: str | None = None) -> dict:
+    """A note of this kind for school 999001, with what the kind needs beside its text."""
+    extra = {"action": {"action_owner": "Bo", "action_due": f"{year + 1}-06-30"}, "followup": {"follows_up": action_id}}
+    return {"institution_id": "999001", "school_year": year, "note_kind": kind, "text": "Tekst.", **extra.get(kind, {})}
+
+
+def _adds(db, viewer, kind, action_id) -> bool:
+    try:
+        add_note(db, viewer, **_note(kind, action_id=action_id))
+    except KvalitetsdialogError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("viewer", [ADMIN, LEADER, OTHER_LEADER, COUNCIL, PUBLIC], ids=str)
+@pytest.mark.parametrize("kind", ["assessment", "administration", "action", "followup"])
+def test_what_the_page_offers_is_exactly_what_the_write_allows(ndb, viewer, kind):
+    """may_edit, editable, may_delete and writable_kinds answer from the rule edit_note and delete_note enforce."""
+    action_id = add_note(ndb, ADMIN, **_note("action", 2023))
+    note_id = add_note(ndb, ADMIN, **_note(kind, action_id=action_id))
+    [note] = [n for n in read(ndb, notes, ADMIN, "999001", 2024) if n.note_id == note_id]
+    offered = dialogue.editable(viewer, note)
+    assert dialogue.may_edit(viewer, note) == bool(offered)
+    for field, value in _CHANGES.items():
+        if field == "action_status" and kind != "action":
+            continue  # only an action has a status
+        if field in offered:
+            edit_note(ndb, viewer, note_id, **{field: value})
+        else:
+            with pytest.raises(KvalitetsdialogError):
+                edit_note(ndb, viewer, note_id, **{field: value})
+    assert (kind in dialogue.writable_kinds(viewer, "999001")) == _adds(ndb, viewer, kind, action_id)
+    if dialogue.may_delete(viewer, note):
+        delete_note(ndb, viewer, note_id)
+    else:
+        with pytest.raises(KvalitetsdialogError):
+            delete_note(ndb, viewer, note_id)
