@@ -1,24 +1,25 @@
-"""School years: stored as the calendar year they start in, shown as ``2024/25``."""
+"""School years: stored as the calendar year they start in, shown as ``2024/25``.
+
+A school year is read from ``2024/2025`` or ``2024/25`` by ``core.cells`` (the same rule the loaders
+apply to every file); ``parse`` is that rule with a Danish error for a person's typing.
+"""
 
 from __future__ import annotations
 
-import re
+from core import cells
+from core.errors import KvalitetsdialogError
 
-_FORM = re.compile(r"^\s*(\d{4})\s*/\s*(\d{2}|\d{4})\s*$")
 
+def parse(text: str) -> int:
+    """``'2024/2025'`` or ``'2024/25'`` -> 2024; anything else raises a Danish error.
 
-def parse(text: str) -> int | None:
-    """``'2024/2025'`` or ``'2024/25'`` -> 2024; anything else -> None.
-
-    >>> parse("2024/25"), parse("2024/2025"), parse("2024/26")
-    (2024, 2024, None)
+    >>> parse("2024/25"), parse("2024/2025")
+    (2024, 2024)
     """
-    m = _FORM.match(str(text))
-    if not m:
-        return None
-    start, end = int(m.group(1)), m.group(2)
-    expected = str(start + 1)
-    return start if end in (expected, expected[2:]) else None
+    year = cells.school_year(text)
+    if year is None:
+        raise KvalitetsdialogError(f"Skoleåret '{text}' skal skrives som 2024/2025 eller 2024/25.", "Ugyldigt skoleår")
+    return year
 
 
 def short(start: int) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from core import cells
 from core.errors import KvalitetsdialogError
 
 # Subject ids as the export names them, with their Danish labels.
@@ -24,6 +25,20 @@ SUBJECTS: dict[str, str] = {
     "biologi": "Biologi",
     "dansk_andetsprog": "Dansk som andetsprog",
 }
+# Other ways the extracts and people write a subject, and the one vocabulary both the loaders' SQL
+# (``kv_subject``) and Python (``subject_id``) read: word key -> subject id.
+SUBJECT_ALIASES = {"dansk": "dansk_laesning", "læsning": "dansk_laesning", "dansk læsning": "dansk_laesning"}
+SUBJECT_WORDS: dict[str, str] = cells.vocabulary(SUBJECTS, SUBJECT_ALIASES)
+
+
+def subject_id(text: str) -> str | None:
+    """A subject id from an id, a Danish name or an alias, however it is spelled; None when unknown.
+
+    >>> subject_id("Dansk, læsning"), subject_id("dansk_laesning"), subject_id("FYSIK/KEMI"), subject_id("tysk")
+    ('dansk_laesning', 'dansk_laesning', 'fysik_kemi', None)
+    """
+    return SUBJECT_WORDS.get(cells.word_key(text))
+
 
 # The six performance levels of the old national tests, lowest first.
 LEVELS: dict[int, str] = {
@@ -357,11 +372,8 @@ def assumed_sd(indicator: Indicator) -> float | None:
 
 
 def _sd_number(text: str) -> float:
-    try:
-        sd = float(text.strip().replace(",", "."))
-    except ValueError:
-        sd = float("nan")
-    if not 0 < sd < 4:  # on a 1-5 scale no standard deviation reaches 4; NaN fails too
+    sd = cells.number(text)
+    if sd is None or not 0 < sd < 4:  # on a 1-5 scale no standard deviation reaches 4
         raise KvalitetsdialogError(
             f"{WB_SD_ENV}: '{text.strip()}' er ikke en standardafvigelse mellem 0 og 4.", "Ugyldig indstilling"
         )

@@ -88,8 +88,6 @@ TYPES: dict[str, tuple[str, str | None]] = {
     "verdict": ("kv_verdict({c})", "'{value}' er ikke Over niveau, På niveau eller Under niveau"),
     "institution": ("kv_text({c})", None),  # must exist in the institution table
     "municipality": ("kv_int({c})", "'{value}' er ikke en kommunekode"),
-    "direction": ("kv_direction({c})", "'{value}' er ikke en retning; brug >=, <=, stigende eller faldende"),
-    "scope": ("kv_scope({c})", None),
 }
 
 UNKNOWN_INSTITUTION = (

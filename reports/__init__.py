@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from core import audit, schoolyear
+from core import audit
 from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
 from reports import data, html, xlsx
@@ -65,18 +65,3 @@ def record_export(
 ) -> None:
     """Write the export to the audit log (docs/domain.md: every export is recorded)."""
     audit.record(db, viewer, "export", what, details, who=who, origin=origin)
-
-
-def parse_year(text: str | None) -> int | None:
-    """``2024/25``, ``2024/2025`` or ``2024`` -> 2024; None stays None.
-
-    >>> parse_year("2024/25"), parse_year("2024"), parse_year(None)
-    (2024, 2024, None)
-    """
-    if text in (None, ""):
-        return None
-    text = str(text).strip()
-    year = int(text) if text.isdigit() and len(text) == 4 else schoolyear.parse(text)
-    if year is None:
-        raise KvalitetsdialogError(f"Skoleåret '{text}' forstås ikke (skriv fx 2024/25).", "Ukendt skoleår")
-    return year

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         out = Path(args.out)
         fmt = out.suffix.lower().lstrip(".")
         reports._check_format(fmt)
-        year = reports.parse_year(args.year)
+        year = schoolyear.parse(args.year) if args.year else None
         kommune = settings.kommune(args.kommune) if args.kommune else None
         with database.read(db) as con:
             if args.report == "status":

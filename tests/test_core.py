@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core import database, schema, schoolyear
+from core import cells, database, schema, schoolyear
 from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
 
@@ -28,7 +28,12 @@ from core.viewer import Viewer
     ],
 )
 def test_school_year_forms(text, expected):
-    assert schoolyear.parse(text) == expected
+    assert cells.school_year(text) == expected
+    if expected is None:
+        with pytest.raises(KvalitetsdialogError, match="skal skrives som 2024/2025 eller 2024/25"):
+            schoolyear.parse(text)
+    else:
+        assert schoolyear.parse(text) == expected
 
 
 def test_school_year_display():
@@ -146,3 +151,22 @@ def test_audit_entries_do_not_invalidate_readers_caches(db: Path):
     with database.read(db, expect=before) as con:
         row = con.execute("SELECT who, role, action, object, details, origin FROM audit_log").fetchone()
     assert row == ("council", "council", "export", "indikatorer", '{"rows": 3}', "test")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["78,3", "78,3 %", "1.234,5", "1.234", "1.234.567", "1234.5", "-0,5", "1e2", "1.2.3,4", "inf", "٣", "..", " ", "x"],
+)
+def test_python_reads_a_cell_exactly_as_the_loaders_do(text):
+    """A value typed into the goal form or a --year option is read by the loaders' own macros."""
+    import duckdb
+
+    from loaders import cells as loader_cells
+
+    con = duckdb.connect()
+    loader_cells.install(con)
+    number, grade, year, missing = con.execute(
+        "SELECT kv_num(?), kv_grade(?), kv_year(?), kv_missing(?)", [text] * 4
+    ).fetchone()
+    assert (cells.number(text), cells.grade(text), cells.school_year(text)) == (number, grade, year)
+    assert cells.missing(text) == missing

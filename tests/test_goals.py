@@ -421,3 +421,10 @@ def test_sheet_and_form_write_the_same_versions_and_audit_entries(db, tmp_path):
         ("M2", 3, "carl"),
     ]
     assert history["batch_id"].isna().tolist() == [False, False, True, False]  # the form's version has no batch
+
+
+@pytest.mark.parametrize("raw", ["1e2", "1.2.3,4", "٣"])
+def test_a_target_python_alone_would_read_is_rejected_like_an_extracts_number(raw):
+    """float() reads these; the loaders' number rule (core.cells) does not, and the goal form follows it."""
+    with pytest.raises(KvalitetsdialogError, match="er ikke et tal"):
+        normalise_target("wb_general", raw)

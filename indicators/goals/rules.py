@@ -8,15 +8,14 @@ same normalised values.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
-import numpy as np
-
-from core import schoolyear
+from core import cells
 from core.errors import KvalitetsdialogError
 from indicators import engine
-from indicators.catalogue import CATALOGUE, SUBJECTS, Indicator
+from indicators.catalogue import CATALOGUE, SUBJECTS, Indicator, subject_id
 
 LEVEL_DIRECTIONS = (">=", "<=")
 TREND_DIRECTIONS = ("stigende", "faldende")
@@ -49,24 +48,6 @@ FIELDS = (
 )
 
 
-def _blank(value) -> bool:
-    return (
-        value is None
-        or (isinstance(value, float) and np.isnan(value))
-        or str(value).strip() in ("", "..", ".", "-", "–", "*")
-    )
-
-
-def _number(raw) -> float:
-    """A plain or Danish number (``1.234,5``, ``78,3``, ``0.8``); ValueError otherwise."""
-    if isinstance(raw, (int, float, np.integer, np.floating)) and not isinstance(raw, bool):
-        return float(raw)
-    text = str(raw).strip().replace("\u00a0", "").replace(" ", "").rstrip("%")
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    return float(text)
-
-
 def normalise_target(indicator: str | Indicator, raw) -> float:
     """A target as stored: in the indicator's unit, shares as 0-1.
 
@@ -80,48 +61,18 @@ def normalise_target(indicator: str | Indicator, raw) -> float:
     4.0
     """
     ind = indicator if isinstance(indicator, Indicator) else engine.indicator(indicator)
-    try:
-        value = _number(raw)
-    except (TypeError, ValueError):
-        raise KvalitetsdialogError(f"Målværdien '{raw}' er ikke et tal.", "Ugyldig målværdi") from None
-    if not np.isfinite(value):
+    value = cells.number(raw)
+    if value is None or not math.isfinite(value):
         raise KvalitetsdialogError(f"Målværdien '{raw}' er ikke et tal.", "Ugyldig målværdi")
     if ind.unit == "share" and ("%" in str(raw) or value > 1):
         value = round(value / 100, 10)
-    low, high = _UNIT_RANGE.get(ind.unit, (-np.inf, np.inf))
+    low, high = _UNIT_RANGE.get(ind.unit, (-math.inf, math.inf))
     if ind.id != "exam_socref_diff" and not low <= value <= high:
         shown = "0-100 %" if ind.unit == "share" else f"{low:g}-{high:g}".replace(".", ",")
         raise KvalitetsdialogError(
             f"Målværdien '{raw}' ligger uden for indikatorens skala ({shown}).", "Ugyldig målværdi"
         )
     return value
-
-
-def _key(text: str) -> str:
-    return re.sub(r"[^a-zæøå0-9]", "", str(text).lower().replace("ae", "æ"))
-
-
-_SUBJECT_KEYS = {**{_key(label): sid for sid, label in SUBJECTS.items()}, **{_key(sid): sid for sid in SUBJECTS}}
-
-
-def _subject(raw) -> str | None:
-    """A subject id from an id or a Danish name as the test extracts write it."""
-    return _SUBJECT_KEYS.get(_key(raw))
-
-
-_GRADE = re.compile(r"^(\d{1,2})\s*\.?\s*(klasse|kl\.?|klassetrin)?$", re.IGNORECASE)
-_GRADE_ZERO = ("børnehaveklasse", "bh.kl.", "bh. kl.", "bhkl")
-
-
-def _grade(raw) -> int | None:
-    """A grade from ``4``, ``4.``, ``4. klasse`` or ``børnehaveklasse`` (0); None when unreadable."""
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)  # spreadsheets hand grades over as 2.0
-    text = str(raw).strip()
-    if text.lower() in _GRADE_ZERO:
-        return 0
-    m = _GRADE.match(text)
-    return int(m.group(1)) if m else None
 
 
 def check_goal(fields: dict, institutions: set[str] | None = None) -> tuple[dict, list[tuple[str, str]]]:
@@ -135,7 +86,7 @@ def check_goal(fields: dict, institutions: set[str] | None = None) -> tuple[dict
     ...             "direction": "mindst"})[1]
     [('direction', "'mindst' er ikke en retning; brug >=, <=, stigende eller faldende")]
     """
-    f = {k: (None if _blank(fields.get(k)) else fields.get(k)) for k in FIELDS}
+    f = {k: (None if cells.missing(fields.get(k)) else fields.get(k)) for k in FIELDS}
     problems: list[tuple[str, str]] = []
     goal: dict[str, Any] = {k: (str(v).strip() if v is not None else None) for k, v in f.items()}
 
@@ -160,7 +111,7 @@ def check_goal(fields: dict, institutions: set[str] | None = None) -> tuple[dict
         )
 
     if goal["subject"] is not None:
-        sid = _subject(goal["subject"])
+        sid = subject_id(goal["subject"])
         if sid is None:
             problems.append(("subject", f"ukendt fag '{goal['subject']}'"))
         elif ind is not None and sid not in ind.subjects:
@@ -178,7 +129,7 @@ def check_goal(fields: dict, institutions: set[str] | None = None) -> tuple[dict
         goal["subject"] = sid
 
     if goal["grade"] is not None:
-        grade = _grade(f["grade"])
+        grade = cells.grade(f["grade"])
         if grade is None or not 0 <= grade <= 10:
             problems.append(("grade", f"klassetrin '{goal['grade']}' skal være et tal fra 0 til 10"))
         elif ind is not None and not ind.has_grades:
@@ -226,11 +177,13 @@ def check_goal(fields: dict, institutions: set[str] | None = None) -> tuple[dict
         problems.append(("target", "et mål om stigning eller fald fra år til år har ingen målværdi"))
 
     if f["target_year"] is not None:
-        raw_year = f["target_year"]
-        year = int(raw_year) if isinstance(raw_year, (int, np.integer)) else schoolyear.parse(str(raw_year))
+        year = cells.school_year(f["target_year"])
         if year is None:
             problems.append(
-                ("target_year", f"'{raw_year}' er ikke et skoleår; skriv målåret som 2026/2027 eller 2026/27")
+                (
+                    "target_year",
+                    f"'{goal['target_year']}' er ikke et skoleår; skriv målåret som 2026/2027 eller 2026/27",
+                )
             )
         goal["target_year"] = year
     elif direction in LEVEL_DIRECTIONS:
