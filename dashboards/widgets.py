@@ -10,7 +10,7 @@ import streamlit as st
 
 import indicators
 from core import danish, schoolyear, settings
-from indicators.catalogue import CATALOGUE, LEVELS, SUBJECTS, Indicator
+from indicators.catalogue import CATALOGUE, SUBJECTS, Indicator
 
 # Okabe-Ito colours (safe for the common colour-vision deficiencies); the icon
 # and the word carry the status too, so colour is never the only signal.
@@ -95,20 +95,12 @@ def goal_filters(goal) -> tuple[str | None, int | None]:
     return (None if pd.isna(subject) else subject), (None if pd.isna(grade) else int(grade))
 
 
-def year_options(years) -> dict[int, str]:
-    return {int(y): schoolyear.short(int(y)) for y in sorted(set(years), reverse=True)}
-
-
 def subject_select(indicator: Indicator, key: str, allow_all: bool = True) -> str | None:
     """A subject picker for indicators that have subjects; None otherwise."""
     if not indicator.subjects:
         return None
     options = (["all"] if allow_all else []) + list(indicator.subjects)
     return st.selectbox("Fag", options, key=key, format_func=lambda s: "Alle fag" if s == "all" else SUBJECTS[s])
-
-
-def level_name(level: int) -> str:
-    return LEVELS[int(level)]
 
 
 def empty(what: str) -> None:

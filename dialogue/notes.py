@@ -84,10 +84,6 @@ class Note:
     written_at: dt.datetime
 
     @property
-    def kind_label(self) -> str:
-        return NOTE_KINDS[self.note_kind]
-
-    @property
     def topic_label(self) -> str:
         return TOPIC_KINDS[self.topic_kind] + (f": {self.topic}" if self.topic else "")
 

@@ -10,7 +10,7 @@ Comparability (the scale break between 2021/22 and 2022/23, the sample-only
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from core import cells
 from core.errors import KvalitetsdialogError
@@ -102,7 +102,6 @@ class Indicator:
     sd: float | None = None
     # A target set nationally, drawn on the charts (competence coverage: 95 % of the hours, by 2025/26).
     national_target: float | None = None
-    extra: dict = field(default_factory=dict, compare=False)
 
 
 # The pupil-level standard deviation of a well-being indicator score (1-5 scale). An ASSUMPTION, not a

@@ -29,7 +29,7 @@ from core import audit, database, schoolyear
 from core.errors import KvalitetsdialogError, Problem, ValidationError
 from indicators.catalogue import SUBJECTS
 from loaders import cells, goals, staging
-from loaders.kinds import KINDS
+from loaders.kinds import KINDS, SHAPES
 from loaders.reading import Source, file_sha256, name_key, open_source
 
 log = logging.getLogger(__name__)
@@ -110,13 +110,11 @@ def _kind_problem(source: Source, kind: str | None) -> ValidationError:
             f"(--kind {'|'.join(KINDS)}). Fundne kolonner: {found}."
         )
         return ValidationError(source.display, [Problem(source.display, source.header_row, None, message)])
-    from loaders.kinds import SHAPES
-
     best = max((staging.match(s, source.header) for s in SHAPES if s.kind == kind), key=lambda m: len(m.index))
-    return _missing_columns(source, best, kind_given=True)
+    return _missing_columns(source, best)
 
 
-def _missing_columns(source: Source, m: staging.Match, kind_given: bool = False) -> ValidationError:
+def _missing_columns(source: Source, m: staging.Match) -> ValidationError:
     found = ", ".join(h for h in source.header if h) or "ingen"
     missing = m.missing or [d for d in m.shape.detect if d not in m.index] or list(m.shape.detect_any[:1])
     problems = []
