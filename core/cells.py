@@ -7,6 +7,10 @@ per-goal rules, a command's ``--year``) calls the same macros through
 ``number``, ``school_year`` ... on a private in-memory connection. So a value
 reads the same wherever it is written.
 
+Every cell is first trimmed of stray whitespace (``kv_trim``: spaces, tabs, line
+breaks, non-breaking spaces), once: by ``loaders.staging.build`` for a file's
+cells, by ``_apply`` for one value; the other macros take the trimmed cell.
+
 Every macro returns NULL for a missing or suppressed cell (``..``, ``.``, ``-``,
 ``–``, ``*``, empty) *and* for a cell it cannot read; the checks tell the two
 apart with ``kv_missing``.
@@ -46,8 +50,9 @@ def sql_text(value: str | int) -> str:
 
 
 MACROS = f"""
-CREATE MACRO kv_missing(x) AS x IS NULL OR trim(x) IN ({", ".join(map(sql_text, MISSING))});
-CREATE MACRO kv_text(x) AS CASE WHEN kv_missing(x) THEN NULL ELSE trim(x) END;
+CREATE MACRO kv_trim(x) AS trim(x, ' \t\r\n\u00a0');
+CREATE MACRO kv_missing(x) AS x IS NULL OR x IN ({", ".join(map(sql_text, MISSING))});
+CREATE MACRO kv_text(x) AS CASE WHEN kv_missing(x) THEN NULL ELSE x END;
 CREATE MACRO kv_numtext(x) AS regexp_replace(x, '[\\s\u00a0%]', '', 'g');
 CREATE MACRO kv_num_t(t) AS CASE
     WHEN regexp_full_match(t, '[-+]?[0-9]+(\\.[0-9]+)?') THEN CAST(t AS DOUBLE)
@@ -69,9 +74,9 @@ CREATE MACRO kv_year_t(t) AS CASE
     END;
 CREATE MACRO kv_year(x) AS kv_year_t(regexp_replace(coalesce(x, ''), '\\s', '', 'g'));
 CREATE MACRO kv_grade(x) AS CASE
-    WHEN regexp_full_match(lower(trim(x)), '[0-9]{{1,2}}\\s*\\.?\\s*(klasse|kl\\.?|klassetrin)?')
-        THEN CAST(regexp_extract(trim(x), '^[0-9]+') AS TINYINT)
-    WHEN lower(trim(x)) IN ('børnehaveklasse', 'bh.kl.', 'bh. kl.', 'bhkl') THEN 0::TINYINT
+    WHEN regexp_full_match(lower(x), '[0-9]{{1,2}}\\s*\\.?\\s*(klasse|kl\\.?|klassetrin)?')
+        THEN CAST(regexp_extract(x, '^[0-9]+') AS TINYINT)
+    WHEN lower(x) IN ('børnehaveklasse', 'bh.kl.', 'bh. kl.', 'bhkl') THEN 0::TINYINT
     END;
 CREATE MACRO kv_word(x) AS regexp_replace(lower(x), '{_NOT_A_LETTER}', '', 'g');
 """
@@ -87,13 +92,13 @@ _private: duckdb.DuckDBPyConnection | None = None
 
 
 def _apply(macro: str, text: str):
-    """One macro on one text, on the private connection (``macro`` is one of this module's names)."""
+    """One macro on one trimmed text, on the private connection (``macro`` is one of this module's names)."""
     global _private
     with _lock:
         if _private is None:
             _private = duckdb.connect()
             install(_private)
-        return _private.execute(f"SELECT {macro}(?)", [text]).fetchall()[0][0]
+        return _private.execute(f"SELECT {macro}(kv_trim(?))", [text]).fetchall()[0][0]
 
 
 def _absent(value) -> bool:

@@ -35,6 +35,10 @@ class StaleGeneration(Exception):
     """The database moved on since the caller read the generation file."""
 
 
+class OutdatedSchema(KvalitetsdialogError):
+    """The database's schema is older than the code's: open it for writing to migrate it."""
+
+
 @contextmanager
 def _flock(path: Path, mode: int, what: str) -> Iterator[None]:
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -136,9 +140,11 @@ def ensure(db: Path) -> None:
     """Create the database (with its schema) if it does not exist or is out of date."""
     db = Path(db)
     if db.exists() and current_generation(db) > 0:
-        with read(db) as con:
-            if schema.version(con) == schema.SCHEMA_VERSION:
-                return
+        try:
+            with read(db):
+                return  # a read opens only a database whose schema is current
+        except OutdatedSchema:
+            pass
     with write(db):
         pass
 
@@ -163,7 +169,7 @@ def read(db: Path, expect: int | None = None) -> Iterator[duckdb.DuckDBPyConnect
         con = _connect(db, read_only=True)
         try:
             if schema.version(con) != schema.SCHEMA_VERSION:
-                raise KvalitetsdialogError(
+                raise OutdatedSchema(
                     f"Databasen {db} har en ældre opbygning; åbn den til skrivning for at opdatere den.",
                     "Databasen skal opdateres",
                 )

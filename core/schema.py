@@ -224,13 +224,14 @@ SELECT * EXCLUDE (rn) FROM (
 
 
 def _seed_municipalities(con: duckdb.DuckDBPyConnection) -> None:
+    """Add every built-in municipality the table lacks (a code already there keeps its row)."""
     with _KOMMUNER_CSV.open(encoding="utf-8") as f:
         rows: list[tuple[int, str, int | None, str | None, bool]] = [
             (int(r["kommunekode"]), r["kommune"], int(r["regionskode"]), r["region"], False) for r in csv.DictReader(f)
         ]
     # The sample municipality is fictional; it is flagged so every page can say so.
     rows.append((999, "Eksempelby", None, None, True))
-    con.executemany("INSERT INTO municipalities VALUES (?, ?, ?, ?, ?)", rows)
+    con.executemany("INSERT INTO municipalities VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rows)
 
 
 # Who may log in as what (issue 6): one row per user, maintained by the administration.
@@ -254,6 +255,8 @@ MIGRATIONS: list[tuple[int, Callable[[duckdb.DuckDBPyConnection], object]]] = [
     # (version, function applying it inside a transaction)
     (1, _v1),
     (2, lambda con: con.execute(_V2)),
+    # 411 Christiansø joined the built-in table (the institution register carries it): older databases get it too.
+    (3, _seed_municipalities),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

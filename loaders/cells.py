@@ -40,7 +40,7 @@ _LEVEL_WORDS = {cells.word_key(name): n for n, name in LEVELS.items()}
 
 _MACROS = f"""
 CREATE MACRO kv_level(x) AS CASE
-    WHEN regexp_full_match(trim(x), '[1-6]') THEN CAST(trim(x) AS TINYINT)
+    WHEN regexp_full_match(x, '[1-6]') THEN CAST(x AS TINYINT)
     ELSE {_map(_LEVEL_WORDS)}[kv_word(x)]::TINYINT END;
 CREATE MACRO kv_subject(x) AS {_map(SUBJECT_WORDS)}[kv_word(x)];
 CREATE MACRO kv_wellbeing(x) AS {_map(WELLBEING_WORDS)}[kv_word(x)];

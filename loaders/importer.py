@@ -6,7 +6,9 @@ institution *and subject* - a deliberate narrowing of docs/formats.md's "source,
 year and institutions", because ministry extracts often come one subject at a
 time and replacing every subject would silently delete the others; pupil-level
 and aggregated rows of the same scope replace each other. Institutions are
-upserted by id, setting only the columns the file carries. Goals: the sheet is
+upserted by id, setting only the columns the file carries; a municipality
+code that a register names and the table lacks (411 Christiansø) is added to
+the municipality table in the same transaction. Goals: the sheet is
 the whole list (see ``loaders.goals``).
 
 Loading the same content again (same sha256 and kind) while the rows of its
@@ -96,6 +98,7 @@ class _Prepared:
     scope: str
     carried: list[str]
     warnings: list[Problem]
+    municipalities: list[tuple[int, str]]  # (code, name) the file adds to the municipality table
 
     @property
     def kind(self) -> str:
@@ -197,6 +200,9 @@ def _prepare(
         stage.execute(f"CREATE VIEW output AS {staging.output_sql(m)}")
         data = stage.sql("SELECT * FROM output").to_arrow_table()
         scope = _scope_words(stage, m)
+        municipalities = staging.new_municipalities(stage, m)
+        if municipalities:
+            scope += "; ny kommunekode: " + ", ".join(f"{code} {name}" for code, name in municipalities)
         keys = (
             stage.sql(f"SELECT DISTINCT {', '.join(m.shape.scope)} FROM output").to_arrow_table()
             if m.shape.scope
@@ -216,7 +222,7 @@ def _prepare(
                 "advarsel",
             )
         )
-    return _Prepared(source.display, source.sha256, m, rows, data, keys, scope, carried, warnings)
+    return _Prepared(source.display, source.sha256, m, rows, data, keys, scope, carried, warnings, municipalities)
 
 
 # --- writing --------------------------------------------------------------------------
@@ -290,6 +296,10 @@ def _still_current(con, p: _Prepared) -> int | None:
 
 
 def _load_institutions(con, p: _Prepared, batch_id: int) -> tuple[int, int]:
+    if p.municipalities:  # another import may have added the code since it was validated
+        con.executemany(
+            "INSERT INTO municipalities (code, name) VALUES (?, ?) ON CONFLICT DO NOTHING", p.municipalities
+        )
     cols = p.carried
     updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "institution_id")
     replaced = con.execute(
@@ -438,7 +448,8 @@ def import_files(
             except OSError:
                 sha256 = ""
             rejected.append((display, sha256, kind or "", e))
-    opened.sort(key=lambda sm: sm[1].shape.kind != "institutions")
+    # Institutions first, and of them the register, which may name municipality codes an own list uses.
+    opened.sort(key=lambda sm: (sm[1].shape.kind != "institutions", not any(c.named_by for c in sm[1].shape.columns)))
     _pause("validating")
     prepared: list[_Prepared] = []
     for source, m in opened:
@@ -450,6 +461,7 @@ def import_files(
         prepared.append(p)
         if p.kind == "institutions":
             known_institutions |= set(p.data.column("institution_id").to_pylist())
+            known_municipalities |= {code for code, _ in p.municipalities}
     if rejected:
         if not dry_run:
             _log_rejected(db, rejected, prepared, user, origin)

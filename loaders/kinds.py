@@ -25,6 +25,7 @@ class Col:
     type: str = "text"  # a key of TYPES
     required: bool = True  # the column must be in the file
     needed: bool = False  # every row must have a value in it
+    named_by: str | None = None  # a municipality code: the column of the same file that names a new code
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,10 @@ UNKNOWN_INSTITUTION = (
     "institutionen '{value}' findes ikke i institutionstabellen; "
     "indlæs institutionsregistret (eller kommunens institutionsliste) først"
 )
+UNKNOWN_MUNICIPALITY = "kommunekoden '{value}' findes ikke i kommunetabellen"
+# ``{column}``: the file's name for the column that could have named the code (``Col.named_by``).
+UNNAMED_MUNICIPALITY = UNKNOWN_MUNICIPALITY + ", og filen giver den intet navn i kolonnen '{column}'"
+UNNAMED_ELSEWHERE = UNKNOWN_MUNICIPALITY + "; indlæs institutionsregistret, der navngiver den, først"
 
 
 # --- reusable columns -----------------------------------------------------------------
@@ -178,7 +183,7 @@ _REGISTER_EXTRA = (
     "CVR_NR",
     "P_NR",
     "EJERKODE",
-    "BEL_KOMMUNE_NAVN",
+    "EJER_KODE",
     "BEL_REGION",
     "BEL_REGION_NAVN",
     "ADM_KOMMUNE",
@@ -186,7 +191,11 @@ _REGISTER_EXTRA = (
     "ENHEDSART_NR",
     "HOVEDSKOLE_NAVN",
     "OPRETTET_DATO",
+    "AENDRET_DATO",
+    "SENEST_AENDRET",
     "NEDLAGT_DATO",
+    "UNDERV_NIV",
+    "VEJKODE",
     "INST_TYPE_KODE",
     "KOMMUNE_NR",
     "KOMMUNE_NAVN",
@@ -208,7 +217,17 @@ REGISTER = Shape(
         Col("unit_type", "ENHEDSART", ("enhedsart",), required=False),
         Col("parent", "HOVEDSKOLE_INST", ("hovedskole_inst",), required=False),
         Col("institution_type", "INST_TYPE_NAVN", ("inst_type_navn",), required=False),
-        Col("municipality", "BEL_KOMMUNE", ("bel_kommune",), "municipality", required=False),
+        # The register is the authority on municipality codes: it names codes beyond the built-in table
+        # (411 Christiansø), and those are added to it (loaders.importer).
+        Col(
+            "municipality",
+            "BEL_KOMMUNE",
+            ("bel_kommune",),
+            "municipality",
+            required=False,
+            named_by="municipality_name",
+        ),
+        Col("municipality_name", "BEL_KOMMUNE_NAVN", ("bel_kommune_navn",), required=False),
         Col("owner", "EJERKODE_NAVN", ("ejerkode_navn",), required=False),
         Col("latitude", "GEO_BREDDE_GRAD", ("geo_bredde_grad",), "num", required=False),
         Col("longitude", "GEO_LAENGDE_GRAD", ("geo_laengde_grad",), "num", required=False),

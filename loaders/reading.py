@@ -294,8 +294,8 @@ def _cell_text(value: object, number_format: str | None) -> str | None:
         return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
     if isinstance(value, (date, time)):
         return value.isoformat()
-    text = str(value).strip()
-    return text or None
+    text = str(value)
+    return text if text.strip() else None  # a cell of spaces is empty (the data's trimming is in staging)
 
 
 def _open_xlsx(path: Path, display: str, known: set[str], sheet: str | None) -> Source:
@@ -345,7 +345,7 @@ def _open_xlsx(path: Path, display: str, known: set[str], sheet: str | None) -> 
         if not any(texts):
             break
         data.append((number, (texts + [None] * len(header))[: len(header)]))
-    source = Source(path, display, "", [h or "" for h in header], header_row, "xlsx")
+    source = Source(path, display, "", [(h or "").strip() for h in header], header_row, "xlsx")
 
     def load(stage: duckdb.DuckDBPyConnection) -> int:
         table = pa.table(

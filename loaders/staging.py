@@ -13,7 +13,17 @@ from dataclasses import dataclass
 import duckdb
 
 from core.errors import Problem
-from loaders.kinds import SHAPES, TYPES, UNKNOWN_INSTITUTION, Rule, Shape, Unique
+from loaders.kinds import (
+    SHAPES,
+    TYPES,
+    UNKNOWN_INSTITUTION,
+    UNNAMED_ELSEWHERE,
+    UNNAMED_MUNICIPALITY,
+    Col,
+    Rule,
+    Shape,
+    Unique,
+)
 from loaders.reading import name_key
 
 MAX_PROBLEMS = 200
@@ -104,14 +114,16 @@ def build(stage: duckdb.DuckDBPyConnection, m: Match, row_sql: str) -> None:
     texts = ["vals._row"]
     for col in m.shape.columns:
         i = m.index.get(col.name)
-        cell = f"raw.c{i}" if i is not None else "NULL::VARCHAR"
+        # The one place where a cell's stray whitespace goes: every check and value sees it trimmed.
+        cell = f"kv_trim(raw.c{i})" if i is not None else "NULL::VARCHAR"
         value = TYPES[col.type][0]
         texts.append(f"{cell} AS {_q(col.name)}")
         if i is not None and col.type not in _DIRECT_TYPES:
             # DISTINCT in a subquery: over ``SELECT DISTINCT c, f(c)`` DuckDB computes f on every row.
             stage.execute(
-                f"CREATE OR REPLACE TEMP TABLE lookup_{i} AS SELECT text, {value.format(c='text')} "
-                f"AS value, kv_missing(text) AS missing FROM (SELECT DISTINCT c{i} AS text FROM raw)"
+                f"CREATE OR REPLACE TEMP TABLE lookup_{i} AS SELECT text, {value.format(c='cell')} AS value, "
+                f"kv_missing(cell) AS missing FROM (SELECT text, kv_trim(text) AS cell "
+                f"FROM (SELECT DISTINCT c{i} AS text FROM raw))"
             )
             joins.append(f"LEFT JOIN lookup_{i} ON lookup_{i}.text IS NOT DISTINCT FROM raw.c{i}")
             values += [f"lookup_{i}.value AS v_{col.name}", f"lookup_{i}.missing AS m_{col.name}"]
@@ -148,15 +160,36 @@ def _rules(m: Match) -> list[Rule]:
                 )
             )
         if col.type == "municipality":
-            rules.append(
-                Rule(
-                    f"{col.name}_known",
-                    col.name,
-                    f"v_{col.name} NOT IN (SELECT code FROM known_municipalities)",
-                    "kommunekoden '{value}' findes ikke i kommunetabellen",
-                )
-            )
+            rules.append(_municipality_known(m, col))
     return rules + [r for r in m.shape.rules if r.column in m.index]
+
+
+def _municipality_known(m: Match, col: Col) -> Rule:
+    """A code the table knows, or one a row of this file names (``col.named_by``)."""
+    unknown = f"v_{col.name} NOT IN (SELECT code FROM known_municipalities)"
+    if col.named_by is None:
+        return Rule(f"{col.name}_known", col.name, unknown, UNNAMED_ELSEWHERE)
+    named = f"SELECT v_{col.name} FROM clean WHERE v_{col.named_by} IS NOT NULL AND v_{col.name} IS NOT NULL"
+    column = m.label(col.named_by).replace("{", "{{").replace("}", "}}")
+    return Rule(
+        f"{col.name}_known",
+        col.name,
+        f"{unknown} AND v_{col.name} NOT IN ({named})",
+        UNNAMED_MUNICIPALITY.replace("{column}", column),
+    )
+
+
+def new_municipalities(stage: duckdb.DuckDBPyConnection, m: Match) -> list[tuple[int, str]]:
+    """(code, name) of each code the file names that the table lacks; the first row naming it wins."""
+    found: list[tuple[int, str]] = []
+    for col in m.shape.columns:
+        if col.named_by is None or col.name not in m.index or col.named_by not in m.index:
+            continue
+        found += stage.execute(f"""
+            SELECT v_{col.name}, arg_min(v_{col.named_by}, _row) FROM clean
+            WHERE v_{col.named_by} IS NOT NULL AND v_{col.name} NOT IN (SELECT code FROM known_municipalities)
+            GROUP BY 1 ORDER BY 1""").fetchall()
+    return found
 
 
 def _row_problems(stage, m: Match, display: str) -> tuple[list[Problem], int]:
