@@ -83,6 +83,16 @@ def facts(sample_db_master):
     return _facts(sample_db_master)
 
 
+def _label_selectable(box, label: str) -> bool:
+    """Whether AppTest can select this option by index: it stores the shown label as the value and
+    formats it again, which a ``format_func`` such as ``names.get`` turns into None (a real browser
+    sends the label and has no such trouble). Such a box keeps its first choice."""
+    try:
+        return box.format_func(label) == label
+    except Exception:
+        return True  # AppTest falls back to the label itself
+
+
 def test_no_page_shows_what_its_viewer_may_not_see(sample_db_master, facts, monkeypatch):
     ids = sorted(facts["institutions"])
 
@@ -106,7 +116,7 @@ def test_no_page_shows_what_its_viewer_may_not_see(sample_db_master, facts, monk
         # AppTest cannot rerun a page holding a select box with no choice yet; such pages are seen as opened.
         if all(b.value is not None for b in at.selectbox):
             for box, pick in zip(list(at.main.selectbox), picks):
-                if box.options:
+                if box.options and _label_selectable(box, box.options[pick % len(box.options)]):
                     box.select_index(pick % len(box.options)).run()
         assert not at.exception, [e.value for e in at.exception]
         sent = _sent(at)
