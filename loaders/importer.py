@@ -18,9 +18,6 @@ earlier batch are all still current changes nothing and is logged ``uændret``.
 from __future__ import annotations
 
 import logging
-import os
-import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,15 +34,6 @@ from loaders.reading import Source, file_sha256, name_key, open_source
 log = logging.getLogger(__name__)
 
 _REPLACES = {"national_tests": ("test_pupil_results", "test_aggregates")}
-# Test-only hook for the crash-safety tests: the import announces the named phase on stderr and
-# sleeps there, so a test can SIGKILL it at a known point. Phases: validating, begun, written, committed.
-PAUSE_ENV = "KVALITETSDIALOG_TEST_PAUSE_AT"
-
-
-def _pause(phase: str) -> None:
-    if os.environ.get(PAUSE_ENV) == phase:
-        print(f"{PAUSE_ENV}={phase}", file=sys.stderr, flush=True)
-        time.sleep(3600)
 
 
 @dataclass
@@ -450,7 +438,6 @@ def import_files(
             rejected.append((display, sha256, kind or "", e))
     # Institutions first, and of them the register, which may name municipality codes an own list uses.
     opened.sort(key=lambda sm: (sm[1].shape.kind != "institutions", not any(c.named_by for c in sm[1].shape.columns)))
-    _pause("validating")
     prepared: list[_Prepared] = []
     for source, m in opened:
         try:
@@ -473,13 +460,10 @@ def import_files(
         ]
     with database.write(db) as con:
         con.execute("BEGIN")
-        _pause("begun")
         try:
             results = [_load(con, p, user, origin) for p in prepared]
-            _pause("written")
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
             raise
-        _pause("committed")  # before database.write bumps the generation and checkpoints
     return results

@@ -1,8 +1,8 @@
 """Crash safety: an import killed with SIGKILL at any point leaves the earlier data intact and nothing of its batch.
 
-``python -m loaders import`` runs in a subprocess with the test-only hook
-``KVALITETSDIALOG_TEST_PAUSE_AT=<phase>`` (``loaders.importer._pause``): it
-announces the phase on stderr and sleeps there, and the test kills it. The
+``python -m loaders import`` runs in a subprocess through ``tests/pause_import.py``,
+which wraps the importer's functions from outside so that it stops at a named
+phase and says so on stderr; the test then kills it. The
 killed import is a new school year of well-being for every sample school
 *and* a corrected 2024/25 extract for one school, so an interrupted batch
 could both add rows and have deleted the rows it replaces.
@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 
 from core import database
-from loaders.importer import PAUSE_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 # Every table a data import or its log may touch; compared whole, row for row.
@@ -72,11 +71,10 @@ def write_extract(path: Path, school_ids: list[str]) -> int:
 
 
 def start_import(db: Path, extract: Path, phase: str) -> subprocess.Popen:
-    env = {**os.environ, PAUSE_ENV: phase, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
-        [sys.executable, "-m", "loaders", "import", "--db", str(db), str(extract)],
+        [sys.executable, "-m", "tests.pause_import", phase, "import", "--db", str(db), str(extract)],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -93,7 +91,7 @@ def wait_for_phase(proc: subprocess.Popen, phase: str, timeout: float = 60) -> N
             proc.kill()
             pytest.fail(f"the import ended before reaching {phase}: {''.join(seen)}")
         seen.append(line)
-        if line.strip() == f"{PAUSE_ENV}={phase}":
+        if line.strip() == f"PAUSED={phase}":
             return
     proc.kill()
     pytest.fail(f"the import did not reach {phase} in {timeout} s")
