@@ -7,6 +7,7 @@ Screenshots of every page land in ``test-output/screenshots/``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -28,6 +29,19 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 TIMEOUT_MS = 30_000
+# True once a page has finished its run and is drawn: no running indicator, no placeholder skeleton,
+# every Plotly chart drawn, and the main area's text what it was at the previous poll (nothing still
+# arriving). Polled every 100 ms by ``wait_for_function``: a condition, not a fixed sleep.
+DRAWN = """() => {
+    if (document.querySelector('[data-testid="stStatusWidget"], [data-testid^="stSkeleton"]')) return false;
+    const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+    if (!charts.every((chart) => chart.querySelector('.main-svg'))) return false;
+    const text = document.querySelector('[data-testid="stMain"]')?.innerText ?? '';
+    const same = window.__kvalitetsdialogText === text;
+    window.__kvalitetsdialogText = text;
+    return same;
+}"""
+POLL_MS = 100
 
 
 def _chromium_or_skip() -> None:
@@ -131,12 +145,7 @@ def settle(page, text: str | None = None) -> None:
     page.locator('[data-testid="stMain"] h1').first.wait_for()
     if text:
         page.get_by_test_id("stMain").get_by_text(text, exact=False).first.wait_for()
-    # Running indicator gone and no placeholder skeletons left (lazy widgets and charts have drawn).
-    page.wait_for_function(
-        '() => !document.querySelector(\'[data-testid="stStatusWidget"], [data-testid^="stSkeleton"]\')',
-        timeout=TIMEOUT_MS,
-    )
-    page.wait_for_timeout(500)
+    page.wait_for_function(DRAWN, polling=POLL_MS, timeout=TIMEOUT_MS)
 
 
 def shoot(page, name: str) -> None:
@@ -146,14 +155,20 @@ def shoot(page, name: str) -> None:
 
 def main_text_when(page, shows: list[str], hides: list[str] = ()) -> str:
     """The main area's text once it shows every text in ``shows`` and none in ``hides`` (the latter case-blind)."""
-    deadline = time.monotonic() + TIMEOUT_MS / 1000
-    while True:
-        body = page.get_by_test_id("stMain").inner_text()
-        if all(s in body for s in shows) and not any(h.lower() in body.lower() for h in hides):
-            return body
-        if time.monotonic() > deadline:
-            return body  # the caller's asserts say what is missing
-        page.wait_for_timeout(250)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):  # the caller's asserts say what is missing
+        page.wait_for_function(
+            """([shows, hides]) => {
+                const text = document.querySelector('[data-testid="stMain"]')?.innerText ?? '';
+                return shows.every((s) => text.includes(s))
+                    && !hides.some((h) => text.toLowerCase().includes(h.toLowerCase()));
+            }""",
+            arg=[list(shows), list(hides)],
+            polling=POLL_MS,
+            timeout=TIMEOUT_MS,
+        )
+    return page.get_by_test_id("stMain").inner_text()
 
 
 def choose_viewer(page, label: str) -> None:

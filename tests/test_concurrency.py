@@ -22,7 +22,7 @@ import time
 import pytest
 
 from core import database
-from tests.test_browser_app import CHROMIUM, ROOT, server  # noqa: F401  (server is a fixture)
+from tests.test_browser_app import CHROMIUM, DRAWN, POLL_MS, ROOT, server  # noqa: F401  (server is a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -62,11 +62,10 @@ async def visit(page, url: str) -> tuple[int, str, int]:
     if path in PAGE_END:
         await page.get_by_text(PAGE_END[path], exact=True).first.wait_for()
     await page.wait_for_function(
-        '() => !document.querySelector(\'[data-testid="stStatusWidget"], [data-testid^="stSkeleton"]\')'
-        " && /dataversion \\d+/.test(document.querySelector('[data-testid=\"stSidebar\"]')?.innerText || '')",
+        "() => /dataversion \\d+/.test(document.querySelector('[data-testid=\"stSidebar\"]')?.innerText || '')",
         timeout=TIMEOUT_MS,
     )
-    await page.wait_for_timeout(300)
+    await page.wait_for_function(DRAWN, polling=POLL_MS, timeout=TIMEOUT_MS)
     sidebar, main, errors = await page.evaluate(
         "(sel) => [document.querySelector('[data-testid=\"stSidebar\"]').innerText,"
         " document.querySelector('[data-testid=\"stMain\"]').innerText,"
