@@ -16,7 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from access import roles
-from core import audit, database, settings
+from core import audit, danish, database, settings
 from core.errors import KvalitetsdialogError
 from core.viewer import ADMINISTRATION, Viewer
 from dashboards.context import Context, set_current
@@ -140,8 +140,8 @@ def _logged_in_viewer(db: Path) -> tuple[str, Viewer]:
 
 
 def _freshness(when) -> str:
-    """When data were last imported, in Danish ("Data opdateret 27.11.2026 kl. 14.05")."""
-    return f"Data opdateret {when:%d.%m.%Y kl. %H.%M}" if when else "Ingen data indlæst endnu"
+    """When data were last imported, in Danish ("Data opdateret 27.11.2026 14.05")."""
+    return f"Data opdateret {danish.timestamp(when)}" if when else "Ingen data indlæst endnu"
 
 
 def _demo_env() -> bool:

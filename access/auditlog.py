@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
+from core import danish
 from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
 from reports.safe import csv_text
@@ -76,7 +77,7 @@ def entries(
 def danish_frame(df: pd.DataFrame) -> pd.DataFrame:
     """The entries as the page shows and exports them (Danish column names and action names)."""
     out = df.drop(columns=["audit_id"]).assign(
-        occurred_at=df["occurred_at"].dt.strftime("%d-%m-%Y %H:%M:%S"),
+        occurred_at=df["occurred_at"].map(lambda t: danish.timestamp(t, seconds=True)),
         action=df["action"].map(lambda a: ACTIONS.get(a, a)),
     )
     return out.rename(columns=COLUMNS).fillna("")

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from core import audit, database
+from core import audit, danish, database
 from core.errors import KvalitetsdialogError, Problem, ValidationError
 from core.viewer import Viewer
 from loaders.reading import name_key, open_source
@@ -277,7 +277,7 @@ def assignments(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pd.DataFrame:
             "Rolle": df["role"].map(ROLE_LABELS),
             "Institutioner": df["institutions"].fillna("").str.replace(",", ", "),
             "Ændret af": df["changed_by"].fillna(""),
-            "Ændret": df["changed_at"].dt.strftime("%d-%m-%Y %H:%M"),
+            "Ændret": df["changed_at"].map(danish.timestamp),
         }
     )
 

@@ -1,14 +1,20 @@
-"""Danish number formatting for pages, charts and reports (Babel, locale da_DK).
+"""Danish numbers and dates for pages, charts and reports (Babel, locale da_DK).
 
 Missing values are shown as an en dash, never as zero.
 
 >>> pct(0.783), num(3.9), integer(1234)
 ('78,3 %', '3,9', '1.234')
+>>> import datetime as dt
+>>> date(dt.date(2026, 11, 7)), timestamp(dt.datetime(2026, 11, 7, 14, 5, 9))
+('07.11.2026', '07.11.2026 14.05')
+>>> timestamp(dt.datetime(2026, 11, 7, 14, 5, 9), seconds=True), date(None)
+('07.11.2026 14.05.09', '–')
 """
 
 from __future__ import annotations
 
 import pandas as pd
+from babel.dates import format_date, format_time
 from babel.numbers import format_decimal, format_percent
 
 LOCALE = "da_DK"
@@ -64,6 +70,18 @@ def change(delta, unit: str) -> str:
     shown = round(float(delta) * (100 if unit == "share" else 1), decimals) + 0.0  # + 0.0: no "-0,0"
     text = f"{'+' if shown > 0 else ''}{num(shown, decimals)}"
     return f"{text} procentpoint" if unit == "share" else text
+
+
+def date(value) -> str:
+    """A date as Danes write it: ``07.11.2026``."""
+    return MISSING if _missing(value) else format_date(value, "short", locale=LOCALE)
+
+
+def timestamp(value, *, seconds: bool = False) -> str:
+    """A moment: ``07.11.2026 14.05`` (``14.05.09`` with seconds, for the audit log)."""
+    if _missing(value):
+        return MISSING
+    return f"{date(value)} {format_time(value, 'medium' if seconds else 'short', locale=LOCALE)}"
 
 
 def style_figure(fig):

@@ -20,7 +20,7 @@ def _log(ctx: Context) -> None:
         widgets.empty("Der er ikke indlæst nogen filer endnu.")
         return
     log = log.assign(
-        imported_at=log["imported_at"].dt.strftime("%d-%m-%Y %H:%M"),
+        imported_at=log["imported_at"].map(danish.timestamp),
         kind=log["kind"].map(lambda k: KINDS.get(k, k)),
         **{c: log[c].map(danish.integer) for c in ("rows_read", "rows_loaded", "rows_rejected", "replaced")},
     )

@@ -14,7 +14,7 @@ import streamlit as st
 
 import indicators
 import reports
-from core import schoolyear
+from core import danish, schoolyear
 from core.errors import KvalitetsdialogError
 from dashboards import widgets
 from dashboards.context import Context, current
@@ -92,10 +92,10 @@ def _note_text(note: Note) -> str:
     lines = [f"*{note.topic_label}*", note.text]
     if note.note_kind == "action":
         lines.append(
-            f"**Hvem:** {note.action_owner} · **Frist:** {note.action_due.strftime('%d-%m-%Y')}"
+            f"**Hvem:** {note.action_owner} · **Frist:** {danish.date(note.action_due)}"
             f" · **Status:** {note.action_status}"
         )
-    byline = f"{note.author or ''}, {note.written_at.strftime('%d-%m-%Y')}"
+    byline = f"{note.author or ''}, {danish.date(note.written_at)}"
     if note.version > 1:
         byline += f" (version {note.version})"
     if note.shared_with_council:
@@ -134,7 +134,7 @@ def _show(ctx: Context, note: Note) -> None:
                 for old in history:
                     state = "slettet" if old.deleted else (old.action_status or "")
                     st.caption(
-                        f"v{old.version} · {old.written_at.strftime('%d-%m-%Y %H:%M')} · "
+                        f"v{old.version} · {danish.timestamp(old.written_at)} · "
                         f"{old.author or ''} · {state} — {old.text}"
                     )
 

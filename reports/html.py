@@ -193,7 +193,7 @@ def status_html(report: StatusReport) -> str:
     title = f"Statusrapport {year} – {report.kommune_name}"
     cover = [
         f"<h1>{_e(title)}</h1>",
-        f"<p>Dato: {report.created.strftime('%d-%m-%Y')}</p>",
+        f"<p>Dato: {danish.date(report.created)}</p>",
         f'<p class="note">{_e(STATUS_REPORT_NOTE)}</p>',
     ]
     if report.demo:
@@ -240,7 +240,7 @@ def _notes_table(notes, with_action: bool) -> str:
         if with_action:
             cells += [
                 n.action_owner,
-                n.action_due.strftime("%d-%m-%Y"),
+                danish.date(n.action_due),
                 n.action_status,
                 schoolyear.short(n.school_year),
             ]
@@ -254,7 +254,7 @@ def dialogue_html(sheet: DialogueSheet) -> str:
     """The dialogue sheet: one or two printed pages, no figures."""
     year = schoolyear.short(sheet.year)
     title = f"Kvalitetsdialog {year} – {sheet.institution_name}"
-    body = [f"<h1>{_e(title)}</h1>", f"<p>{_e(sheet.kommune_name)} · {sheet.created.strftime('%d-%m-%Y')}</p>"]
+    body = [f"<h1>{_e(title)}</h1>", f"<p>{_e(sheet.kommune_name)} · {danish.date(sheet.created)}</p>"]
     if sheet.demo:
         body.append(f'<p class="mark">{SYNTHETIC_MARK}</p>')
     if sheet.confidential:

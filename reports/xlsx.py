@@ -134,7 +134,7 @@ def status_xlsx(report: StatusReport) -> bytes:
     facts = [
         ("Kommune", report.kommune_name),
         ("Skoleår", year),
-        ("Dato", report.created.strftime("%d-%m-%Y")),
+        ("Dato", danish.date(report.created)),
         ("Udarbejdet til", _viewer_label(report.viewer)),
         ("Diskretionering", f"Værdier fra færre end {report.min_n} elever/børn vises som <{report.min_n}."),
         ("Om rapporten", STATUS_REPORT_NOTE),
@@ -189,7 +189,7 @@ def status_xlsx(report: StatusReport) -> bytes:
     _header(ws, 4, ["Institution", "Emne", "Vurdering", "Skrevet af", "Dato"])
     for row, (name, note) in enumerate(report.assessments, start=5):
         for col, v in enumerate(
-            [name, note.topic_label, note.text, note.author or "", note.written_at.strftime("%d-%m-%Y")], start=1
+            [name, note.topic_label, note.text, note.author or "", danish.date(note.written_at)], start=1
         ):
             set_cell(ws.cell(row, col), v).alignment = _WRAP
 
@@ -227,7 +227,7 @@ def dialogue_xlsx(sheet: DialogueSheet) -> bytes:
     row += 1
     set_cell(
         ws.cell(row, 1),
-        f"{sheet.kommune_name} · {sheet.created.strftime('%d-%m-%Y')}" + (f" · {SYNTHETIC_MARK}" if sheet.demo else ""),
+        f"{sheet.kommune_name} · {danish.date(sheet.created)}" + (f" · {SYNTHETIC_MARK}" if sheet.demo else ""),
     )
     row += 2
     set_cell(ws.cell(row, 1), "Hvad viser tallene").font = _BOLD
@@ -247,7 +247,7 @@ def dialogue_xlsx(sheet: DialogueSheet) -> bytes:
             if with_action:
                 parts += [
                     note.action_owner,
-                    note.action_due.strftime("%d-%m-%Y"),
+                    danish.date(note.action_due),
                     note.action_status,
                     schoolyear.short(note.school_year),
                 ]

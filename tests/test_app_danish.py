@@ -1,4 +1,4 @@
-"""Danish number formatting (core.danish), as pages and reports show numbers."""
+"""Danish number and date formatting (core.danish), as pages and reports show them."""
 
 import math
 
@@ -55,3 +55,13 @@ def test_a_change_that_rounds_to_nothing_has_no_sign():
 
     assert danish.change(-0.0001, "share") == "0,0 procentpoint"
     assert danish.change(-0.0213, "share") == "-2,1 procentpoint"
+
+
+def test_dates_are_danish_on_every_page_and_report():
+    import datetime as dt
+
+    moment = pd.Timestamp("2026-03-04 09:07:05")  # DuckDB hands timestamps to pandas like this
+    assert danish.date(dt.date(2026, 3, 4)) == danish.date(moment) == "04.03.2026"
+    assert danish.timestamp(moment) == "04.03.2026 09.07"
+    assert danish.timestamp(moment, seconds=True) == "04.03.2026 09.07.05"
+    assert danish.date(pd.NaT) == danish.timestamp(None) == "–"

@@ -151,7 +151,7 @@ def changes(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pd.DataFrame:
     h = goal_history(con).sort_values(["changed_at", "goal_id"], ascending=[False, True])
     return pd.DataFrame(
         {
-            "Tidspunkt": h["changed_at"].dt.strftime("%d-%m-%Y %H:%M"),
+            "Tidspunkt": h["changed_at"].map(danish.timestamp),
             "Mål": h["title"],
             "Version": h["version"],
             "Indikator": h["indicator"].map(lambda i: CATALOGUE[i].label if i in CATALOGUE else i),
