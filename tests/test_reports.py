@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
-import html
 import io
 import re
 from html.parser import HTMLParser
 
+import markupsafe
 import pytest
 from openpyxl import load_workbook
 
@@ -146,7 +146,7 @@ def test_status_html_is_self_contained_with_figures(rdb):
     assert "@page { size: A4" in page and MARK in page
     assert "<h1>Statusrapport 2021/22 – Eksempelby Kommune</h1>" in page and "Kvalitetsrapport" not in page
     assert "3,9" in page and "&lt;5" in page
-    assert html.escape(INJECTION) in page and INJECTION not in page  # user text is escaped
+    assert str(markupsafe.escape(INJECTION)) in page and INJECTION not in page  # user text is escaped
     public = status(rdb, Viewer.parse("public"), "html").decode("utf-8")
     assert MARK not in public and "Nationale test" not in public
 
@@ -214,3 +214,32 @@ def test_command_writes_the_file_and_records_the_export(rdb, tmp_path, capsys):
         )
         == 1
     )
+
+
+MARKUP = '<img src=x onerror="alert(1)"><b>fed</b>'
+
+
+def test_every_text_a_user_wrote_is_escaped_in_the_html_reports(rdb):
+    """Autoescape: a goal title, an institution name, a note and an action owner are text, never markup."""
+    with database.write(rdb) as con:
+        con.execute("UPDATE goal_versions SET title = ? WHERE goal_id = 'T1'", [MARKUP])
+        con.execute("UPDATE institutions SET name = ? WHERE institution_id = '999002'", [MARKUP])
+    add_note(rdb, ADMIN, institution_id="999001", school_year=2021, note_kind="assessment", text=MARKUP)
+    add_note(
+        rdb,
+        ADMIN,
+        institution_id="999001",
+        school_year=2021,
+        note_kind="action",
+        text=MARKUP,
+        action_owner=MARKUP,
+        action_due="2022-06-30",
+    )
+    with database.read(rdb) as con:
+        pages = [
+            reports.status(con, ADMIN, kommune=999, year=2021, fmt="html").decode("utf-8"),
+            reports.dialogue(con, ADMIN, "999001", year=2021, fmt="html").decode("utf-8"),
+        ]
+    for page in pages:
+        assert str(markupsafe.escape(MARKUP)) in page
+        assert "<b>fed</b>" not in page and 'onerror="alert' not in page.replace("\\u003c", "<")
