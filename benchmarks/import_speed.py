@@ -53,10 +53,11 @@ PHASES = (
 
 def write_extract(path: Path, rows: int) -> None:
     """A synthetic pupil-level extract: each pupil tested once per subject per year."""
-    duckdb.sql(f"""
+    duckdb.execute(
+        """
         COPY (
             SELECT 'P' || (i // 4)::VARCHAR AS elev_id,
-                   (100001 + (i // 4) % {N_SCHOOLS})::VARCHAR AS institutionsnummer,
+                   (100001 + (i // 4) % $schools)::VARCHAR AS institutionsnummer,
                    '2020/21' AS skoleår,
                    (2 + ((i // 4) % 4) * 2)::VARCHAR || '. klasse' AS klassetrin,
                    ['Dansk, læsning', 'Matematik', 'Engelsk', 'Fysik/kemi'][i % 4 + 1] AS fag,
@@ -64,15 +65,20 @@ def write_extract(path: Path, rows: int) -> None:
                        [(hash(i) % 6)::BIGINT + 1]
                        AS præstationsniveau,
                    replace((1 + (hash(i * 7) % 990)::BIGINT / 10)::VARCHAR, '.', ',') AS score
-            FROM range({rows}) t(i)
-        ) TO '{path}' (HEADER, DELIMITER ';')""")
+            FROM range($rows) t(i)
+        ) TO $path (HEADER, DELIMITER ';')""",
+        {"schools": N_SCHOOLS, "rows": rows, "path": str(path)},
+    )
 
 
 def write_institutions(path: Path) -> None:
-    duckdb.sql(f"""
+    duckdb.execute(
+        """
         COPY (SELECT (100001 + i)::VARCHAR AS institution_id, 'Skole ' || i AS navn, 'skole' AS type,
-                     '999' AS kommunekode FROM range({N_SCHOOLS}) t(i))
-        TO '{path}' (HEADER, DELIMITER ';')""")
+                     '999' AS kommunekode FROM range(?) t(i))
+        TO ? (HEADER, DELIMITER ';')""",
+        [N_SCHOOLS, str(path)],
+    )
 
 
 def national_files(folder: Path) -> tuple[list[Path], list[Path]]:
@@ -82,22 +88,25 @@ def national_files(folder: Path) -> tuple[list[Path], list[Path]]:
     return setup, [p for p in files if p not in setup]
 
 
-def _read_csv_sql(f: Path, con) -> str:
-    """``read_csv`` of the file as DuckDB detects it; Windows-1252 read as latin-1, about as fast."""
+def _encoding(f: Path, con) -> str:
+    """The encoding ``read_csv`` reads the file in: UTF-8, else Windows-1252 read as latin-1 (about as fast)."""
     try:
-        con.sql(f"SELECT * FROM read_csv('{f}', header=true) LIMIT 1").fetchall()
-        return f"read_csv('{f}', header=true)"
+        con.execute("SELECT * FROM read_csv(?, header=true) LIMIT 1", [str(f)]).fetchall()
+        return "utf-8"
     except duckdb.InvalidInputException:
-        return f"read_csv('{f}', header=true, encoding='latin-1')"
+        return "latin-1"
+
+
+_READ_CSV = "read_csv(?, header=true, encoding=?)"
 
 
 def scan_seconds(files: list[Path]) -> float:
     """Baseline 1: ``count(*)`` over ``read_csv`` of every file (the bare scan)."""
     con = duckdb.connect()
-    sources = [_read_csv_sql(f, con) for f in files]
+    sources = [[str(f), _encoding(f, con)] for f in files]
     t0 = time.perf_counter()
     for source in sources:
-        con.sql(f"SELECT count(*) FROM {source}").fetchall()
+        con.execute(f"SELECT count(*) FROM {_READ_CSV}", source).fetchall()
     return time.perf_counter() - t0
 
 
@@ -105,10 +114,10 @@ def ctas_seconds(files: list[Path], db: Path) -> float:
     """Baseline 2: ``CREATE TABLE AS SELECT * FROM read_csv`` of every file into a new database file."""
     con = duckdb.connect(str(db))
     con.execute("SET enable_progress_bar = false")
-    sources = [_read_csv_sql(f, con) for f in files]
+    sources = [[str(f), _encoding(f, con)] for f in files]
     t0 = time.perf_counter()
     for i, source in enumerate(sources):
-        con.execute(f"CREATE TABLE t{i} AS SELECT * FROM {source}")
+        con.execute(f"CREATE TABLE t{i} AS SELECT * FROM {_READ_CSV}", source)
     con.close()  # the checkpoint writes the file
     seconds = time.perf_counter() - t0
     db.unlink()

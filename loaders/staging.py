@@ -202,7 +202,7 @@ def _row_problems(stage, m: Match, display: str) -> tuple[list[Problem], int]:
             continue
         total += count
         rows = stage.execute(
-            f"SELECT _row, {_q(rule.column)} FROM clean WHERE {condition} ORDER BY _row LIMIT {MAX_PROBLEMS}"
+            f"SELECT _row, {_q(rule.column)} FROM clean WHERE {condition} ORDER BY _row LIMIT ?", [MAX_PROBLEMS]
         ).fetchall()
         problems += [
             Problem(display, row, m.label(rule.column), rule.message.format(value=value or "")) for row, value in rows
@@ -221,10 +221,13 @@ def _unique_problems(stage, m: Match, u: Unique, display: str) -> tuple[list[Pro
     ).fetchall()[0][0]
     if not dupes:
         return [], 0
-    rows = stage.execute(f"""
+    rows = stage.execute(
+        f"""
         SELECT _row, {_q(u.report)}, first, count(*) OVER () FROM (
             SELECT _row, {_q(u.report)}, min(_row) OVER (PARTITION BY {keys}) AS first FROM clean WHERE {where}
-        ) WHERE _row > first ORDER BY _row LIMIT {MAX_PROBLEMS}""").fetchall()
+        ) WHERE _row > first ORDER BY _row LIMIT ?""",
+        [MAX_PROBLEMS],
+    ).fetchall()
     problems = [
         Problem(display, row, m.label(u.report), u.message.format(value=value or "", first=first))
         for row, value, first, _ in rows
