@@ -289,9 +289,10 @@ def add_note(
     origin: str | None = None,
 ) -> str:
     """Write a new note (version 1) and return its id."""
+    note_id, institution_id = uuid.uuid4().hex[:12], str(institution_id)
     note = dict(
-        note_id=uuid.uuid4().hex[:12],
-        institution_id=str(institution_id),
+        note_id=note_id,
+        institution_id=institution_id,
         school_year=int(school_year),
         topic_kind=topic_kind,
         topic=topic,
@@ -303,17 +304,13 @@ def add_note(
         follows_up=follows_up,
         shared_with_council=shared_with_council,
     )
-    _check_write(viewer, note["institution_id"], note_kind, {k: v for k, v in note.items() if v})
+    _check_write(viewer, institution_id, note_kind, {k: v for k, v in note.items() if v})
     with _transaction(db) as con:
-        if (
-            con.execute(
-                "SELECT count(*) FROM institutions WHERE institution_id = ?", [note["institution_id"]]
-            ).fetchone()[0]
-            == 0
-        ):
+        known = con.execute("SELECT count(*) FROM institutions WHERE institution_id = ?", [institution_id]).fetchall()
+        if known == [(0,)]:
             raise KvalitetsdialogError(f"Institution {institution_id} findes ikke.", "Ugyldig note")
         _store(con, viewer, _validate(con, note), 1, "add", sorted(k for k, v in note.items() if v), author, origin)
-    return note["note_id"]
+    return note_id
 
 
 def _current(con, note_id: str) -> dict:

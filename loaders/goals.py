@@ -55,7 +55,7 @@ def check(
     if cleaned:
         stage.executemany(f"INSERT INTO {GOALS_CLEANED} VALUES ({', '.join('?' * (len(ALL_FIELDS) + 1))})", cleaned)
     order = {m.label(c.name): i for i, c in enumerate(m.shape.columns)}
-    everything = sorted(problems + found, key=lambda p: (p.row or 0, order.get(p.column, 0)))
+    everything = sorted(problems + found, key=lambda p: (p.row or 0, order.get(p.column or "", 0)))
     return everything[:MAX_PROBLEMS], more + max(len(everything) - MAX_PROBLEMS, 0)
 
 

@@ -18,6 +18,7 @@ earlier batch are all still current changes nothing and is logged ``uændret``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -225,7 +226,7 @@ def _log(
     display: str = "",
     sha256: str = "",
     kind: str = "",
-    messages: list[str] = (),
+    messages: Sequence[str] = (),
     rows_loaded: int = 0,
     replaced: int = 0,
     rows_rejected: int | None = None,

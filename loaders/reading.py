@@ -15,7 +15,7 @@ import hashlib
 import mmap
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -65,6 +65,7 @@ class Source:
 
         ``row_sql`` then gives each raw row's spreadsheet row number.
         """
+        assert self._loader is not None, "a Source is made by open_source, which sets its loader"
         return self._loader(stage)
 
 
@@ -80,7 +81,7 @@ def file_sha256(path: Path, sheet: str | None = None) -> str:
     return h.hexdigest()
 
 
-def _find_header(rows: list[list[str]], known: set[str]) -> int | None:
+def _find_header(rows: Sequence[Sequence[str | None]], known: set[str]) -> int | None:
     """Index of the row naming the most known columns (the first such, at least two)."""
     best, best_hits = None, 1
     for i, cells in enumerate(rows):
@@ -164,7 +165,7 @@ def _transcode(path: Path, display: str, workdir: Path) -> Path:
 
 def _delimiter(line: str) -> str:
     counts = {d: line.count(d) for d in (";", ",", "\t")}
-    return max(counts, key=counts.get)
+    return max(counts, key=counts.__getitem__)
 
 
 def _data_end(path: Path, start: int, delim: str, ncols: int) -> int | None:

@@ -244,7 +244,7 @@ def check(stage: duckdb.DuckDBPyConnection, m: Match, display: str) -> tuple[lis
         total += count
     order = {c.name: i for i, c in enumerate(m.shape.columns)}
     labels = {m.label(c): order[c] for c in order}
-    problems.sort(key=lambda p: (p.row or 0, labels.get(p.column, 0)))
+    problems.sort(key=lambda p: (p.row or 0, labels.get(p.column or "", 0)))
     shown = problems[:MAX_PROBLEMS]
     return shown, total - len(shown)
 

@@ -16,7 +16,7 @@ from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
 
 # command, its other names, help; what the output line calls the file
-_COMMANDS = (
+_COMMANDS: tuple[tuple[str, list[str], str], ...] = (
     ("status", ["quality"], "statusrapporten for kommunen (quality er det gamle navn)"),
     ("dialogue", [], "dialogarket for én institution"),
 )

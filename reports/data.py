@@ -43,8 +43,9 @@ class Value:
     suppressed: bool
 
     @property
-    def shown(self) -> bool:
-        return not self.suppressed and self.value is not None
+    def shown(self) -> float | None:
+        """The value, where the reader is shown one (None: missing or withheld)."""
+        return None if self.suppressed else self.value
 
 
 @dataclass(frozen=True)

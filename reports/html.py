@@ -80,32 +80,36 @@ def _goal_matrix(goals: pd.DataFrame) -> list[tuple[tuple[str, ...], list[tuple[
 def area_figure(area: Area) -> go.Figure | None:
     """Bars for each institution's headline value, the municipality as a line; withheld values left out."""
     ind = area.indicators[0]
-    units = [u for u in area.units if u.level == "institution" and area.get(u.unit_id, ind.id).shown]
-    if not units:
+    bars = [
+        (u.name, value)
+        for u in area.units
+        if u.level == "institution" and (value := area.get(u.unit_id, ind.id).shown) is not None
+    ]
+    if not bars:
         return None
     scale = 100 if ind.unit == "share" else 1
     fig = go.Figure(
         go.Bar(
-            x=[area.get(u.unit_id, ind.id).value * scale for u in units],
-            y=[u.name for u in units],
+            x=[value * scale for _, value in bars],
+            y=[name for name, _ in bars],
             orientation="h",
             marker_color="#0072B2",
             name="Institution",
         )
     )
     muni = next(u for u in area.units if u.level == "municipality")
-    mv = area.get(muni.unit_id, ind.id)
-    if mv.shown:
+    reference = area.get(muni.unit_id, ind.id).shown
+    if reference is not None:
         fig.add_vline(
-            x=mv.value * scale,
+            x=reference * scale,
             line_color="#D55E00",
             line_width=2,
-            annotation_text=f"{muni.name}: {danish.value(mv.value, ind.unit)}",
+            annotation_text=f"{muni.name}: {danish.value(reference, ind.unit)}",
         )
     fig.update_layout(
         title=ind.label + (" (%)" if scale == 100 else ""),
         width=FIGURE_WIDTH,
-        height=max(FIGURE_HEIGHT, 40 + 22 * len(units)),
+        height=max(FIGURE_HEIGHT, 40 + 22 * len(bars)),
         margin=dict(l=10, r=10, t=50, b=30),
         showlegend=False,
         yaxis=dict(autorange="reversed", automargin=True),

@@ -188,15 +188,15 @@ def status_xlsx(report: StatusReport) -> bytes:
     ws = _sheet(wb, "Vurderinger", f"Institutionernes vurderinger {year}", False, [30, 24, 90, 24, 12])
     _header(ws, 4, ["Institution", "Emne", "Vurdering", "Skrevet af", "Dato"])
     for row, (name, note) in enumerate(report.assessments, start=5):
-        for col, v in enumerate(
+        for col, text in enumerate(
             [name, note.topic_label, note.text, note.author or "", danish.date(note.written_at)], start=1
         ):
-            set_cell(ws.cell(row, col), v).alignment = _WRAP
+            set_cell(ws.cell(row, col), text).alignment = _WRAP
 
     ws = _sheet(wb, "Definitioner", "Definitioner og kilder", False, [20, 40, 70, 60, 12])
     _header(ws, 4, ["Id", "Indikator", "Definition", "Kilde", "Fortroligt"])
     for row, ind in enumerate(report.definitions, start=5):
-        for col, v in enumerate(
+        for col, text in enumerate(
             [
                 ind.id,
                 ind.label,
@@ -206,7 +206,7 @@ def status_xlsx(report: StatusReport) -> bytes:
             ],
             start=1,
         ):
-            set_cell(ws.cell(row, col), v).alignment = _WRAP
+            set_cell(ws.cell(row, col), text).alignment = _WRAP
     return _save(wb)
 
 
