@@ -11,6 +11,7 @@ import streamlit as st
 import indicators
 from core import danish, schoolyear, settings
 from indicators.catalogue import CATALOGUE, SUBJECTS, Indicator
+from indicators.goals.sentences import target_words
 
 # Okabe-Ito colours (safe for the common colour-vision deficiencies); the icon
 # and the word carry the status too, so colour is never the only signal.
@@ -23,7 +24,6 @@ STATUS_STYLE = {
 INSTITUTION_COLOUR = "#0072B2"
 MUNICIPALITY_COLOUR = "#D55E00"
 TARGET_COLOUR = "#009E73"
-_DIRECTION_WORDS = {">=": "mindst", "<=": "højst", "stigende": "stigende", "faldende": "faldende"}
 EMPTY_HINT = "Indlæs data under **Data** (forvaltningen) eller med `python -m loaders import`."
 
 
@@ -50,12 +50,9 @@ def status_cell_style(text: str) -> str:
 
 
 def target_text(goal) -> str:
-    """``Mål: mindst 80,0 % i 2025/26`` or ``Mål: stigende fra år til år``."""
-    word = _DIRECTION_WORDS.get(goal.direction, goal.direction)
-    if goal.direction in ("stigende", "faldende"):
-        return f"Mål: {word} fra år til år"
-    when = f" i {schoolyear.short(int(goal.target_year))}" if not pd.isna(goal.target_year) else ""
-    return f"Mål: {word} {formatted(goal.target, goal.indicator)}{when}"
+    """``Mål: mindst 80,0 % i 2025/26`` or ``Mål: stigende fra år til år`` (a goal row or tuple)."""
+    words = target_words(CATALOGUE[goal.indicator], goal.direction, goal.target, goal.target_year)
+    return f"Mål: {words}"
 
 
 def indicator_label(indicator_id: str) -> str:

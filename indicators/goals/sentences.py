@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from core import danish, schoolyear
 from indicators.catalogue import Indicator
 from indicators.goals.rules import LEVEL_DIRECTIONS
@@ -21,13 +23,24 @@ if TYPE_CHECKING:
 _SIGNIFICANCE = {True: "signifikant", False: "ikke signifikant", None: "usikkerheden er ukendt"}
 
 
+def target_words(ind: Indicator, direction: str, target, target_year) -> str:
+    """A goal's target as the pages and sentences word it: ``mindst 80,0 % i 2026/27``, ``stigende fra år til år``.
+
+    >>> from indicators.catalogue import CATALOGUE
+    >>> target_words(CATALOGUE["abs_mean_pct"], "<=", 0.05, None), target_words(CATALOGUE["wb_general"], "faldende", None, None)
+    ('højst 5,0 %', 'faldende fra år til år')
+    """
+    if direction not in LEVEL_DIRECTIONS:
+        return f"{direction} fra år til år"
+    when = "" if pd.isna(target_year) else f" i {schoolyear.short(int(target_year))}"
+    return f"{'mindst' if direction == '>=' else 'højst'} {danish.value(target, ind.unit)}{when}"
+
+
 def goal_text(ind: Indicator, goal: dict) -> str:
     """``målet er mindst 80,0 % i 2026/27`` or ``målet er, at den stiger fra år til år``."""
-    direction, target, target_year = goal["direction"], goal["target"], goal["target_year"]
+    direction, target = goal["direction"], goal["target"]
     if target is not None and direction in LEVEL_DIRECTIONS:
-        word = "mindst" if direction == ">=" else "højst"
-        when = f" i {schoolyear.short(target_year)}" if target_year is not None else ""
-        return f"målet er {word} {danish.value(target, ind.unit)}{when}"
+        return f"målet er {target_words(ind, direction, target, goal['target_year'])}"
     return f"målet er, at den {'stiger' if direction == 'stigende' else 'falder'} fra år til år"
 
 
