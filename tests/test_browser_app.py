@@ -29,18 +29,19 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 TIMEOUT_MS = 30_000
-# True once a page has finished its run and is drawn: no running indicator, no placeholder skeleton,
-# every Plotly chart drawn, and the main area's text what it was at the previous poll (nothing still
-# arriving). Polled every 100 ms by ``wait_for_function``: a condition, not a fixed sleep.
-DRAWN = """() => {
+# True once a page has finished its run: no running indicator, no placeholder skeleton, and the main
+# area's text what it was at the previous poll (nothing still arriving). Polled every POLL_MS by
+# ``wait_for_function``: a condition, not a fixed sleep.
+STILL = """() => {
     if (document.querySelector('[data-testid="stStatusWidget"], [data-testid^="stSkeleton"]')) return false;
-    const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
-    if (!charts.every((chart) => chart.querySelector('.main-svg'))) return false;
     const text = document.querySelector('[data-testid="stMain"]')?.innerText ?? '';
     const same = window.__kvalitetsdialogText === text;
     window.__kvalitetsdialogText = text;
     return same;
 }"""
+# STILL, and every Plotly chart drawn (before a screenshot).
+DRAWN = f"""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    .every((chart) => chart.querySelector('.main-svg')) && ({STILL})()"""
 POLL_MS = 100
 
 

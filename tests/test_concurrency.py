@@ -22,7 +22,7 @@ import time
 import pytest
 
 from core import database
-from tests.test_browser_app import CHROMIUM, DRAWN, POLL_MS, ROOT, server  # noqa: F401  (server is a fixture)
+from tests.test_browser_app import CHROMIUM, POLL_MS, ROOT, STILL, server  # noqa: F401  (server is a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -65,7 +65,7 @@ async def visit(page, url: str) -> tuple[int, str, int]:
         "() => /dataversion \\d+/.test(document.querySelector('[data-testid=\"stSidebar\"]')?.innerText || '')",
         timeout=TIMEOUT_MS,
     )
-    await page.wait_for_function(DRAWN, polling=POLL_MS, timeout=TIMEOUT_MS)
+    await page.wait_for_function(STILL, polling=POLL_MS, timeout=TIMEOUT_MS)
     sidebar, main, errors = await page.evaluate(
         "(sel) => [document.querySelector('[data-testid=\"stSidebar\"]').innerText,"
         " document.querySelector('[data-testid=\"stMain\"]').innerText,"
