@@ -33,6 +33,7 @@ PAGES = {
     "overblik": ("dashboards/overblik.py", "Overblik", ":material/flag:"),
     "skoler": ("dashboards/skoler.py", "Skoler og dagtilbud", ":material/table_view:"),
     "institution": ("dashboards/institution.py", "Institution", ":material/school:"),
+    "samtale": ("dashboards/samtale_page.py", "Skoleudviklingssamtale", ":material/handshake:"),
     "dialog": ("dashboards/dialogue_page.py", "Dialog", ":material/forum:"),
     "maal": ("dashboards/maal.py", "Mål", ":material/target:"),
     "data": ("dashboards/data.py", "Data", ":material/upload_file:"),
@@ -41,9 +42,9 @@ PAGES = {
 # docs/domain.md, "Who sees what": the page set per role; the first page is the start page.
 ROLE_PAGES = {
     "public": ("overblik",),
-    "council": ("overblik", "skoler", "dialog"),
-    "administration": ("overblik", "skoler", "institution", "dialog", "maal", "data", "adgang"),
-    "leader": ("institution", "dialog", "overblik"),
+    "council": ("overblik", "skoler", "samtale", "dialog"),
+    "administration": ("overblik", "skoler", "institution", "samtale", "dialog", "maal", "data", "adgang"),
+    "leader": ("institution", "samtale", "dialog", "overblik"),
 }
 
 

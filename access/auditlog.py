@@ -28,6 +28,8 @@ ACTIONS = {
     "goal_change": "Målændring",
     "note_change": "Noteændring",
     "role_change": "Rolleændring",
+    "samtale_change": "Ændring i skoleudviklingssamtale",
+    "access_denied": "Adgang nægtet",
 }
 COLUMNS = {
     "occurred_at": "Tidspunkt",

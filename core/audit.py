@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from core import database
+from core.errors import AccessDenied
 from core.viewer import Viewer
 
 
@@ -45,3 +46,8 @@ def record(
     """Append one entry on its own (exports, downloads, logins)."""
     with database.write(Path(db), changes_data=False) as con:
         insert(con, who or str(viewer), viewer.role, action, object, details, origin)
+
+
+def denied(db: Path, viewer: Viewer, error: AccessDenied, *, who: str | None = None, origin: str | None = None) -> None:
+    """Record a refused read or change (the refusal itself is raised by the caller)."""
+    record(db, viewer, "access_denied", error.object, {"message": error.message}, who=who, origin=origin)

@@ -17,6 +17,17 @@ class KvalitetsdialogError(Exception):
         self.title = title
 
 
+class AccessDenied(KvalitetsdialogError):
+    """A viewer asked to read or change what is not theirs; the refusal goes to the audit log.
+
+    ``object`` names what was asked for, as the audit log writes it (``samtale:999001:2024``).
+    """
+
+    def __init__(self, message: str, object: str):
+        super().__init__(message, "Ingen adgang")
+        self.object = object
+
+
 @dataclass(frozen=True)
 class Problem:
     """One finding about an input file, located as the user sees it."""

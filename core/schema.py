@@ -209,7 +209,7 @@ CREATE TABLE audit_log (
     who       VARCHAR NOT NULL,
     role      VARCHAR,
     action    VARCHAR NOT NULL,    -- login | logout | import | export | download | goal_change | note_change
-                                 -- | role_change
+                                 -- | role_change | samtale_change | access_denied
     object    VARCHAR,
     details   VARCHAR,
     origin    VARCHAR              -- command line, or the browser's address
@@ -246,6 +246,75 @@ CREATE TABLE role_assignments (
 """
 
 
+# The skoleudviklingssamtale (folkeskoleloven § 40 a, issue 16): one a school and school year, its agreements, and
+# the council's strategic frame for the year. Versioned like the notes: a change adds a version, nothing is
+# overwritten; the current state is each record's latest version.
+_V4 = """
+CREATE TABLE samtale_versions (
+    samtale_id         VARCHAR NOT NULL,
+    version            INTEGER NOT NULL,
+    institution_id     VARCHAR NOT NULL,
+    school_year        SMALLINT NOT NULL,
+    held_on            DATE,                -- the day it is planned for, or was held
+    held               BOOLEAN NOT NULL DEFAULT false,
+    leader_names       VARCHAR,             -- participants, as written: the school's leadership
+    administration_names VARCHAR,           -- the administration
+    council_names      VARCHAR,             -- members of the council or its committee
+    parent_names       VARCHAR,             -- a parent from the school board (from 1 August 2025)
+    other_names        VARCHAR,
+    development_areas  VARCHAR,             -- the leader's proposal, one area a line
+    school_assessment  VARCHAR,             -- the school's own assessment
+    summary            VARCHAR,             -- the referat of what was said
+    shared_with_council BOOLEAN NOT NULL DEFAULT false,
+    deleted            BOOLEAN NOT NULL DEFAULT false,
+    author             VARCHAR,
+    author_role        VARCHAR,
+    written_at         TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    PRIMARY KEY (samtale_id, version)
+);
+
+CREATE VIEW current_samtaler AS
+SELECT * EXCLUDE (rn) FROM (
+    SELECT *, row_number() OVER (PARTITION BY samtale_id ORDER BY version DESC) AS rn FROM samtale_versions
+) WHERE rn = 1 AND NOT deleted;
+
+CREATE TABLE samtale_agreement_versions (
+    agreement_id   VARCHAR NOT NULL,
+    version        INTEGER NOT NULL,
+    samtale_id     VARCHAR NOT NULL,        -- the samtale that agreed it
+    institution_id VARCHAR NOT NULL,
+    school_year    SMALLINT NOT NULL,
+    text           VARCHAR NOT NULL,        -- what
+    owner          VARCHAR NOT NULL,        -- who
+    due            DATE NOT NULL,           -- by when
+    status         VARCHAR NOT NULL,        -- åben | i gang | gennemført | opgivet
+    followup       VARCHAR,                 -- what a later samtale said about it
+    deleted        BOOLEAN NOT NULL DEFAULT false,
+    author         VARCHAR,
+    author_role    VARCHAR,
+    written_at     TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    PRIMARY KEY (agreement_id, version)
+);
+
+CREATE VIEW current_samtale_agreements AS
+SELECT * EXCLUDE (rn) FROM (
+    SELECT *, row_number() OVER (PARTITION BY agreement_id ORDER BY version DESC) AS rn
+    FROM samtale_agreement_versions
+) WHERE rn = 1 AND NOT deleted;
+
+CREATE TABLE strategic_frame_versions (
+    municipality_code INTEGER NOT NULL,
+    school_year    SMALLINT NOT NULL,
+    version        INTEGER NOT NULL,
+    topics         VARCHAR NOT NULL,        -- one topic a line; empty = none
+    author         VARCHAR,
+    author_role    VARCHAR,
+    written_at     TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    PRIMARY KEY (municipality_code, school_year, version)
+);
+"""
+
+
 def _v1(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_V1)
     _seed_municipalities(con)
@@ -257,6 +326,7 @@ MIGRATIONS: list[tuple[int, Callable[[duckdb.DuckDBPyConnection], object]]] = [
     (2, lambda con: con.execute(_V2)),
     # 411 Christiansø joined the built-in table (the institution register carries it): older databases get it too.
     (3, _seed_municipalities),
+    (4, lambda con: con.execute(_V4)),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -18,6 +18,7 @@ import streamlit as st
 
 from core import audit as audit_log
 from core import database
+from core.errors import AccessDenied
 from core.viewer import Viewer
 
 _SESSION_KEY = "_kvalitetsdialog_context"
@@ -42,11 +43,16 @@ class Context:
     def read(self, fn: Callable, *args, **kwargs):
         """``fn(con, viewer, *args, **kwargs)`` on a read connection, cached per generation and viewer.
 
-        Arguments must be small and hashable (ids, years, tuples), never DataFrames.
+        Arguments must be small and hashable (ids, years, tuples), never DataFrames. A refusal
+        (``AccessDenied``) is written to the audit log and raised again.
         """
         key = f"{fn.__module__}.{fn.__qualname__}"
         _FUNCTIONS.setdefault(key, fn)
-        return _cached(key, str(self.db), self.generation, str(self.viewer), args, tuple(sorted(kwargs.items())))
+        try:
+            return _cached(key, str(self.db), self.generation, str(self.viewer), args, tuple(sorted(kwargs.items())))
+        except AccessDenied as e:  # refused by the layer below: on the record, then shown as any error
+            audit_log.denied(self.db, self.viewer, e, who=self.who, origin=self.origin)
+            raise
 
 
 @st.cache_data(max_entries=2000, ttl=3600, show_spinner=False)

@@ -24,16 +24,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import duckdb
 
-from core import audit, database, schoolyear
+from core import schoolyear
 from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
+from dialogue import records
 from loaders import coverage
 
 NOTE_KINDS: dict[str, str] = {
@@ -181,21 +180,6 @@ def may_delete(viewer: Viewer, note: Note) -> bool:
 # --- validation ------------------------------------------------------------
 
 
-def _due_date(value) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise KvalitetsdialogError(
-            f"Fristen '{value}' er ikke en dato (skriv fx 2025-06-30).", "Ugyldig note"
-        ) from None
-
-
 def _validate(con: duckdb.DuckDBPyConnection, note: dict) -> dict:
     """Normalise a note's fields and raise on anything inconsistent; returns the note."""
     bad = lambda msg: KvalitetsdialogError(msg, "Ugyldig note")  # noqa: E731
@@ -210,7 +194,7 @@ def _validate(con: duckdb.DuckDBPyConnection, note: dict) -> dict:
         raise bad("Angiv hvilket mål eller område noten handler om.")
     if not note["text"]:
         raise bad("Noten er tom.")
-    note["action_due"] = _due_date(note.get("action_due"))
+    note["action_due"] = records.date_or_none(note.get("action_due"), "Fristen", "Ugyldig note")
     if note["note_kind"] == "action":
         note["action_status"] = note.get("action_status") or "åben"
         if note["action_status"] not in ACTION_STATUSES:
@@ -237,37 +221,27 @@ def _validate(con: duckdb.DuckDBPyConnection, note: dict) -> dict:
 # --- writes ----------------------------------------------------------------
 
 
-@contextmanager
-def _transaction(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    with database.write(Path(db)) as con:
-        con.execute("BEGIN")
-        try:
-            yield con
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-
-
 def _store(
     con, viewer: Viewer, note: dict, version: int, op: str, changed: list[str], author: str | None, origin: str | None
 ) -> None:
-    who = author or str(viewer)
-    row = dict(note, version=version, author=who, author_role=viewer.role, deleted=op == "delete")
-    cols = [c for c in _COLUMNS if c != "written_at"]
-    con.execute(
-        f"INSERT INTO dialogue_notes ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-        [row[c] for c in cols],
+    records.append(
+        con,
+        viewer,
+        "dialogue_notes",
+        [c for c in _COLUMNS if c != "written_at"],
+        dict(note, version=version),
+        op=op,
+        action="note_change",
+        object=f"dialogue_note:{note['note_id']}",
+        details={
+            "institution_id": note["institution_id"],
+            "school_year": schoolyear.short(note["school_year"]),
+            "note_kind": note["note_kind"],
+            "changed": changed,
+        },
+        author=author,
+        origin=origin,
     )
-    details = {
-        "op": op,
-        "version": version,
-        "institution_id": note["institution_id"],
-        "school_year": schoolyear.short(note["school_year"]),
-        "note_kind": note["note_kind"],
-        "changed": changed,
-    }
-    audit.insert(con, who, viewer.role, "note_change", f"dialogue_note:{note['note_id']}", details, origin)
 
 
 def add_note(
@@ -305,7 +279,7 @@ def add_note(
         shared_with_council=shared_with_council,
     )
     _check_write(viewer, institution_id, note_kind, {k: v for k, v in note.items() if v})
-    with _transaction(db) as con:
+    with records.transaction(db) as con:
         known = con.execute("SELECT count(*) FROM institutions WHERE institution_id = ?", [institution_id]).fetchall()
         if known == [(0,)]:
             raise KvalitetsdialogError(f"Institution {institution_id} findes ikke.", "Ugyldig note")
@@ -331,7 +305,7 @@ def edit_note(
     unknown = set(changes) - set(_EDITABLE)
     if unknown:
         raise KvalitetsdialogError(f"Kan ikke ændre {', '.join(sorted(unknown))}.", "Ugyldig note")
-    with _transaction(db) as con:
+    with records.transaction(db) as con:
         note = _current(con, note_id)
         changed = {k: v for k, v in changes.items() if v != note[k]}
         if not changed:
@@ -347,7 +321,7 @@ def edit_note(
 
 def delete_note(db: Path, viewer: Viewer, note_id: str, *, author: str | None = None, origin: str | None = None) -> int:
     """Add a deleted version (the history stays); returns its version number."""
-    with _transaction(db) as con:
+    with records.transaction(db) as con:
         note = _current(con, note_id)
         _check_write(viewer, note["institution_id"], note["note_kind"], {"deleted": True})
         version = note["version"] + 1
@@ -393,9 +367,15 @@ def open_actions(con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id:
 
 
 def dialogue_years(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> list[int]:
-    """School years to hold a dialogue about, newest first: years with data or notes, and the next one."""
+    """School years to hold a dialogue or a samtale about, newest first: years with data, notes or samtaler,
+    and the next one."""
     latest = coverage.latest_year(con, viewer)
-    noted = [r[0] for r in con.execute("SELECT DISTINCT school_year FROM dialogue_notes").fetchall()]
+    noted = [
+        r[0]
+        for r in con.execute(
+            "SELECT school_year FROM dialogue_notes UNION SELECT school_year FROM samtale_versions"
+        ).fetchall()
+    ]
     years = set(noted) | ({latest, latest + 1} if latest is not None else set())
     return sorted(years, reverse=True)
 

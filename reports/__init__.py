@@ -1,4 +1,4 @@
-"""Reports for the council and the dialogue: XLSX and self-contained HTML, no Streamlit.
+"""Reports for the council, the dialogue and the skoleudviklingssamtale: XLSX and self-contained HTML, no Streamlit.
 
 >>> import tempfile; from pathlib import Path; from core import database; from core.viewer import Viewer
 >>> db = Path(tempfile.mkdtemp()) / "x.duckdb"; database.ensure(db)
@@ -58,6 +58,20 @@ def dialogue(
     _check_format(fmt)
     sheet = data.dialogue_sheet(con, viewer, institution_id, year, kommune)
     return xlsx.dialogue_xlsx(sheet) if fmt == "xlsx" else html.dialogue_html(sheet).encode("utf-8")
+
+
+def samtale(
+    con: duckdb.DuckDBPyConnection,
+    viewer: Viewer,
+    institution_id: str,
+    *,
+    year: int | None = None,
+    fmt: str = "xlsx",
+) -> bytes:
+    """The referat of one school's skoleudviklingssamtale as XLSX or HTML bytes (HTML prints on A4)."""
+    _check_format(fmt)
+    referat = data.samtale_referat(con, viewer, institution_id, year)
+    return xlsx.referat_xlsx(referat) if fmt == "xlsx" else html.referat_html(referat).encode("utf-8")
 
 
 def record_export(

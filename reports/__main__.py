@@ -1,4 +1,4 @@
-"""``python -m reports status|dialogue --out FILE.xlsx|FILE.html ...`` (see docs/formats.md and the README).
+"""``python -m reports status|dialogue|samtale --out FILE.xlsx|FILE.html ...`` (see docs/formats.md and the README).
 
 ``quality`` is the old name of ``status`` and still works.
 """
@@ -11,16 +11,17 @@ import sys
 from pathlib import Path
 
 import reports
-from core import danish, database, schoolyear, settings
-from core.errors import KvalitetsdialogError
+from core import audit, danish, database, schoolyear, settings
+from core.errors import AccessDenied, KvalitetsdialogError
 from core.viewer import Viewer
 
 # command, its other names, help; what the output line calls the file
 _COMMANDS: tuple[tuple[str, list[str], str], ...] = (
     ("status", ["quality"], "statusrapporten for kommunen (quality er det gamle navn)"),
     ("dialogue", [], "dialogarket for én institution"),
+    ("samtale", [], "referatet af skoleudviklingssamtalen med én skole"),
 )
-_WRITTEN = {"status": "Statusrapport", "dialogue": "Dialogark"}
+_WRITTEN = {"status": "Statusrapport", "dialogue": "Dialogark", "samtale": "Referat"}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--as", dest="viewer", help="administration, council, public eller leader:ID")
         s.add_argument("--db", help="databasefilen")
         s.add_argument("--kommune", help="kommunekode")
-        if name == "dialogue":
+        if name in ("dialogue", "samtale"):
             s.add_argument("--institution", required=True, help="institutionens id")
     return p
 
@@ -52,14 +53,18 @@ def main(argv: list[str] | None = None) -> int:
         with database.read(db) as con:
             if args.report == "status":
                 content = reports.status(con, viewer, kommune=kommune, year=year, fmt=fmt)
+            elif args.report == "samtale":
+                content = reports.samtale(con, viewer, args.institution, year=year, fmt=fmt)
             else:
                 content = reports.dialogue(con, viewer, args.institution, year=year, kommune=kommune, fmt=fmt)
         out.write_bytes(content)
         details = {"file": str(out), "year": schoolyear.short(year) if year else "seneste"}
-        if args.report == "dialogue":
+        if args.report != "status":
             details["institution"] = args.institution
         reports.record_export(db, viewer, f"report:{args.report}", details, origin="command line")
     except KvalitetsdialogError as e:
+        if isinstance(e, AccessDenied):
+            audit.denied(db, viewer, e, origin="command line")
         print(f"{e.title}: {e.message}", file=sys.stderr)
         return 1
     except Exception:

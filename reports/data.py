@@ -15,11 +15,13 @@ import duckdb
 import pandas as pd
 
 import indicators
-from core import database, settings
+from core import database, schoolyear, settings
 from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
+from dialogue.mandatory_tests import MandatoryTests, mandatory_tests
 from dialogue.notes import NOTE_KINDS, Note, open_actions
 from dialogue.notes import notes as read_notes
+from dialogue.samtale import SchoolSamtale, school_samtale
 from indicators import units
 from indicators.catalogue import AREAS, CATALOGUE, Indicator
 from loaders import coverage
@@ -246,4 +248,56 @@ def dialogue_sheet(
         goals=goals,
         carried=open_actions(con, viewer, institution_id, year),
         notes={k: [n for n in this_year if n.note_kind == k] for k in NOTE_KINDS},
+    )
+
+
+@dataclass
+class Referat:
+    """One school's skoleudviklingssamtale for one school year, as printed and exported."""
+
+    school: SchoolSamtale
+    tests: MandatoryTests
+    kommune_name: str
+    viewer: Viewer
+    created: dt.date
+    demo: bool
+    min_n: int
+
+    @property
+    def confidential(self) -> bool:
+        return self.tests.confidential
+
+    @property
+    def title(self) -> str:
+        return f"Skoleudviklingssamtale {schoolyear.short(self.school.school_year)} – {self.school.institution_name}"
+
+    @property
+    def heading(self) -> str:
+        """What the document is: the referat of a held samtale, or the preparation of one to come."""
+        held = self.school.samtale is not None and self.school.samtale.held
+        return "Referat" if held else "Forberedelse (samtalen er ikke afholdt endnu)"
+
+
+def samtale_referat(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id: str, year: int | None = None
+) -> Referat:
+    """Everything the referat of a school's samtale shows (default year: the latest with data)."""
+    year = year if year is not None else coverage.latest_year(con, viewer)
+    if year is None:
+        raise KvalitetsdialogError("Databasen har ingen data endnu.", "Ingen data")
+    school = school_samtale(con, viewer, institution_id, year)
+    if school.samtale is None:
+        shared = " delt med kommunalbestyrelsen" if viewer.role == "council" else ""
+        raise KvalitetsdialogError(
+            f"{school.institution_name} har ingen skoleudviklingssamtale{shared} i {schoolyear.short(year)}.",
+            "Ingen samtale",
+        )
+    return Referat(
+        school=school,
+        tests=mandatory_tests(con, viewer, institution_id, year),
+        kommune_name=units.municipality_name(con, viewer, school.municipality_code),
+        viewer=viewer,
+        created=dt.date.today(),
+        demo=database.is_demo(con),
+        min_n=settings.min_n(),
     )

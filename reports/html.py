@@ -1,4 +1,4 @@
-"""The status report and the dialogue sheet as one self-contained HTML file each.
+"""The status report, the dialogue sheet and the samtale's referat as one self-contained HTML file each.
 
 Laid out by the Jinja2 templates in ``reports/templates/`` with autoescape on: every
 text a user wrote (goal titles, notes, institution names) is escaped where it is
@@ -20,14 +20,16 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 
 from core import danish, schoolyear
+from dialogue.mandatory_tests import Value
 from indicators import STATUS_LABELS
-from indicators.catalogue import CATALOGUE
+from indicators.catalogue import CATALOGUE, SUBJECTS, Indicator
 from reports.data import (
     CONFIDENTIAL_MARK,
     STATUS_REPORT_NOTE,
     SYNTHETIC_MARK,
     Area,
     DialogueSheet,
+    Referat,
     StatusReport,
 )
 from reports.xlsx import SOURCES, STATUS_FILLS
@@ -48,7 +50,13 @@ _TEMPLATES = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_TEMPLATES.filters.update(value=_value, date=danish.date, integer=danish.integer, school_year=schoolyear.short)
+_TEMPLATES.filters.update(
+    value=_value,
+    date=danish.date,
+    integer=danish.integer,
+    school_year=schoolyear.short,
+    subject=lambda s: SUBJECTS.get(s, s),
+)
 _TEMPLATES.globals.update(
     status_fills=STATUS_FILLS,
     status_labels=STATUS_LABELS,
@@ -170,4 +178,20 @@ def dialogue_html(sheet: DialogueSheet) -> str:
         title=f"Kvalitetsdialog {schoolyear.short(sheet.year)} – {sheet.institution_name}",
         sheet=sheet,
         goals=_records(sheet.goals),
+    )
+
+
+def _test_value(v: Value | None, indicator: Indicator, min_n: int) -> str:
+    """A mandatory test result: withheld as ``<5``, missing (or another scale) as an en dash."""
+    if v is None:
+        return danish.MISSING
+    return f"<{min_n}" if v.suppressed else danish.value(v.value, indicator.unit)
+
+
+def referat_html(referat: Referat) -> str:
+    """The samtale's referat (or its preparation, before it is held): A4 portrait, no figures."""
+    return _TEMPLATES.get_template("referat.html").render(
+        title=referat.title,
+        r=referat,
+        test_value=lambda v, indicator: _test_value(v, indicator, referat.min_n),
     )

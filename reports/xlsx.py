@@ -17,12 +17,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from core import danish, schoolyear
 from indicators import STATUS_LABELS
-from indicators.catalogue import CATALOGUE
+from indicators.catalogue import CATALOGUE, SUBJECTS
 from reports.data import (
     CONFIDENTIAL_MARK,
     STATUS_REPORT_NOTE,
     SYNTHETIC_MARK,
     DialogueSheet,
+    Referat,
     StatusReport,
 )
 from reports.safe import set_cell
@@ -260,4 +261,92 @@ def dialogue_xlsx(sheet: DialogueSheet) -> bytes:
     row = section(row, "Forvaltningens bemærkninger", sheet.notes["administration"], False)
     row = section(row, "Aftaler (emne, hvad, hvem, frist, status, år)", sheet.notes["action"], True)
     section(row, "Opfølgning", sheet.notes["followup"], False)
+    return _save(wb)
+
+
+def referat_xlsx(referat: Referat) -> bytes:
+    """The samtale's referat on one A4 portrait sheet: the samtale, frame, proposal, tests, follow-up, agreements."""
+    school, samtale, tests = referat.school, referat.school.samtale, referat.tests
+    assert samtale is not None  # reports.data.samtale_referat refuses a school without one
+    wb = Workbook()
+    wb.remove(wb.active)
+    ws = _sheet(wb, "Samtale", referat.title, referat.confidential, [34, 44] + [12] * (len(tests.years) + 1))
+    ws.page_setup.orientation = "portrait"
+    line = f"{referat.heading} · {referat.kommune_name} · udskrevet {referat.created:%d-%m-%Y}"
+    set_cell(ws.cell(3, 1), line + (f" · {SYNTHETIC_MARK}" if referat.demo else ""))
+    row = 3
+
+    def heading(text: str) -> None:
+        nonlocal row
+        row += 2
+        set_cell(ws.cell(row, 1), text).font = _BOLD
+
+    def line_of(*values) -> None:
+        nonlocal row
+        row += 1
+        for col, value in enumerate(values, start=1):
+            set_cell(ws.cell(row, col), value).alignment = _WRAP
+
+    def table(names: list[str]) -> None:
+        nonlocal row
+        row += 1
+        for col, name in enumerate(names, start=1):
+            c = set_cell(ws.cell(row, col), name)
+            c.font, c.fill, c.alignment = _BOLD, _HEADER_FILL, _WRAP
+
+    year = schoolyear.short(school.school_year)
+    heading("Samtalen")
+    line_of("Dato", f"{samtale.held_on:%d-%m-%Y}" if samtale.held_on else "Ikke fastsat")
+    line_of("Status", samtale.state)
+    for role, names in samtale.participants:
+        line_of(role, names)
+    heading(f"Kommunalbestyrelsens strategiske ramme for {year}")
+    for topic in (school.frame.topic_list if school.frame else []) or ["Der er ingen strategisk ramme for skoleåret."]:
+        line_of("", topic)
+    heading("Skolens forslag til udviklingsområder")
+    for area in samtale.areas or ["Skolen har ikke skrevet et forslag endnu."]:
+        line_of("", area)
+    heading("Skolens egen vurdering")
+    line_of("", samtale.school_assessment or "Skolen har ikke skrevet en vurdering endnu.")
+
+    heading("Resultater fra de obligatoriske test")
+    if tests.rows:
+        set_cell(ws.cell(row, 2), CONFIDENTIAL_MARK).font = _MARK
+        table(["Indikator", "Fag"] + [schoolyear.short(y) for y in tests.years] + [f"Kommunen {year}"])
+        for test in tests.rows:
+            line_of(test.indicator.label, SUBJECTS.get(test.subject, test.subject))
+            values = [test.school.get(y) for y in tests.years] + [test.municipality]
+            for col, v in enumerate(values, start=3):
+                if v is None:
+                    set_cell(ws.cell(row, col), danish.MISSING)
+                else:
+                    _number(ws.cell(row, col), v.value, test.indicator.id, v.suppressed, referat.min_n)
+        line_of(
+            f"Alle klassetrin under ét. <{referat.min_n}: færre end {referat.min_n} elever; {danish.MISSING}: "
+            "ingen data, eller året ligger på en anden skala og kan ikke sammenlignes."
+        )
+    else:
+        line_of("", f"Der er ingen testresultater for skolen i {year}.")
+
+    previous = school.previous_year
+    heading(
+        f"Opfølgning på aftalerne fra samtalen i {schoolyear.short(previous)}"
+        if previous is not None
+        else "Opfølgning på tidligere aftaler"
+    )
+    if school.followup:
+        table(["Aftale", "Opfølgning", "Hvem", "Frist", "Status", "Skoleår"])
+        for a in school.followup:
+            line_of(a.text, a.followup or "", a.owner, f"{a.due:%d-%m-%Y}", a.status, schoolyear.short(a.school_year))
+    else:
+        line_of("", "Der er ingen aftaler fra tidligere samtaler at følge op på.")
+    heading("Nye aftaler")
+    if school.agreements:
+        table(["Aftale", "Hvem", "Frist", "Status"])
+        for a in school.agreements:
+            line_of(a.text, a.owner, f"{a.due:%d-%m-%Y}", a.status)
+    else:
+        line_of("", "Der er ikke indgået aftaler endnu.")
+    heading("Referat af drøftelsen")
+    line_of("", samtale.summary or "Referatet er ikke skrevet endnu.")
     return _save(wb)

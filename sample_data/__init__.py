@@ -17,11 +17,13 @@ def sample_files(folder: Path = SAMPLE_DIR) -> list[Path]:
 
 
 def build_database(db: Path) -> None:
-    """Create ``db`` and load the sample municipality into it through the real loaders."""
+    """Create ``db`` and load the sample municipality into it through the real loaders; add its samtaler."""
     from loaders import import_files  # imported late: the app needs this module before any import
+    from sample_data.samtaler import add_samtaler
 
     db = Path(db)
     database.ensure(db)
     import_files(db, sample_files(), user="eksempeldata")
+    add_samtaler(db)
     with database.write(db) as con:
         con.execute("INSERT OR REPLACE INTO meta VALUES ('demo', 'true')")

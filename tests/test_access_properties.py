@@ -28,10 +28,19 @@ from indicators.engine import compute
 from tests.test_app_pages import APP
 
 PAGES = {
-    "administration": ["overblik", "skoler", "institution", "dialogue_page", "maal", "data", "audit_page"],
-    "council": ["overblik", "skoler", "dialogue_page"],
+    "administration": [
+        "overblik",
+        "skoler",
+        "institution",
+        "samtale_page",
+        "dialogue_page",
+        "maal",
+        "data",
+        "audit_page",
+    ],
+    "council": ["overblik", "skoler", "samtale_page", "dialogue_page"],
     "public": ["overblik"],
-    "leader": ["institution", "dialogue_page", "overblik"],
+    "leader": ["institution", "samtale_page", "dialogue_page", "overblik"],
 }
 CONFIDENTIAL = [i for i, ind in CATALOGUE.items() if ind.confidential]
 

@@ -189,6 +189,7 @@ def heading(page) -> str:
         ("", ["Overblik – Eksempelby", "Mål: mindst 80,0 %", "Demo – syntetiske data"]),  # the start page
         ("skoler", ["Skoler og dagtilbud", "Mål pr. institution", "Sammenligning på én indikator"]),
         ("institution", ["Udvikling", "Trivsel pr. klassetrin", "Klasser"]),
+        ("samtale", ["Skoleudviklingssamtale", "Opfølgning på aftalerne fra samtalen i 2023/24", "Hent referatet"]),
         ("dialog", ["Dialog"]),
         ("maal", ["Mål", "Opret eller ret et mål", "Ændringshistorik"]),
         ("data", ["Data", "Importlog", "Dækning", "Institutioner"]),

@@ -1,0 +1,113 @@
+"""The mandatory test results of a skoleudviklingssamtale, from the indicator engine (confidential, § 55 b).
+
+Folkeskoleloven § 40 a makes the results of the mandatory tests part of the
+samtale. They are the school's test indicators (every confidential indicator
+of the catalogue: national tests, transition tests and any test kind added
+later), per subject with the grades pooled, for the samtale's school year and
+the years before it on the same scale (a trend never crosses a scale change
+or a year that cannot be compared), beside the municipality's value for the
+year. Every value comes from ``indicators.compute`` with the viewer, so
+suppression and scope are the engine's; the public gets nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+import indicators
+from core.viewer import Viewer
+from dialogue.samtale import _check_read
+from indicators.catalogue import CATALOGUE, Indicator
+
+TREND_YEARS = 5  # the samtale's year and up to four before it
+
+
+@dataclass(frozen=True)
+class Value:
+    """One value as the viewer may see it: withheld values have no number."""
+
+    value: float | None
+    n: int | None
+    suppressed: bool
+
+
+MISSING = Value(None, None, False)
+
+
+@dataclass(frozen=True)
+class TestRow:
+    """One indicator and subject: the school's values on one scale up to the year, and the municipality's."""
+
+    indicator: Indicator
+    subject: str
+    school: dict[int, Value]  # school year -> value, only years on the same scale as the samtale's year
+    municipality: Value  # the samtale's year
+
+
+@dataclass(frozen=True)
+class MandatoryTests:
+    institution_id: str
+    school_year: int
+    years: tuple[int, ...]  # every year a row has a value for, oldest first (the columns of a table)
+    rows: tuple[TestRow, ...]
+
+    @property
+    def confidential(self) -> bool:
+        """Test results below the whole country are confidential (folkeskoleloven § 55 b)."""
+        return bool(self.rows)
+
+
+def _value(row) -> Value:
+    """A row of ``indicators.compute`` as a Value (NaN and pandas' NA are missing)."""
+    return Value(
+        None if pd.isna(row.value) else float(row.value),
+        None if pd.isna(row.n) else int(row.n),
+        bool(row.suppressed),
+    )
+
+
+def mandatory_tests(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id: str, school_year: int
+) -> MandatoryTests:
+    """The school's test results for the samtale's year, with their trend, as this viewer may see them."""
+    institution_id, school_year = str(institution_id), int(school_year)
+    _check_read(viewer, institution_id, school_year)
+    found = con.execute("SELECT municipality_code FROM institutions WHERE institution_id = ?", [institution_id])
+    kommune = (found.fetchone() or [None])[0]
+    rows: list[TestRow] = []
+    for ind in CATALOGUE.values():
+        if not ind.confidential or kommune is None:
+            continue
+        df = indicators.compute(
+            con,
+            viewer,
+            ind.id,
+            kommune=kommune,
+            levels=("institution", "municipality"),
+            institutions=[institution_id],
+            years=list(range(school_year - TREND_YEARS + 1, school_year + 1)),
+            subjects=list(ind.subjects),
+            grades="all",
+        )
+        school = df[(df["level"] == "institution") & (df["unit_id"] == institution_id)]
+        municipality = df[(df["level"] == "municipality") & (df["school_year"] == school_year)]
+        for subject in ind.subjects:
+            own = school[school["subject"] == subject]
+            this_year = own[own["school_year"] == school_year]
+            if this_year.empty:
+                continue
+            same_scale = own[own["comparable_group"] == this_year["comparable_group"].iloc[0]]
+            muni = municipality[municipality["subject"] == subject]
+            rows.append(
+                TestRow(
+                    ind,
+                    subject,
+                    {int(r.school_year): _value(r) for r in same_scale.itertuples()},
+                    _value(next(muni.itertuples())) if len(muni) else MISSING,
+                )
+            )
+    years = tuple(sorted({y for r in rows for y in r.school}))
+    return MandatoryTests(institution_id, school_year, years, tuple(rows))
