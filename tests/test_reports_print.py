@@ -58,3 +58,13 @@ def test_dialogue_sheet_prints_on_one_or_two_pages(rdb, tmp_path):
         out.write_bytes(reports.dialogue(con, Viewer.parse("leader:999001"), "999001", year=2021, fmt="html"))
     pages, _ = pdf_pages(out)
     assert pages in (1, 2)
+
+
+def test_samtale_referat_prints_on_a4(sample_db_master, tmp_path):
+    """Bøgehøj Skole's samtale 2024/25 on the sample: the referat with follow-up, agreements and test results."""
+    out = tmp_path / "referat.html"
+    with database.read(sample_db_master) as con:
+        out.write_bytes(reports.samtale(con, Viewer.parse("leader:999006"), "999006", year=2024, fmt="html"))
+    pages, drawn = pdf_pages(out)
+    # Measured: two A4 pages (facts, frame, proposal, tests and follow-up; agreements and the referat).
+    assert pages == 2 and drawn == 0
