@@ -126,9 +126,8 @@ def _facts(samtale: samtaler.Samtale) -> None:
     c2.metric("Status", samtale.state, border=True)
     c3.metric("Delt med kommunalbestyrelsen", "Ja" if samtale.shared_with_council else "Nej", border=True)
     if samtale.participants:
-        st.dataframe(
-            pd.DataFrame(samtale.participants, columns=["Deltager", "Navne"]), hide_index=True, width="stretch"
-        )
+        people = [(role, "; ".join(samtaler.lines(names))) for role, names in samtale.participants]
+        st.dataframe(pd.DataFrame(people, columns=["Deltager", "Navne"]), hide_index=True, width="stretch")
     else:
         st.caption("Deltagerne er ikke skrevet endnu.")
 
@@ -220,9 +219,12 @@ def _tests(ctx: Context, institution_id: str, year: int) -> None:
 def _agreement_table(items: list[samtaler.Agreement], followup: bool) -> None:
     rows = []
     for a in items:
-        row = {"Aftale": a.text, "Hvem": a.owner, "Frist": f"{a.due:%d-%m-%Y}", "Status": a.status}
+        row = {"Aftale": a.text, "Status": a.status}
         if followup:
-            row |= {"Opfølgning": a.followup or "", "Skoleår": schoolyear.short(a.school_year)}
+            row["Opfølgning"] = a.followup or ""
+        row |= {"Hvem": a.owner, "Frist": f"{a.due:%d-%m-%Y}"}
+        if followup:
+            row["Skoleår"] = schoolyear.short(a.school_year)
         rows.append(row)
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
@@ -406,16 +408,15 @@ def _overview(ctx: Context, year: int) -> None:
         pd.DataFrame(
             {
                 "Skole": [r.name for r in rows],
-                "Distrikt": [r.district or "" for r in rows],
                 "Samtale": [r.samtale.when if r.samtale else missing for r in rows],
                 "Udviklingsområder": ["; ".join(r.samtale.areas) if r.samtale else "" for r in rows],
                 "Åbne aftaler": [len(r.open_agreements) for r in rows],
                 "Aftaler": ["; ".join(a.text for a in r.open_agreements) for r in rows],
+                "Distrikt": [r.district or "" for r in rows],
             }
         ),
         hide_index=True,
         width="stretch",
-        column_config={"Udviklingsområder": st.column_config.TextColumn(width="large")},
     )
     if ctx.viewer.role == "council":
         st.caption("Kommunalbestyrelsen ser de samtaler, forvaltningen har delt.")
