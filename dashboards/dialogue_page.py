@@ -15,7 +15,6 @@ import streamlit as st
 import indicators
 import reports
 from core import danish, schoolyear
-from core.errors import KvalitetsdialogError
 from dashboards import widgets
 from dashboards.context import Context, current
 from dialogue import (
@@ -39,8 +38,6 @@ from indicators import units
 from indicators.catalogue import AREAS
 from loaders import coverage
 
-_FLASH = "_dialogue_flash"
-
 
 def _choose(ctx: Context) -> tuple[str, int] | None:
     institutions = ctx.read(units.institutions, ctx.kommune)
@@ -60,17 +57,6 @@ def _choose(ctx: Context) -> tuple[str, int] | None:
     default = next((y for y in years if y <= (ctx.read(coverage.latest_year) or years[0])), years[0])
     year = c2.selectbox("Skoleår", years, index=years.index(default), format_func=schoolyear.short, key="dialogue_year")
     return institution_id, year
-
-
-def _write(ctx: Context, fn, *args, success: str, **kwargs) -> None:
-    """Run a note write as this viewer; show a refusal inline, otherwise rerun on the new data."""
-    try:
-        fn(ctx.db, ctx.viewer, *args, author=ctx.who, origin=ctx.origin, **kwargs)
-    except KvalitetsdialogError as e:
-        st.error(f"**{e.title}**: {e.message}")
-        return
-    st.session_state[_FLASH] = success
-    st.rerun()
 
 
 def _numbers(ctx: Context, institution_id: str, year: int) -> list[str]:
@@ -123,11 +109,11 @@ def _show(ctx: Context, note: Note) -> None:
                 if "shared_with_council" in fields:
                     changes["shared_with_council"] = st.checkbox("Del med udvalget", note.shared_with_council)
                 if st.form_submit_button("Gem ny version"):
-                    _write(ctx, edit_note, note.note_id, success="Noten er gemt som en ny version.", **changes)
+                    widgets.write(ctx, edit_note, note.note_id, success="Noten er gemt som en ny version.", **changes)
             if may_delete(ctx.viewer, note) and st.button(
                 "Slet noten", key=f"delete_{note.note_id}", icon=":material/delete:"
             ):
-                _write(ctx, delete_note, note.note_id, success="Noten er slettet (historikken er gemt).")
+                widgets.write(ctx, delete_note, note.note_id, success="Noten er slettet (historikken er gemt).")
             history = ctx.read(note_history, note.note_id)
             if len(history) > 1:
                 st.caption("Historik")
@@ -181,7 +167,7 @@ def _add_form(ctx: Context, institution_id: str, year: int, goal_ids: list[str],
             if may_share(ctx.viewer, institution_id):
                 fields["shared_with_council"] = st.checkbox("Del med udvalget")
             if st.form_submit_button("Gem", type="primary"):
-                _write(
+                widgets.write(
                     ctx,
                     add_note,
                     institution_id=institution_id,
@@ -234,8 +220,7 @@ def render(ctx: Context) -> None:
     if chosen is None:
         return
     institution_id, year = chosen
-    if _FLASH in st.session_state:
-        st.success(st.session_state.pop(_FLASH), icon=":material/check_circle:")
+    widgets.flash()
     if ctx.viewer.role == "council":
         st.caption("Udvalget ser de noter, forvaltningen har delt.")
 

@@ -18,22 +18,21 @@ import streamlit as st
 
 import reports
 from core import danish, schoolyear
-from core.errors import KvalitetsdialogError
-from dashboards import queries, widgets
+from dashboards import widgets
 from dashboards.context import Context, current
 from dialogue import samtale as samtaler
 from dialogue.mandatory_tests import mandatory_tests
-from dialogue.notes import ACTION_STATUSES
+from dialogue.notes import ACTION_STATUSES, dialogue_years
+from indicators import units
 from indicators.catalogue import SUBJECTS
-from reports.data import dialogue_years, latest_year
+from loaders import coverage
 
-_FLASH = "_samtale_flash"
 _LOCK = ":material/lock:"
 
 
 def _choose(ctx: Context) -> tuple[str, int] | None:
     """The school and school year, chosen among the schools the viewer may see."""
-    institutions = ctx.read(queries.institutions, ctx.kommune)
+    institutions = ctx.read(units.institutions, ctx.kommune)
     schools = institutions[institutions["kind"] == "skole"]
     if schools.empty:
         st.info("Skoleudviklingssamtalen holdes med skoler. Dagtilbud bruger siden Dialog.", icon=":material/info:")
@@ -48,20 +47,9 @@ def _choose(ctx: Context) -> tuple[str, int] | None:
         return None
     c1, c2 = st.columns([3, 1])
     institution_id = c1.selectbox("Skole", ids, format_func=names.get, key="institution")
-    default = next((y for y in years if y <= (ctx.read(latest_year) or years[0])), years[0])
+    default = next((y for y in years if y <= (ctx.read(coverage.latest_year) or years[0])), years[0])
     year = c2.selectbox("Skoleår", years, index=years.index(default), format_func=schoolyear.short, key="samtale_year")
     return institution_id, year
-
-
-def _write(ctx: Context, fn, *args, success: str, **kwargs) -> None:
-    """Run a write as this viewer; show a refusal inline, otherwise rerun on the new data."""
-    try:
-        fn(ctx.db, ctx.viewer, *args, author=ctx.who, origin=ctx.origin, **kwargs)
-    except KvalitetsdialogError as e:
-        st.error(f"**{e.title}**: {e.message}")
-        return
-    st.session_state[_FLASH] = success
-    st.rerun()
 
 
 def _participant_inputs(samtale: samtaler.Samtale | None) -> dict:
@@ -82,7 +70,7 @@ def _prepare(ctx: Context, institution_id: str, year: int) -> None:
         held_on = st.date_input("Dato", value=None, format="DD-MM-YYYY")
         values = _participant_inputs(None)
         if st.form_submit_button("Opret samtalen", type="primary"):
-            _write(
+            widgets.write(
                 ctx,
                 samtaler.create_samtale,
                 institution_id=institution_id,
@@ -103,7 +91,7 @@ def _record(ctx: Context, samtale: samtaler.Samtale) -> None:
             summary = st.text_area("Referat af drøftelsen", samtale.summary or "", height=160)
             shared = st.checkbox("Del med kommunalbestyrelsen", samtale.shared_with_council)
             if st.form_submit_button("Gem ny version", type="primary"):
-                _write(
+                widgets.write(
                     ctx,
                     samtaler.edit_samtale,
                     samtale.samtale_id,
@@ -115,7 +103,7 @@ def _record(ctx: Context, samtale: samtaler.Samtale) -> None:
                     **values,
                 )
         if st.button("Slet samtalen", key=f"samtale_delete_{samtale.samtale_id}", icon=":material/delete:"):
-            _write(
+            widgets.write(
                 ctx, samtaler.delete_samtale, samtale.samtale_id, success="Samtalen er slettet (historikken er gemt)."
             )
 
@@ -148,7 +136,7 @@ def _frame(ctx: Context, school: samtaler.SchoolSamtale) -> None:
         ):
             text = st.text_area("Emner (ét pr. linje)", "\n".join(topics))
             if st.form_submit_button("Gem rammen", type="primary"):
-                _write(
+                widgets.write(
                     ctx,
                     samtaler.save_strategic_frame,
                     kommune=school.municipality_code,
@@ -178,7 +166,7 @@ def _proposal(ctx: Context, samtale: samtaler.Samtale) -> None:
                 areas = st.text_area("Udviklingsområder (ét pr. linje)", samtale.development_areas or "")
                 assessment = st.text_area("Skolens egen vurdering", samtale.school_assessment or "", height=160)
                 if st.form_submit_button("Gem", type="primary"):
-                    _write(
+                    widgets.write(
                         ctx,
                         samtaler.edit_samtale,
                         samtale.samtale_id,
@@ -252,9 +240,11 @@ def _edit_agreement(ctx: Context, items: list[samtaler.Agreement]) -> None:
                 changes["due"] = c2.date_input("Frist", a.due, format="DD-MM-YYYY")
                 changes["followup"] = st.text_area("Opfølgning", a.followup or "")
             if st.form_submit_button("Gem ny version", type="primary"):
-                _write(ctx, samtaler.edit_agreement, a.agreement_id, success="Aftalen er gemt.", **changes)
+                widgets.write(ctx, samtaler.edit_agreement, a.agreement_id, success="Aftalen er gemt.", **changes)
         if admin and st.button("Slet aftalen", key=f"samtale_agreement_delete_{a.agreement_id}"):
-            _write(ctx, samtaler.delete_agreement, a.agreement_id, success="Aftalen er slettet (historikken er gemt).")
+            widgets.write(
+                ctx, samtaler.delete_agreement, a.agreement_id, success="Aftalen er slettet (historikken er gemt)."
+            )
         history = ctx.read(samtaler.agreement_history, a.agreement_id)
         if len(history) > 1:
             st.caption("Historik")
@@ -282,7 +272,7 @@ def _add_agreement(ctx: Context, samtale: samtaler.Samtale) -> None:
         due = c2.date_input("Frist", dt.date(samtale.school_year + 1, 6, 30), format="DD-MM-YYYY")
         status = c3.selectbox("Status", ACTION_STATUSES)
         if st.form_submit_button("Gem aftalen", type="primary"):
-            _write(
+            widgets.write(
                 ctx,
                 samtaler.add_agreement,
                 samtale.samtale_id,
@@ -436,8 +426,7 @@ def render(ctx: Context) -> None:
     if chosen is None:
         return
     institution_id, year = chosen
-    if _FLASH in st.session_state:
-        st.success(st.session_state.pop(_FLASH), icon=":material/check_circle:")
+    widgets.flash()
     if ctx.viewer.role == "leader":
         _samtale(ctx, institution_id, year)
         return

@@ -10,6 +10,7 @@ import streamlit as st
 
 import indicators
 from core import danish, schoolyear, settings
+from core.errors import KvalitetsdialogError
 from indicators.catalogue import CATALOGUE, SUBJECTS, Indicator
 from indicators.goals.sentences import target_words
 
@@ -171,3 +172,27 @@ def trend_figure(
         xaxis={"type": "category", "categoryorder": "category ascending"},
     )
     return danish.style_figure(fig)
+
+
+_FLASH = "_write_flash"
+
+
+def write(ctx, fn, *args, success: str, **kwargs) -> None:
+    """Run ``fn(db, viewer, *args, author=..., origin=..., **kwargs)`` as this session's viewer.
+
+    A refusal or a validation error is shown inline; on success the page reruns on the new data
+    and ``flash`` says ``success`` once.
+    """
+    try:
+        fn(ctx.db, ctx.viewer, *args, author=ctx.who, origin=ctx.origin, **kwargs)
+    except KvalitetsdialogError as e:
+        st.error(f"**{e.title}**: {e.message}")
+        return
+    st.session_state[_FLASH] = success
+    st.rerun()
+
+
+def flash() -> None:
+    """The message of the write that led to this run, once."""
+    if _FLASH in st.session_state:
+        st.success(st.session_state.pop(_FLASH), icon=":material/check_circle:")
