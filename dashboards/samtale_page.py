@@ -128,7 +128,7 @@ def _frame(ctx: Context, school: samtaler.SchoolSamtale) -> None:
         st.text("\n".join(f"• {t}" for t in topics))
     else:
         st.caption("Der er ingen strategisk ramme for skoleåret endnu.")
-    if ctx.viewer.role == "administration":
+    if samtaler.may_write(ctx.viewer, school.institution_id, "frame"):
         version = school.frame.version if school.frame else 0
         with (
             st.expander(f"Ret rammen (gælder alle skolers samtaler i {year})", icon=":material/edit:"),
@@ -158,9 +158,9 @@ def _proposal(ctx: Context, samtale: samtaler.Samtale) -> None:
         st.text(samtale.school_assessment)
     else:
         st.caption("Skolen har ikke skrevet en vurdering endnu.")
-    if ctx.viewer.role in ("administration", "leader"):
+    if samtaler.may_write(ctx.viewer, samtale.institution_id, "proposal"):
         with st.expander("Skriv skolens forslag og vurdering", icon=":material/edit_note:"):
-            if ctx.viewer.role == "leader" and samtale.shared_with_council:
+            if samtaler.needs_approval(ctx.viewer) and samtale.shared_with_council:
                 st.caption("Når du gemmer, er samtalen ikke længere delt, før forvaltningen deler den igen.")
             with st.form(f"samtale_proposal_{samtale.samtale_id}_{samtale.version}"):
                 areas = st.text_area("Udviklingsområder (ét pr. linje)", samtale.development_areas or "")
@@ -219,9 +219,9 @@ def _agreement_table(items: list[samtaler.Agreement], followup: bool) -> None:
 
 def _edit_agreement(ctx: Context, items: list[samtaler.Agreement]) -> None:
     """Change an agreement: its status (leader and administration), or everything (administration)."""
-    if not items or ctx.viewer.role not in ("administration", "leader"):
+    if not items or not samtaler.may_write(ctx.viewer, items[0].institution_id, "status"):
         return
-    admin = ctx.viewer.role == "administration"
+    admin = samtaler.may_write(ctx.viewer, items[0].institution_id, "record")
     with st.expander("Ret en aftale" + (" eller skriv opfølgningen" if admin else " (status)"), icon=":material/edit:"):
         by_id = {a.agreement_id: a for a in items}
         chosen = st.selectbox(
@@ -285,7 +285,7 @@ def _add_agreement(ctx: Context, samtale: samtaler.Samtale) -> None:
 
 
 def _history(ctx: Context, samtale: samtaler.Samtale) -> None:
-    if ctx.viewer.role not in ("administration", "leader"):
+    if not samtaler.sees_history(ctx.viewer, samtale.institution_id):
         return
     history = ctx.read(samtaler.samtale_history, samtale.samtale_id)
     with st.expander(f"Samtalens historik ({len(history)} versioner)", icon=":material/history:"):
@@ -340,11 +340,11 @@ def _samtale(ctx: Context, institution_id: str, year: int) -> None:
             + (" Forvaltningen forbereder den." if ctx.viewer.role == "leader" else ""),
             icon=":material/info:",
         )
-        if ctx.viewer.role == "administration":
+        if samtaler.may_write(ctx.viewer, institution_id, "record"):
             _prepare(ctx, institution_id, year)
     else:
         _facts(samtale)
-        if ctx.viewer.role == "administration":
+        if samtaler.may_write(ctx.viewer, institution_id, "record"):
             _record(ctx, samtale)
     _frame(ctx, school)
     if samtale is not None:
@@ -370,7 +370,7 @@ def _samtale(ctx: Context, institution_id: str, year: int) -> None:
     else:
         st.caption("Der er ikke indgået aftaler endnu.")
     _edit_agreement(ctx, school.followup + school.agreements)
-    if ctx.viewer.role == "administration":
+    if samtaler.may_write(ctx.viewer, institution_id, "record"):
         _add_agreement(ctx, samtale)
     st.subheader("Referat af drøftelsen")
     if samtale.summary:
@@ -427,7 +427,7 @@ def render(ctx: Context) -> None:
         return
     institution_id, year = chosen
     widgets.flash()
-    if ctx.viewer.role == "leader":
+    if not samtaler.sees_overview(ctx.viewer):
         _samtale(ctx, institution_id, year)
         return
     samtale_tab, overview_tab = st.tabs(["Samtalen", f"Overblik over skolerne {schoolyear.short(year)}"])

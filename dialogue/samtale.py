@@ -213,12 +213,40 @@ def _may_read(viewer: Viewer, samtale: Samtale) -> bool:
     return viewer.role != "council" or samtale.shared_with_council
 
 
-def _check_write(viewer: Viewer, institution_id: str, object: str, changes: set[str], leader_may: set[str]) -> None:
-    """Raise ``AccessDenied`` unless the viewer may make these changes; a leader only ``leader_may``."""
+# What a leader may write of their own school's samtale, by kind of write; the administration writes all.
+_LEADER_MAY: dict[str, set[str]] = {"proposal": set(LEADER_FIELDS), "status": {"status"}}
+
+
+def may_write(viewer: Viewer, institution_id: str, what: str) -> bool:
+    """Whether the viewer may write ``what`` of this school's samtale: ``record`` (prepare and record it, its
+    agreements and their follow-up), ``proposal`` (development areas and assessment), ``status`` (of an
+    agreement) or ``frame`` (the strategic frame, the same for every school)."""
+    if viewer.role == "administration":
+        return True
+    return viewer.role == "leader" and institution_id in viewer.institutions and what in _LEADER_MAY
+
+
+def needs_approval(viewer: Viewer) -> bool:
+    """Whether the viewer's text withdraws the council's sharing until the administration shares again."""
+    return viewer.role == "leader"
+
+
+def sees_history(viewer: Viewer, institution_id: str) -> bool:
+    """Every version of a samtale is for the administration and the school's own leader."""
+    return viewer.role == "administration" or (viewer.role == "leader" and institution_id in viewer.institutions)
+
+
+def sees_overview(viewer: Viewer) -> bool:
+    """The overview of every school's samtale is for the administration and the council."""
+    return viewer.role in ("administration", "council")
+
+
+def _check_write(viewer: Viewer, institution_id: str, object: str, changes: set[str], leader_may: str = "") -> None:
+    """Raise ``AccessDenied`` unless the viewer may make these changes (a leader: those of ``leader_may``)."""
     if viewer.role == "administration":
         return
     if viewer.role == "leader" and institution_id in viewer.institutions:
-        if changes <= leader_may:
+        if leader_may and changes <= _LEADER_MAY[leader_may]:
             return
         raise AccessDenied(
             "En leder kan skrive skolens forslag til udviklingsområder og skolens vurdering og ændre status på "
@@ -353,7 +381,7 @@ def create_samtale(
     samtale = dict(values, samtale_id=uuid.uuid4().hex[:12], institution_id=institution_id, school_year=school_year)
 
     def change(con) -> str:
-        _check_write(viewer, institution_id, f"samtale:{institution_id}:{school_year}", {"create"}, set())
+        _check_write(viewer, institution_id, f"samtale:{institution_id}:{school_year}", {"create"})
         school = con.execute(
             "SELECT name, kind FROM institutions WHERE institution_id = ?", [institution_id]
         ).fetchone()
@@ -393,8 +421,8 @@ def edit_samtale(
         changed = {k for k in changes if candidate[k] != samtale[k]}
         if not changed:
             return samtale["version"]
-        _check_write(viewer, samtale["institution_id"], f"samtale:{samtale_id}", changed, set(LEADER_FIELDS))
-        if viewer.role == "leader":
+        _check_write(viewer, samtale["institution_id"], f"samtale:{samtale_id}", changed, "proposal")
+        if needs_approval(viewer):
             candidate["shared_with_council"] = False  # the council sees what the administration approved
         candidate["version"] = samtale["version"] + 1
         _append_samtale(con, viewer, candidate, "edit", changed, author, origin)
@@ -410,7 +438,7 @@ def delete_samtale(
 
     def change(con) -> int:
         samtale = _current(con, "current_samtaler", "samtale_id", samtale_id, _SAMTALE_COLUMNS, "Samtalen")
-        _check_write(viewer, samtale["institution_id"], f"samtale:{samtale_id}", {"deleted"}, set())
+        _check_write(viewer, samtale["institution_id"], f"samtale:{samtale_id}", {"deleted"})
         samtale["version"] += 1
         _append_samtale(con, viewer, samtale, "delete", ["deleted"], author, origin)
         return samtale["version"]
@@ -435,7 +463,7 @@ def add_agreement(
     def change(con) -> str:
         samtale = _current(con, "current_samtaler", "samtale_id", samtale_id, _SAMTALE_COLUMNS, "Samtalen")
         agreement_id = uuid.uuid4().hex[:12]
-        _check_write(viewer, samtale["institution_id"], f"samtale:{samtale_id}", {"agreement"}, set())
+        _check_write(viewer, samtale["institution_id"], f"samtale:{samtale_id}", {"agreement"})
         row = _validate_agreement(
             {
                 "agreement_id": agreement_id,
@@ -472,7 +500,7 @@ def edit_agreement(
         changed = {k for k in changes if candidate[k] != agreement[k]}
         if not changed:
             return agreement["version"]
-        _check_write(viewer, agreement["institution_id"], f"samtale_agreement:{agreement_id}", changed, {"status"})
+        _check_write(viewer, agreement["institution_id"], f"samtale_agreement:{agreement_id}", changed, "status")
         candidate["version"] = agreement["version"] + 1
         _append_agreement(con, viewer, candidate, "edit", changed, author, origin)
         return candidate["version"]
@@ -489,7 +517,7 @@ def delete_agreement(
         agreement = _current(
             con, "current_samtale_agreements", "agreement_id", agreement_id, _AGREEMENT_COLUMNS, "Aftalen"
         )
-        _check_write(viewer, agreement["institution_id"], f"samtale_agreement:{agreement_id}", {"deleted"}, set())
+        _check_write(viewer, agreement["institution_id"], f"samtale_agreement:{agreement_id}", {"deleted"})
         agreement["version"] += 1
         _append_agreement(con, viewer, agreement, "delete", ["deleted"], author, origin)
         return agreement["version"]
@@ -516,7 +544,7 @@ def save_strategic_frame(
     object = f"strategic_frame:{kommune}:{school_year}"
 
     def change(con) -> int:
-        if viewer.role != "administration":
+        if not may_write(viewer, "", "frame"):
             raise AccessDenied("Kun forvaltningen fører kommunalbestyrelsens strategiske ramme.", object)
         current = con.execute(
             "SELECT max(version), arg_max(topics, version) FROM strategic_frame_versions"
@@ -616,8 +644,7 @@ def school_samtale(
 def _history(con, viewer: Viewer, table: str, key: str, value: str, columns: list[str], cls) -> list:
     rows = con.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE {key} = ? ORDER BY version", [value]).fetchall()
     history = [cls(*row) for row in rows]
-    own = viewer.role == "leader" and history and history[0].institution_id in viewer.institutions
-    if history and viewer.role != "administration" and not own:
+    if history and not sees_history(viewer, history[0].institution_id):
         raise AccessDenied("Kun forvaltningen og skolens leder ser historikken.", f"{table}:{value}")
     return history
 
@@ -639,7 +666,7 @@ def overview(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommune: int, schoo
 
     For the administration and the council; the council sees only what the administration shared.
     """
-    if viewer.role not in ("administration", "council"):
+    if not sees_overview(viewer):
         raise AccessDenied(
             "Overblikket over skoleudviklingssamtalerne er for forvaltningen og kommunalbestyrelsen.",
             f"samtale_overview:{kommune}:{school_year}",

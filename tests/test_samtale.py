@@ -237,6 +237,24 @@ def test_the_leaders_text_withdraws_the_sharing_but_a_status_does_not(sdb):
     assert read(sdb, s.school_samtale, COUNCIL, "999001", 2021).samtale.school_assessment.startswith("Vores")
 
 
+def test_what_each_viewer_may_write():
+    """The page asks these; the writes check the same rule (the refusals below)."""
+    writes = ("record", "proposal", "status", "frame")
+    may = {
+        str(v): [w for w in writes if s.may_write(v, "999001", w)]
+        for v in (ADMIN, LEADER, OTHER_LEADER, COUNCIL, PUBLIC)
+    }
+    assert may == {
+        "administration": ["record", "proposal", "status", "frame"],
+        "leader:999001": ["proposal", "status"],
+        "leader:999002": [],
+        "council": [],
+        "public": [],
+    }
+    assert [s.sees_overview(v) for v in (ADMIN, LEADER, COUNCIL, PUBLIC)] == [True, False, True, False]
+    assert [s.sees_history(v, "999001") for v in (ADMIN, LEADER, OTHER_LEADER, COUNCIL)] == [True, True, False, False]
+
+
 @pytest.mark.parametrize(
     ("viewer", "write", "message"),
     [
