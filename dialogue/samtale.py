@@ -17,7 +17,7 @@ own sharing and the Dialog page would list the samtale's agreements a second
 time. What both share (a change and its audit entry in one transaction, dates
 as typed, refusals on the record) lives in ``dialogue.records``.
 
-Who may do what (as for notes; DOMAIN.md, "Who sees what"):
+Who may do what (as for notes; docs/domain.md, "Who sees what"):
 
 - the administration prepares and records everything and keeps the frame;
 - the leader of the school writes the proposal of development areas and the

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import doctest
 import json
 
 import pytest
@@ -11,7 +10,6 @@ import pytest
 from core import database
 from core.errors import AccessDenied, KvalitetsdialogError
 from core.viewer import Viewer
-from dialogue import records
 from dialogue import samtale as s
 from dialogue.mandatory_tests import mandatory_tests
 
@@ -325,9 +323,3 @@ def test_the_mandatory_test_results_come_from_the_engine_with_their_trend(sdb):
     with pytest.raises(AccessDenied):
         read(sdb, mandatory_tests, OTHER_LEADER, "999001", 2021)
     assert read(sdb, mandatory_tests, ADMIN, "999001", 2018).rows == ()
-
-
-@pytest.mark.parametrize("module", [s, records])
-def test_docstring_examples(module):
-    result = doctest.testmod(module)
-    assert result.failed == 0 and result.attempted > 0
