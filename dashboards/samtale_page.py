@@ -110,7 +110,7 @@ def _record(ctx: Context, samtale: samtaler.Samtale) -> None:
 
 def _facts(samtale: samtaler.Samtale) -> None:
     c1, c2, c3 = st.columns(3)
-    c1.metric("Dato", f"{samtale.held_on:%d-%m-%Y}" if samtale.held_on else "Ikke fastsat", border=True)
+    c1.metric("Dato", danish.date(samtale.held_on) if samtale.held_on else "Ikke fastsat", border=True)
     c2.metric("Status", samtale.state, border=True)
     c3.metric("Delt med kommunalbestyrelsen", "Ja" if samtale.shared_with_council else "Nej", border=True)
     if samtale.participants:
@@ -210,7 +210,7 @@ def _agreement_table(items: list[samtaler.Agreement], followup: bool) -> None:
         row = {"Aftale": a.text, "Status": a.status}
         if followup:
             row["Opfølgning"] = a.followup or ""
-        row |= {"Hvem": a.owner, "Frist": f"{a.due:%d-%m-%Y}"}
+        row |= {"Hvem": a.owner, "Frist": danish.date(a.due)}
         if followup:
             row["Skoleår"] = schoolyear.short(a.school_year)
         rows.append(row)
@@ -252,7 +252,7 @@ def _edit_agreement(ctx: Context, items: list[samtaler.Agreement]) -> None:
                 pd.DataFrame(
                     {
                         "Version": [h.version for h in history],
-                        "Tidspunkt": [f"{h.written_at:%d-%m-%Y %H:%M}" for h in history],
+                        "Tidspunkt": [danish.timestamp(h.written_at) for h in history],
                         "Af": [h.author or "" for h in history],
                         "Status": ["slettet" if h.deleted else h.status for h in history],
                     }
@@ -293,7 +293,7 @@ def _history(ctx: Context, samtale: samtaler.Samtale) -> None:
             pd.DataFrame(
                 {
                     "Version": [h.version for h in history],
-                    "Tidspunkt": [f"{h.written_at:%d-%m-%Y %H:%M}" for h in history],
+                    "Tidspunkt": [danish.timestamp(h.written_at) for h in history],
                     "Af": [h.author or "" for h in history],
                     "Status": ["slettet" if h.deleted else h.when for h in history],
                     "Delt": ["Ja" if h.shared_with_council else "Nej" for h in history],

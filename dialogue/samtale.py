@@ -47,7 +47,7 @@ from pathlib import Path
 
 import duckdb
 
-from core import schoolyear
+from core import danish, schoolyear
 from core.errors import AccessDenied, KvalitetsdialogError
 from core.viewer import Viewer
 from dialogue import records
@@ -97,8 +97,8 @@ class Samtale:
 
     @property
     def when(self) -> str:
-        """The state with its date: ``Afholdt 12-11-2024``."""
-        return self.state + (f" {self.held_on:%d-%m-%Y}" if self.held_on else "")
+        """The state with its date: ``Afholdt 12.11.2024``."""
+        return self.state + (f" {danish.date(self.held_on)}" if self.held_on else "")
 
     @property
     def participants(self) -> list[tuple[str, str]]:
@@ -274,8 +274,8 @@ def _validate_samtale(samtale: dict) -> dict:
     first, last = dt.date(year, 8, 1), dt.date(year + 1, 7, 31)
     if samtale["held_on"] is not None and not first <= samtale["held_on"] <= last:
         raise KvalitetsdialogError(
-            f"Datoen {samtale['held_on']:%d-%m-%Y} ligger ikke i skoleåret {schoolyear.short(year)} "
-            f"({first:%d-%m-%Y} – {last:%d-%m-%Y}).",
+            f"Datoen {danish.date(samtale['held_on'])} ligger ikke i skoleåret {schoolyear.short(year)} "
+            f"({danish.date(first)} – {danish.date(last)}).",
             _INVALID,
         )
     if samtale["held"] and samtale["held_on"] is None:

@@ -272,7 +272,7 @@ def referat_xlsx(referat: Referat) -> bytes:
     wb.remove(wb.active)
     ws = _sheet(wb, "Samtale", referat.title, referat.confidential, [34, 44] + [12] * (len(tests.years) + 1))
     ws.page_setup.orientation = "portrait"
-    line = f"{referat.heading} · {referat.kommune_name} · udskrevet {referat.created:%d-%m-%Y}"
+    line = f"{referat.heading} · {referat.kommune_name} · udskrevet {danish.date(referat.created)}"
     set_cell(ws.cell(3, 1), line + (f" · {SYNTHETIC_MARK}" if referat.demo else ""))
     row = 3
 
@@ -296,7 +296,7 @@ def referat_xlsx(referat: Referat) -> bytes:
 
     year = schoolyear.short(school.school_year)
     heading("Samtalen")
-    line_of("Dato", f"{samtale.held_on:%d-%m-%Y}" if samtale.held_on else "Ikke fastsat")
+    line_of("Dato", danish.date(samtale.held_on) if samtale.held_on else "Ikke fastsat")
     line_of("Status", samtale.state)
     for role, names in samtale.participants:
         line_of(role, names)
@@ -337,14 +337,14 @@ def referat_xlsx(referat: Referat) -> bytes:
     if school.followup:
         table(["Aftale", "Opfølgning", "Hvem", "Frist", "Status", "Skoleår"])
         for a in school.followup:
-            line_of(a.text, a.followup or "", a.owner, f"{a.due:%d-%m-%Y}", a.status, schoolyear.short(a.school_year))
+            line_of(a.text, a.followup or "", a.owner, danish.date(a.due), a.status, schoolyear.short(a.school_year))
     else:
         line_of("", "Der er ingen aftaler fra tidligere samtaler at følge op på.")
     heading("Nye aftaler")
     if school.agreements:
         table(["Aftale", "Hvem", "Frist", "Status"])
         for a in school.agreements:
-            line_of(a.text, a.owner, f"{a.due:%d-%m-%Y}", a.status)
+            line_of(a.text, a.owner, danish.date(a.due), a.status)
     else:
         line_of("", "Der er ikke indgået aftaler endnu.")
     heading("Referat af drøftelsen")

@@ -85,7 +85,7 @@ def test_a_samtale_is_versioned_and_nothing_is_overwritten(sdb):
         dt.date(2021, 11, 10),
         ["Læsning", "Trivsel"],
     )
-    assert current.when == "Afholdt 10-11-2021"
+    assert current.when == "Afholdt 10.11.2021"
     assert current.participants == [("Skolens ledelse", "Anne Jensen, skoleleder")]
 
     assert s.delete_samtale(sdb, ADMIN, samtale_id) == 4

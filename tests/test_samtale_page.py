@@ -62,7 +62,7 @@ def test_administration_prepares_holds_and_records_a_samtale(sdb):
     by_label(at.text_area, "Skolens ledelse (navn og rolle, én pr. linje)").input("Anne Jensen, skoleleder")
     by_label(at.button, "Opret samtalen").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert [m.value for m in at.metric][:3] == ["09-11-2021", "Planlagt", "Nej"]
+    assert [m.value for m in at.metric][:3] == ["09.11.2021", "Planlagt", "Nej"]
 
     by_label(at.text_area, "Hvad aftaler I?").input("Læsebånd i 3.-5. klasse")
     by_label(at.text_input, "Hvem", form="samtale_new_agreement").input("Skolelederen")
@@ -74,7 +74,7 @@ def test_administration_prepares_holds_and_records_a_samtale(sdb):
     by_label(at.checkbox, "Del med kommunalbestyrelsen").check()
     by_label(at.button, "Gem ny version", form="samtale_record_").click().run()
     assert not at.error, [e.value for e in at.error]
-    assert [m.value for m in at.metric][:3] == ["09-11-2021", "Afholdt", "Ja"]
+    assert [m.value for m in at.metric][:3] == ["09.11.2021", "Afholdt", "Ja"]
     assert "Vi aftalte et læsebånd." in texts(at) and "Læsebånd i 3.-5. klasse" in texts(at)
 
     school = latest(sdb, "999001", 2021)
@@ -90,7 +90,7 @@ def test_administration_prepares_holds_and_records_a_samtale(sdb):
     # The overview tab: the school's samtale is held, with one open agreement.
     overview = next(df.value for df in at.dataframe if "Åbne aftaler" in df.value.columns)
     assert overview.set_index("Skole").loc["Nordskolen", ["Samtale", "Åbne aftaler"]].tolist() == [
-        "Afholdt 09-11-2021",
+        "Afholdt 09.11.2021",
         1,
     ]
     labels = [b.label for b in at.get("download_button")]
@@ -139,7 +139,7 @@ def test_council_sees_the_shared_samtale_and_the_overview(shared):
     assert not [e for e in at.expander if e.label.startswith(("Ret", "Skriv"))]  # nothing to write
     overview = next(df.value for df in at.dataframe if "Åbne aftaler" in df.value.columns)
     assert overview.set_index("Skole")["Samtale"].to_dict() == {
-        "Nordskolen": "Planlagt 09-11-2021",
+        "Nordskolen": "Planlagt 09.11.2021",
         "Sydskolen": "Ingen delt samtale",
     }
     other = page(db, "council", year=2021, school="999002")
