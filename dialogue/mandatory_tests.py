@@ -19,7 +19,7 @@ import pandas as pd
 
 import indicators
 from core.viewer import Viewer
-from dialogue.samtale import _check_read
+from dialogue.samtale import check_read
 from indicators.catalogue import CATALOGUE, Indicator
 
 TREND_YEARS = 5  # the samtale's year and up to four before it
@@ -74,7 +74,7 @@ def mandatory_tests(
 ) -> MandatoryTests:
     """The school's test results for the samtale's year, with their trend, as this viewer may see them."""
     institution_id, school_year = str(institution_id), int(school_year)
-    _check_read(viewer, institution_id, school_year)
+    check_read(viewer, institution_id, school_year)
     found = con.execute("SELECT municipality_code FROM institutions WHERE institution_id = ?", [institution_id])
     kommune = (found.fetchone() or [None])[0]
     rows: list[TestRow] = []

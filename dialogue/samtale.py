@@ -34,7 +34,7 @@ writing the referat, the council or the public writing anything) raises
 caller that holds the database path (``dashboards.context``, the commands).
 
 >>> from core.viewer import Viewer
->>> _check_read(Viewer.parse("leader:999001"), "999001", 2024) is None
+>>> check_read(Viewer.parse("leader:999001"), "999001", 2024) is None
 True
 """
 
@@ -195,11 +195,14 @@ def lines(text: str | None) -> list[str]:
 # --- who may do what -------------------------------------------------------
 
 
-def _check_read(viewer: Viewer, institution_id: str, school_year: int) -> None:
+def _own(viewer: Viewer, institution_id: str) -> bool:
+    """The viewer is a leader of this school."""
+    return viewer.role == "leader" and institution_id in viewer.institutions
+
+
+def check_read(viewer: Viewer, institution_id: str, school_year: int) -> None:
     """Raise unless the viewer may ask for this school's samtale (the council then sees only what is shared)."""
-    if viewer.role in ("administration", "council"):
-        return
-    if viewer.role == "leader" and institution_id in viewer.institutions:
+    if viewer.role in ("administration", "council") or _own(viewer, institution_id):
         return
     message = (
         "Skoleudviklingssamtaler er ikke offentlige."
@@ -221,9 +224,7 @@ def may_write(viewer: Viewer, institution_id: str, what: str) -> bool:
     """Whether the viewer may write ``what`` of this school's samtale: ``record`` (prepare and record it, its
     agreements and their follow-up), ``proposal`` (development areas and assessment), ``status`` (of an
     agreement) or ``frame`` (the strategic frame, the same for every school)."""
-    if viewer.role == "administration":
-        return True
-    return viewer.role == "leader" and institution_id in viewer.institutions and what in _LEADER_MAY
+    return viewer.role == "administration" or (_own(viewer, institution_id) and what in _LEADER_MAY)
 
 
 def needs_approval(viewer: Viewer) -> bool:
@@ -233,7 +234,7 @@ def needs_approval(viewer: Viewer) -> bool:
 
 def sees_history(viewer: Viewer, institution_id: str) -> bool:
     """Every version of a samtale is for the administration and the school's own leader."""
-    return viewer.role == "administration" or (viewer.role == "leader" and institution_id in viewer.institutions)
+    return viewer.role == "administration" or _own(viewer, institution_id)
 
 
 def sees_overview(viewer: Viewer) -> bool:
@@ -243,9 +244,9 @@ def sees_overview(viewer: Viewer) -> bool:
 
 def _check_write(viewer: Viewer, institution_id: str, object: str, changes: set[str], leader_may: str = "") -> None:
     """Raise ``AccessDenied`` unless the viewer may make these changes (a leader: those of ``leader_may``)."""
-    if viewer.role == "administration":
+    if may_write(viewer, institution_id, "record"):
         return
-    if viewer.role == "leader" and institution_id in viewer.institutions:
+    if _own(viewer, institution_id):
         if leader_may and changes <= _LEADER_MAY[leader_may]:
             return
         raise AccessDenied(
@@ -609,7 +610,7 @@ def school_samtale(
 ) -> SchoolSamtale:
     """One school's samtale in one school year, with the frame, its agreements and the follow-up."""
     institution_id, school_year = str(institution_id), int(school_year)
-    _check_read(viewer, institution_id, school_year)
+    check_read(viewer, institution_id, school_year)
     school = con.execute(
         "SELECT name, kind, municipality_code FROM institutions WHERE institution_id = ?", [institution_id]
     ).fetchone()
