@@ -29,7 +29,7 @@ ACTIONS = {
     "note_change": "Noteændring",
     "role_change": "Rolleændring",
     "samtale_change": "Ændring i skoleudviklingssamtale",
-    "access_denied": "Adgang nægtet",
+    "denied": "Afvist: ingen adgang",
 }
 COLUMNS = {
     "occurred_at": "Tidspunkt",

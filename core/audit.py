@@ -48,6 +48,8 @@ def record(
         insert(con, who or str(viewer), viewer.role, action, object, details, origin)
 
 
-def denied(db: Path, viewer: Viewer, error: AccessDenied, *, who: str | None = None, origin: str | None = None) -> None:
-    """Record a refused read or change (the refusal itself is raised by the caller)."""
-    record(db, viewer, "access_denied", error.object, {"message": error.message}, who=who, origin=origin)
+def refused(
+    db: Path, viewer: Viewer, error: AccessDenied, *, who: str | None = None, origin: str | None = None
+) -> None:
+    """Record a refused request: who asked for what, and why they were refused."""
+    record(db, viewer, "denied", error.what, error.message, who=who, origin=origin)

@@ -18,14 +18,12 @@ class KvalitetsdialogError(Exception):
 
 
 class AccessDenied(KvalitetsdialogError):
-    """A viewer asked to read or change what is not theirs; the refusal goes to the audit log.
+    """The viewer may not see or change this. Where it is caught, the refusal is written to the audit
+    log (``core.audit.refused``) with ``what`` as the object asked for (``samtale:999001:2024``)."""
 
-    ``object`` names what was asked for, as the audit log writes it (``samtale:999001:2024``).
-    """
-
-    def __init__(self, message: str, object: str):
+    def __init__(self, message: str, what: str):
         super().__init__(message, "Ingen adgang")
-        self.object = object
+        self.what = what
 
 
 @dataclass(frozen=True)

@@ -209,7 +209,7 @@ CREATE TABLE audit_log (
     who       VARCHAR NOT NULL,
     role      VARCHAR,
     action    VARCHAR NOT NULL,    -- login | logout | import | export | download | goal_change | note_change
-                                 -- | role_change | samtale_change | access_denied
+                                 -- | role_change | samtale_change | denied
     object    VARCHAR,
     details   VARCHAR,
     origin    VARCHAR              -- command line, or the browser's address

@@ -51,7 +51,7 @@ class Context:
         try:
             return _cached(key, str(self.db), self.generation, str(self.viewer), args, tuple(sorted(kwargs.items())))
         except AccessDenied as e:  # refused by the layer below: on the record, then shown as any error
-            audit_log.denied(self.db, self.viewer, e, who=self.who, origin=self.origin)
+            audit_log.refused(self.db, self.viewer, e, who=self.who, origin=self.origin)
             raise
 
 

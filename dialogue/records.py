@@ -88,5 +88,5 @@ def refuse(
     db: Path, viewer: Viewer, error: AccessDenied, *, author: str | None = None, origin: str | None = None
 ) -> NoReturn:
     """Record the refusal in the audit log, then raise it."""
-    audit.denied(Path(db), viewer, error, who=author, origin=origin)
+    audit.refused(Path(db), viewer, error, who=author, origin=origin)
     raise error

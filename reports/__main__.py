@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         reports.record_export(db, viewer, f"report:{args.report}", details, origin="command line")
     except KvalitetsdialogError as e:
         if isinstance(e, AccessDenied):
-            audit.denied(db, viewer, e, origin="command line")
+            audit.refused(db, viewer, e, origin="command line")
         print(f"{e.title}: {e.message}", file=sys.stderr)
         return 1
     except Exception:

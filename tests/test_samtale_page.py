@@ -162,9 +162,9 @@ ctx.read(school_samtale, "999001", 2021)
     at = AppTest.from_string(script, default_timeout=60).run()
     assert at.exception  # the app shows it as "Ingen adgang"; here it surfaces as the script's exception
     with database.read(db) as con:
-        assert con.execute(
-            "SELECT who, role, action, object FROM audit_log WHERE action = 'access_denied'"
-        ).fetchall() == [("bo@x.dk", "leader", "access_denied", "samtale:999001:2021")]
+        assert con.execute("SELECT who, role, action, object FROM audit_log WHERE action = 'denied'").fetchall() == [
+            ("bo@x.dk", "leader", "denied", "samtale:999001:2021")
+        ]
 
 
 def test_done_when_a_samtale_is_prepared_held_recorded_and_printed_on_the_sample(sample_db):

@@ -116,10 +116,9 @@ def test_command_writes_the_referat_and_audits_a_refusal(referat_db, tmp_path, c
     assert "Ingen adgang" in capsys.readouterr().err and not (tmp_path / "x.xlsx").exists()
     with database.read(referat_db) as con:
         rows = con.execute(
-            "SELECT who, action, object, origin FROM audit_log WHERE action IN ('export', 'access_denied')"
-            " ORDER BY audit_id"
+            "SELECT who, action, object, origin FROM audit_log WHERE action IN ('export', 'denied') ORDER BY audit_id"
         ).fetchall()
     assert rows == [
         ("leader:999001", "export", "report:samtale", "command line"),
-        ("leader:999002", "access_denied", "samtale:999001:2021", "command line"),
+        ("leader:999002", "denied", "samtale:999001:2021", "command line"),
     ]
