@@ -55,7 +55,8 @@ def entries(
     """Entries newest first, filtered by day range (inclusive), actions and a part of who."""
     if viewer.role != "administration":
         raise KvalitetsdialogError("Kun forvaltningen kan se revisionsloggen.", "Ingen adgang")
-    where, params = [], []
+    where: list[str] = []
+    params: list = []
     if since:
         where.append("occurred_at >= ?")
         params.append(since)

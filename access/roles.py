@@ -84,7 +84,7 @@ def check(
             problems.append(("institutioner", f"institutionen '{unknown}' findes ikke i institutionstabellen"))
     elif role is not None and ids:
         problems.append(("institutioner", "kun ledere har institutioner; lad feltet stå tomt"))
-    if problems:
+    if problems or role is None:
         return None, problems
     return Assignment(user, Viewer(role, frozenset(ids) if role == "leader" else frozenset())), []
 
@@ -124,12 +124,12 @@ def read_file(db: Path, path: Path, display: str | None = None) -> list[Assignme
         stage.close()
     with database.read(db) as con:
         known = _institution_ids(con)
-    assignments, problems, first_row = [], [], {}
+    assignments, problems, first_row = [], [], dict[str, int]()
     for row, user, role, institutions in rows:
         if not any(v and str(v).strip() for v in (user, role, institutions)):
             continue  # blank lines are allowed
-        assignment, found = check(user or "", role or "", institutions, known)
-        problems += [Problem(display, row, column, message) for column, message in found]
+        assignment, cell_problems = check(user or "", role or "", institutions, known)
+        problems += [Problem(display, row, column, message) for column, message in cell_problems]
         if assignment is None:
             continue
         if assignment.user in first_row:
@@ -284,4 +284,5 @@ def assignments(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pd.DataFrame:
 
 def count(con: duckdb.DuckDBPyConnection) -> int:
     """How many users have a role (the app explains how to begin when there are none)."""
-    return con.execute("SELECT count(*) FROM role_assignments").fetchone()[0]
+    [(n,)] = con.execute("SELECT count(*) FROM role_assignments").fetchall()
+    return n
