@@ -7,11 +7,24 @@ import pandas as pd
 
 from core.viewer import Viewer
 
+# Official names that are not "<name> Kommune": the genitive of København, Bornholm's regional
+# municipality, and Christiansø, which the register carries but which is no municipality at all.
+_OFFICIAL_NAMES = {101: "Københavns Kommune", 400: "Bornholms Regionskommune", 411: "Christiansø"}
+
 
 def municipality_name(con: duckdb.DuckDBPyConnection, viewer: Viewer, code: int) -> str:
-    """``Eksempelby Kommune`` (``Kommune 123`` for a code the database does not know)."""
+    """The official name: ``Eksempelby Kommune`` (``Kommune 123`` for a code the database does not know).
+
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE municipalities AS SELECT * FROM (VALUES (411, 'Christiansø'), (751, 'Aarhus'), (101, 'København')) t(code, name)")
+    >>> [municipality_name(con, Viewer("public"), c) for c in (751, 411, 101, 999)]
+    ['Aarhus Kommune', 'Christiansø', 'Københavns Kommune', 'Kommune 999']
+    """
     row = con.execute("SELECT name FROM municipalities WHERE code = ?", [code]).fetchone()
-    return f"{row[0]} Kommune" if row else f"Kommune {code}"
+    if not row:
+        return f"Kommune {code}"
+    return _OFFICIAL_NAMES.get(code, f"{row[0]} Kommune")
 
 
 def institutions(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommune: int) -> pd.DataFrame:
