@@ -103,8 +103,24 @@ def _connect(db: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise KvalitetsdialogError(f"Databasen {db} kan ikke åbnes: {e}", "Databasen kan ikke åbnes") from e
 
 
+_ATTACHED = "kvd"  # the database's name while it is attached to a caller's connection
+
+
+def _attach(con: duckdb.DuckDBPyConnection, db: Path) -> str:
+    """Attach ``db`` to ``con`` as its default catalog; returns the catalog that was the default."""
+    home = con.execute("SELECT current_database()").fetchall()[0][0]
+    try:
+        con.execute(f"ATTACH ? AS {_ATTACHED}", [str(db)])
+    except duckdb.Error as e:
+        raise KvalitetsdialogError(f"Databasen {db} kan ikke åbnes: {e}", "Databasen kan ikke åbnes") from e
+    con.execute(f"USE {_ATTACHED}")
+    return home
+
+
 @contextmanager
-def write(db: Path, *, changes_data: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+def write(
+    db: Path, *, changes_data: bool = True, attach_to: duckdb.DuckDBPyConnection | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """An exclusive read-write connection; migrations run on open.
 
     The caller runs its own transaction. The generation is bumped in the
@@ -115,12 +131,19 @@ def write(db: Path, *, changes_data: bool = True) -> Iterator[duckdb.DuckDBPyCon
     that finds the file behind the database repairs it (see ``read``).
     Writes that no page's numbers depend on (the audit log) pass
     ``changes_data=False`` so they do not empty every reader's cache.
+
+    With ``attach_to``, the database is attached to that connection as its
+    default catalog (and detached again) instead of opened on a connection of
+    its own: a loader then inserts straight from the tables it staged there.
     """
     db = Path(db)
     db.parent.mkdir(parents=True, exist_ok=True)
     gate, lock = _lock_files(db)
     with _flock(gate, fcntl.LOCK_EX, "skrivning"), _flock(lock, fcntl.LOCK_EX, "læsning"):
-        con = _connect(db, read_only=False)
+        if attach_to is None:
+            con, home = _connect(db, read_only=False), None
+        else:
+            con, home = attach_to, _attach(attach_to, db)
         generation = None
         try:
             schema.migrate(con)
@@ -131,7 +154,11 @@ def write(db: Path, *, changes_data: bool = True) -> Iterator[duckdb.DuckDBPyCon
             if changes_data:
                 con.execute("CHECKPOINT")
         finally:
-            con.close()
+            if home is None:
+                con.close()
+            else:
+                con.execute(f"USE {home}")
+                con.execute(f"DETACH {_ATTACHED}")
             if generation is not None:
                 _write_generation_file(db, generation)
 

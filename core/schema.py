@@ -333,7 +333,10 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 def version(con: duckdb.DuckDBPyConnection) -> int:
     """The schema version of an open database (0 = empty)."""
-    tables = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'").fetchone()
+    # The current catalog only: the database may be attached beside a loader's staging tables.
+    tables = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta' AND table_catalog = current_database()"
+    ).fetchone()
     if not tables or not tables[0]:
         return 0
     row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
