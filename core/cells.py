@@ -49,8 +49,12 @@ def sql_text(value: str | int) -> str:
     return str(value) if isinstance(value, int) else "'" + value.replace("'", "''") + "'"
 
 
+# What ``kv_trim`` takes off both ends of a cell.
+_STRAY = " \t\r\n\u00a0"
+
 MACROS = f"""
-CREATE MACRO kv_trim(x) AS trim(x, ' \t\r\n\u00a0');
+-- trim() with a character set costs three times a plain copy; most cells have nothing to trim.
+CREATE MACRO kv_trim(x) AS CASE WHEN regexp_matches(x, '^[{_STRAY}]|[{_STRAY}]$') THEN trim(x, '{_STRAY}') ELSE x END;
 CREATE MACRO kv_missing(x) AS x IS NULL OR x IN ({", ".join(map(sql_text, MISSING))});
 CREATE MACRO kv_text(x) AS CASE WHEN kv_missing(x) THEN NULL ELSE x END;
 CREATE MACRO kv_numtext(x) AS regexp_replace(x, '[\\s\u00a0%]', '', 'g');
