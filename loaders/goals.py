@@ -59,11 +59,11 @@ def check(
     return everything[:MAX_PROBLEMS], more + max(len(everything) - MAX_PROBLEMS, 0)
 
 
-def load(con: duckdb.DuckDBPyConnection, batch_id: int, user: str) -> tuple[int, int]:
-    """Make the stored goal list the sheet in ``incoming``, through the same versioning (and audit
-    entry per goal) as the app's goal form.
+def load(con: duckdb.DuckDBPyConnection, source: str, batch_id: int, user: str) -> tuple[int, int]:
+    """Make the stored goal list the sheet staged in ``source`` (a table name), through the same versioning
+    (and audit entry per goal) as the app's goal form.
 
     Returns (new versions written, earlier versions they supersede).
     """
-    rows = con.execute(f"SELECT {', '.join(ALL_FIELDS)} FROM incoming ORDER BY goal_id").fetchall()
+    rows = con.execute(f"SELECT {', '.join(ALL_FIELDS)} FROM {source} ORDER BY goal_id").fetchall()
     return replace_all(con, [dict(zip(ALL_FIELDS, row)) for row in rows], user, batch_id)

@@ -23,12 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from core import audit, database, schoolyear
 from core.errors import KvalitetsdialogError, Problem, ValidationError
 from indicators.catalogue import SUBJECTS
-from loaders import cells, goals, staging
+from loaders import goals, staging
 from loaders.kinds import KINDS, SHAPES
 from loaders.reading import Source, file_sha256, name_key, open_source
 
@@ -78,12 +77,15 @@ class ImportRejected(KvalitetsdialogError):
 
 @dataclass
 class _Prepared:
+    """A validated file, staged: its rows are the view ``output`` in the staging database."""
+
     display: str
     sha256: str
     match: staging.Match
     rows_read: int
-    data: pa.Table
-    keys: pa.Table | None  # the distinct scope tuples of ``data`` (what it replaces)
+    rows: int  # rows of ``output``
+    output: str  # the staged view of the rows for the shape's table (qualified name)
+    keys: str | None  # the staged table of the distinct scope tuples of ``output`` (what it replaces)
     scope: str
     carried: list[str]
     warnings: list[Problem]
@@ -142,33 +144,41 @@ def detect_kind(path: Path, sheet: str | None = None) -> str:
     return _open(Path(path), Path(path).name, None, sheet)[1].shape.kind
 
 
-def _scope_words(stage: duckdb.DuckDBPyConnection, m: staging.Match) -> str:
+def _scope_words(stage: duckdb.DuckDBPyConnection, m: staging.Match, rows: int) -> str:
+    """What the file replaces, in words, from its staged scope tuples (``keys``)."""
     kind = m.shape.kind
     if kind == "goals":
-        n = stage.execute("SELECT count(*) FROM output").fetchall()[0][0]
-        return f"hele mållisten, {n} mål"
-    n_inst = stage.execute("SELECT count(DISTINCT institution_id) FROM output").fetchall()[0][0]
+        return f"hele mållisten, {rows} mål"
+    n_inst = stage.execute("SELECT count(DISTINCT institution_id) FROM keys").fetchall()[0][0]
     if kind == "institutions":
         return f"{n_inst} institutioner"
-    years = [r[0] for r in stage.execute("SELECT DISTINCT school_year FROM output ORDER BY 1").fetchall()]
+    years = [r[0] for r in stage.execute("SELECT DISTINCT school_year FROM keys ORDER BY 1").fetchall()]
     words = [f"skoleår {', '.join(schoolyear.short(y) for y in years)}", f"{n_inst} institutioner"]
     if kind == "national_tests":
-        subjects = [r[0] for r in stage.execute("SELECT DISTINCT subject FROM output ORDER BY 1").fetchall()]
+        subjects = [r[0] for r in stage.execute("SELECT DISTINCT subject FROM keys ORDER BY 1").fetchall()]
         words.append("fag: " + ", ".join(SUBJECTS[s] for s in subjects))
     return "; ".join(words)
 
 
 def _prepare(
-    source: Source, m: staging.Match, known_institutions: set[str], known_municipalities: set[int]
+    stage: duckdb.DuckDBPyConnection,
+    number: int,
+    source: Source,
+    m: staging.Match,
+    known_institutions: set[str],
+    known_municipalities: set[int],
 ) -> _Prepared:
-    """Stage, normalise and check one file; raises ``ValidationError`` with every problem found."""
-    stage = duckdb.connect()
+    """Stage, normalise and check one file in a schema of its own; raises ``ValidationError`` with every
+    problem found (and then leaves nothing staged)."""
+    home = stage.execute("SELECT current_database()").fetchall()[0][0]
+    schema = f"{home}.file{number}"
+    stage.execute(f"CREATE SCHEMA {schema}")
+    stage.execute(f"USE {schema}")
     try:
-        cells.install(stage)
-        known = pa.table({"institution_id": pa.array(sorted(known_institutions), pa.string())})
-        stage.register("known", known)
-        stage.execute("CREATE TABLE known_institutions AS SELECT * FROM known")
-        stage.unregister("known")
+        stage.execute(
+            "CREATE TABLE known_institutions AS SELECT unnest(?::VARCHAR[]) AS institution_id",
+            [sorted(known_institutions)],
+        )
         stage.execute(
             "CREATE TABLE known_municipalities AS SELECT unnest(?::INTEGER[]) AS code", [sorted(known_municipalities)]
         )
@@ -184,21 +194,23 @@ def _prepare(
             problems, more = goals.check(stage, m, source.display, known_institutions, problems, more)
         if problems:
             raise ValidationError(source.display, problems, more)
-        # A view, not a staged copy: the output goes straight to Arrow, and the scope queries read
-        # only their columns of the staged values (DuckDB scans its own tables faster than Arrow).
+        # A view over the staged values: the write inserts from it, and nothing copies the rows before.
         stage.execute(f"CREATE VIEW output AS {staging.output_sql(m)}")
-        data = stage.sql("SELECT * FROM output").to_arrow_table()
-        scope = _scope_words(stage, m)
+        out_rows = stage.execute("SELECT count(*) FROM output").fetchall()[0][0]
+        if m.shape.scope:
+            stage.execute(f"CREATE TABLE keys AS SELECT DISTINCT {', '.join(m.shape.scope)} FROM output")
+        scope = _scope_words(stage, m, out_rows)
         municipalities = staging.new_municipalities(stage, m)
         if municipalities:
             scope += "; ny kommunekode: " + ", ".join(f"{code} {name}" for code, name in municipalities)
-        keys = (
-            stage.sql(f"SELECT DISTINCT {', '.join(m.shape.scope)} FROM output").to_arrow_table()
-            if m.shape.scope
-            else None
-        )
-    finally:
-        stage.close()
+        # The text is only needed for the messages of a rejected file.
+        stage.execute("DROP VIEW clean")
+        stage.execute("DROP TABLE raw")
+    except BaseException:
+        stage.execute(f"USE {home}")
+        stage.execute(f"DROP SCHEMA {schema} CASCADE")
+        raise
+    stage.execute(f"USE {home}")
     carried = [col for col, sql in m.shape.output if not (sql.startswith("v_") and sql[2:] not in m.index)]
     warnings = list(source.warnings)
     if m.unknown:
@@ -211,7 +223,20 @@ def _prepare(
                 "advarsel",
             )
         )
-    return _Prepared(source.display, source.sha256, m, rows, data, keys, scope, carried, warnings, municipalities)
+    keys = f"{schema}.keys" if m.shape.scope else None
+    return _Prepared(
+        source.display,
+        source.sha256,
+        m,
+        rows,
+        out_rows,
+        f"{schema}.output",
+        keys,
+        scope,
+        carried,
+        warnings,
+        municipalities,
+    )
 
 
 # --- writing --------------------------------------------------------------------------
@@ -292,15 +317,15 @@ def _load_institutions(con, p: _Prepared, batch_id: int) -> tuple[int, int]:
     cols = p.carried
     updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "institution_id")
     replaced = con.execute(
-        "SELECT count(*) FROM institutions WHERE institution_id IN (SELECT institution_id FROM incoming)"
+        f"SELECT count(*) FROM institutions WHERE institution_id IN (SELECT institution_id FROM {p.output})"
     ).fetchall()[0][0]
     con.execute(
         f"""INSERT INTO institutions ({", ".join(cols)}, batch_id)
-                    SELECT {", ".join(cols)}, ? FROM incoming
+                    SELECT {", ".join(cols)}, ? FROM {p.output}
                     ON CONFLICT (institution_id) DO UPDATE SET {updates}, batch_id = excluded.batch_id""",
         [batch_id],
     ).fetchall()
-    return len(p.data), replaced
+    return p.rows, replaced
 
 
 def _load_rows(con, p: _Prepared, batch_id: int) -> tuple[int, int]:
@@ -309,13 +334,13 @@ def _load_rows(con, p: _Prepared, batch_id: int) -> tuple[int, int]:
     replaced = 0
     for table in _REPLACES.get(p.kind, (p.match.shape.table,)):
         replaced += con.execute(f"""DELETE FROM {table} t WHERE EXISTS (
-            SELECT 1 FROM incoming_keys s WHERE {on})""").fetchall()[0][0]
+            SELECT 1 FROM {p.keys} s WHERE {on})""").fetchall()[0][0]
     cols = [c for c, _ in p.match.shape.output]
     con.execute(
-        f"INSERT INTO {p.match.shape.table} (batch_id, {', '.join(cols)}) SELECT ?, {', '.join(cols)} FROM incoming",
+        f"INSERT INTO {p.match.shape.table} (batch_id, {', '.join(cols)}) SELECT ?, {', '.join(cols)} FROM {p.output}",
         [batch_id],
     ).fetchall()
-    return len(p.data), replaced
+    return p.rows, replaced
 
 
 def _load(con, p: _Prepared, user: str, origin: str | None) -> ImportResult:
@@ -334,20 +359,12 @@ def _load(con, p: _Prepared, user: str, origin: str | None) -> ImportResult:
         return ImportResult(
             p.display, p.kind, p.match.shape.shape, "uændret", p.rows_read, 0, 0, p.scope, p.warnings, batch_id
         )
-    con.register("incoming", p.data)
-    if p.keys is not None:
-        con.register("incoming_keys", p.keys)
-    try:
-        if p.kind == "institutions":
-            loaded, replaced = _load_institutions(con, p, batch_id)
-        elif p.kind == "goals":
-            loaded, replaced = goals.load(con, batch_id, user)
-        else:
-            loaded, replaced = _load_rows(con, p, batch_id)
-    finally:
-        con.unregister("incoming")
-        if p.keys is not None:
-            con.unregister("incoming_keys")
+    if p.kind == "institutions":
+        loaded, replaced = _load_institutions(con, p, batch_id)
+    elif p.kind == "goals":
+        loaded, replaced = goals.load(con, p.output, batch_id, user)
+    else:
+        loaded, replaced = _load_rows(con, p, batch_id)
     status = "uændret" if p.kind == "goals" and loaded == 0 else "indlæst"
     _log(con, batch_id, p, status, messages=warnings, rows_loaded=loaded, replaced=replaced, user=user, origin=origin)
     return ImportResult(
@@ -439,32 +456,36 @@ def import_files(
             rejected.append((display, sha256, kind or "", e))
     # Institutions first, and of them the register, which may name municipality codes an own list uses.
     opened.sort(key=lambda sm: (sm[1].shape.kind != "institutions", not any(c.named_by for c in sm[1].shape.columns)))
-    prepared: list[_Prepared] = []
-    for source, m in opened:
-        try:
-            p = _prepare(source, m, known_institutions, known_municipalities)
-        except ValidationError as e:
-            rejected.append((source.display, source.sha256, m.shape.kind, e))
-            continue
-        prepared.append(p)
-        if p.kind == "institutions":
-            known_institutions |= set(p.data.column("institution_id").to_pylist())
-            known_municipalities |= {code for code, _ in p.municipalities}
-    if rejected:
-        if not dry_run:
-            _log_rejected(db, rejected, prepared, user, origin)
-        raise ImportRejected([e for *_, e in rejected])
-    if dry_run:
-        return [
-            ImportResult(p.display, p.kind, p.match.shape.shape, "prøvekørsel", p.rows_read, 0, 0, p.scope, p.warnings)
-            for p in prepared
-        ]
-    with database.write(db) as con:
-        con.execute("BEGIN")
-        try:
-            results = [_load(con, p, user, origin) for p in prepared]
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+    with staging.database() as stage:
+        prepared: list[_Prepared] = []
+        for number, (source, m) in enumerate(opened):
+            try:
+                p = _prepare(stage, number, source, m, known_institutions, known_municipalities)
+            except ValidationError as e:
+                rejected.append((source.display, source.sha256, m.shape.kind, e))
+                continue
+            prepared.append(p)
+            if p.kind == "institutions":
+                known_institutions |= {r[0] for r in stage.execute(f"SELECT institution_id FROM {p.output}").fetchall()}
+                known_municipalities |= {code for code, _ in p.municipalities}
+        if rejected:
+            if not dry_run:
+                _log_rejected(db, rejected, prepared, user, origin)
+            raise ImportRejected([e for *_, e in rejected])
+        if dry_run:
+            return [
+                ImportResult(
+                    p.display, p.kind, p.match.shape.shape, "prøvekørsel", p.rows_read, 0, 0, p.scope, p.warnings
+                )
+                for p in prepared
+            ]
+        # Straight from the staged values into the database file: no copy of the rows in between.
+        with database.write(db, attach_to=stage) as con:
+            con.execute("BEGIN")
+            try:
+                results = [_load(con, p, user, origin) for p in prepared]
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
     return results

@@ -5,7 +5,8 @@ type), the columns that identify it, extra checks (``Rule``: a SQL condition
 over the staged row that is true when the row is wrong), the keys that must be
 unique, the table it loads into and what a corrected extract replaces.
 
-In rule conditions, ``"name"`` is the cell as written and ``v_name`` its value.
+Rule conditions and output expressions read the staged values: ``v_name`` is a
+column's value and ``m_name`` whether its cell is missing (``loaders.staging``).
 """
 
 from __future__ import annotations
@@ -624,7 +625,7 @@ COMPETENCE = Shape(
     table="competence",
     # Subjects beyond the test subjects (history, music ...) are kept as written.
     output=_plain("institution", "school_year")
-    + (("subject", "coalesce(kv_subject(subject), v_subject)"),)
+    + (("subject", "coalesce(kv_subject(v_subject), v_subject)"),)
     + _plain("planned_hours", "covered_hours"),
     rules=(
         *(
@@ -667,7 +668,7 @@ GOALS = Shape(
     ),
     detect=("goal_id", "indicator"),
     table="goal_versions",
-    output=tuple((f, f"(SELECT g.{f} FROM {GOALS_CLEANED} g WHERE g._row = clean._row)") for f in GOAL_FIELDS),
+    output=tuple((f, f"(SELECT g.{f} FROM {GOALS_CLEANED} g WHERE g._row = vals._row)") for f in GOAL_FIELDS),
     scope=(),
     unique=(_unique("goal_id", what="mål-id'et"),),
 )

@@ -57,7 +57,7 @@ class Source:
     header_row: int  # spreadsheet row of the header (1-based)
     format: str  # csv | xlsx
     warnings: list[Problem] = field(default_factory=list)
-    row_sql: str = "_row"  # SQL over ``raw`` giving the spreadsheet row
+    row_sql: str = "{t}._row"  # SQL over table ``{t}`` (``raw``) giving the spreadsheet row
     _loader: Callable[[duckdb.DuckDBPyConnection], int] | None = None
 
     def load(self, stage: duckdb.DuckDBPyConnection) -> int:
@@ -272,7 +272,7 @@ def _read_csv(stage: duckdb.DuckDBPyConnection, path: Path, source: Source, deli
             ],
         ) from e
     # Insertion order is preserved, so rowid follows the file's line order.
-    source.row_sql = f"rowid + {first_data_row}"
+    source.row_sql = f"{{t}}.rowid + {first_data_row}"
     return stage.execute("SELECT count(*) FROM raw").fetchall()[0][0]
 
 

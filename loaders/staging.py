@@ -1,18 +1,24 @@
 """Matching columns, normalising and checking staged rows, set-wise in DuckDB SQL.
 
-``build`` turns ``raw`` (text cells) into the view ``clean``: for every column
-of the shape the cell as written (``"name"``) and its value (``v_name``). ``check``
-then runs every rule as one SQL condition over all rows at once and returns
-the failing rows as ``Problem``s located as the user sees them.
+``build`` turns ``raw`` (text cells) into the table ``vals``: for every column
+of the shape its value (``v_name``) and whether the cell is missing
+(``m_name``); the view ``clean`` puts the cell as written (``"name"``) beside
+them. ``check`` then runs every rule as one SQL condition over all rows of
+``vals`` at once and returns the failing rows as ``Problem``s located as the
+user sees them (only then is the text read).
 """
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
 
 from core.errors import Problem
+from loaders import cells
 from loaders.kinds import (
     SHAPES,
     TYPES,
@@ -27,6 +33,20 @@ from loaders.kinds import (
 from loaders.reading import name_key
 
 MAX_PROBLEMS = 200
+# The staging database's memory; beyond it DuckDB spills to a temporary folder (national scale: ~5 M rows).
+STAGE_MEMORY = "500MB"
+
+
+@contextmanager
+def database() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB database for one import's staged files, with the cell macros installed."""
+    with tempfile.TemporaryDirectory(prefix="kvd-stage-") as spill:
+        stage = duckdb.connect(config={"memory_limit": STAGE_MEMORY, "temp_directory": spill})
+        try:
+            cells.install(stage)
+            yield stage
+        finally:
+            stage.close()
 
 
 def _q(name: str) -> str:
@@ -104,14 +124,14 @@ _DIRECT_TYPES = {"text"}
 
 
 def build(stage: duckdb.DuckDBPyConnection, m: Match, row_sql: str) -> None:
-    """Create the view ``clean`` over ``raw``: each column's text, value and whether the cell is missing
-    (``kv_missing``, as ``m_name``); NULL for absent columns.
+    """Create the table ``vals`` (each row's ``_row``, and per column its value ``v_name`` and whether the cell is
+    missing, ``m_name``) and the view ``clean`` (``vals`` beside each column's trimmed text ``"name"``).
 
-    Only the values are materialised (table ``vals``, in ``raw``'s row order); the view puts them
-    beside the text cells with a positional join, so the text is not copied a second time.
+    ``row_sql`` gives a ``raw`` row's spreadsheet row, with ``{t}`` for the table. Rules and output read
+    ``vals`` alone; only the messages of a rejected file read the text through ``clean``, so a clean file
+    never copies its text a second time. ``vals`` is not in file order: ``_row`` says where each row was.
     """
-    values, joins = [f"{row_sql.replace('rowid', 'raw.rowid')} AS _row"], []
-    texts = ["vals._row"]
+    values, joins, texts = [f"{row_sql.format(t='raw')} AS _row"], [], []
     for col in m.shape.columns:
         i = m.index.get(col.name)
         # The one place where a cell's stray whitespace goes: every check and value sees it trimmed.
@@ -121,7 +141,7 @@ def build(stage: duckdb.DuckDBPyConnection, m: Match, row_sql: str) -> None:
         if i is not None and col.type not in _DIRECT_TYPES:
             # DISTINCT in a subquery: over ``SELECT DISTINCT c, f(c)`` DuckDB computes f on every row.
             stage.execute(
-                f"CREATE OR REPLACE TEMP TABLE lookup_{i} AS SELECT text, {value.format(c='cell')} AS value, "
+                f"CREATE OR REPLACE TABLE lookup_{i} AS SELECT text, {value.format(c='cell')} AS value, "
                 f"kv_missing(cell) AS missing FROM (SELECT text, kv_trim(text) AS cell "
                 f"FROM (SELECT DISTINCT c{i} AS text FROM raw))"
             )
@@ -129,13 +149,10 @@ def build(stage: duckdb.DuckDBPyConnection, m: Match, row_sql: str) -> None:
             values += [f"lookup_{i}.value AS v_{col.name}", f"lookup_{i}.missing AS m_{col.name}"]
         else:
             values += [f"{value.format(c=cell)} AS v_{col.name}", f"kv_missing({cell}) AS m_{col.name}"]
-    # The hash joins do not keep the row order; the positional join below needs it.
+    stage.execute(f"CREATE OR REPLACE TABLE vals AS SELECT {', '.join(values)} FROM raw {' '.join(joins)}")
     stage.execute(
-        f"CREATE OR REPLACE TABLE vals AS SELECT {', '.join(values)} FROM raw {' '.join(joins)} ORDER BY raw.rowid"
-    )
-    v_columns = ", ".join(f"vals.v_{c.name}, vals.m_{c.name}" for c in m.shape.columns)
-    stage.execute(
-        f"CREATE OR REPLACE VIEW clean AS SELECT {', '.join(texts)}, {v_columns} FROM raw POSITIONAL JOIN vals"
+        f"CREATE OR REPLACE VIEW clean AS SELECT vals.*, {', '.join(texts)} "
+        f"FROM vals JOIN raw ON vals._row = {row_sql.format(t='raw')}"
     )
 
 
@@ -169,7 +186,7 @@ def _municipality_known(m: Match, col: Col) -> Rule:
     unknown = f"v_{col.name} NOT IN (SELECT code FROM known_municipalities)"
     if col.named_by is None:
         return Rule(f"{col.name}_known", col.name, unknown, UNNAMED_ELSEWHERE)
-    named = f"SELECT v_{col.name} FROM clean WHERE v_{col.named_by} IS NOT NULL AND v_{col.name} IS NOT NULL"
+    named = f"SELECT v_{col.name} FROM vals WHERE v_{col.named_by} IS NOT NULL AND v_{col.name} IS NOT NULL"
     column = m.label(col.named_by).replace("{", "{{").replace("}", "}}")
     return Rule(
         f"{col.name}_known",
@@ -186,7 +203,7 @@ def new_municipalities(stage: duckdb.DuckDBPyConnection, m: Match) -> list[tuple
         if col.named_by is None or col.name not in m.index or col.named_by not in m.index:
             continue
         found += stage.execute(f"""
-            SELECT v_{col.name}, arg_min(v_{col.named_by}, _row) FROM clean
+            SELECT v_{col.name}, arg_min(v_{col.named_by}, _row) FROM vals
             WHERE v_{col.named_by} IS NOT NULL AND v_{col.name} NOT IN (SELECT code FROM known_municipalities)
             GROUP BY 1 ORDER BY 1""").fetchall()
     return found
@@ -195,7 +212,7 @@ def new_municipalities(stage: duckdb.DuckDBPyConnection, m: Match) -> list[tuple
 def _row_problems(stage, m: Match, display: str) -> tuple[list[Problem], int]:
     rules = _rules(m)
     conditions = [f"coalesce(({r.condition}), false)" for r in rules]
-    counts = stage.execute("SELECT " + ", ".join(f"count_if({c})" for c in conditions) + " FROM clean").fetchall()[0]
+    counts = stage.execute("SELECT " + ", ".join(f"count_if({c})" for c in conditions) + " FROM vals").fetchall()[0]
     problems, total = [], 0
     for rule, condition, count in zip(rules, conditions, counts):
         if not count:
@@ -217,7 +234,7 @@ def _unique_problems(stage, m: Match, u: Unique, display: str) -> tuple[list[Pro
     needed = [f"v_{c} IS NOT NULL" for c in u.columns if m.shape.column(c).needed]
     where = " AND ".join(needed) or "true"
     dupes = stage.execute(
-        f"SELECT count(*) FROM (SELECT {keys} FROM clean WHERE {where} GROUP BY ALL HAVING count(*) > 1)"
+        f"SELECT count(*) FROM (SELECT {keys} FROM vals WHERE {where} GROUP BY ALL HAVING count(*) > 1)"
     ).fetchall()[0][0]
     if not dupes:
         return [], 0
@@ -250,16 +267,16 @@ def check(stage: duckdb.DuckDBPyConnection, m: Match, display: str) -> tuple[lis
 
 
 def output_sql(m: Match) -> str:
-    """The SELECT over ``clean`` giving the rows for the shape's table, columns in ``output`` order."""
+    """The SELECT over ``vals`` giving the rows for the shape's table, columns in ``output`` order."""
     shape = m.shape
     if shape.shape != "bred":
-        return "SELECT " + ", ".join(f"{sql} AS {_q(col)}" for col, sql in shape.output) + " FROM clean"
+        return "SELECT " + ", ".join(f"{sql} AS {_q(col)}" for col, sql in shape.output) + " FROM vals"
     selects = []
     for indicator in shape.detect_any:
         if indicator not in m.index:
             continue
         cols = [sql.format(indicator_id=f"'{indicator}'", value=f"v_{indicator}") for _, sql in shape.output]
         selects.append(
-            "SELECT " + ", ".join(f"{sql} AS {_q(col)}" for (col, _), sql in zip(shape.output, cols)) + " FROM clean"
+            "SELECT " + ", ".join(f"{sql} AS {_q(col)}" for (col, _), sql in zip(shape.output, cols)) + " FROM vals"
         )
     return " UNION ALL ".join(selects)
