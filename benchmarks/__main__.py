@@ -21,14 +21,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import common, import_speed, indicators_speed, pages_speed  # noqa: E402
+from benchmarks import browser_speed, common, import_speed, indicators_speed, pages_speed  # noqa: E402
 
 BEGIN, END = "<!-- benchmark:begin -->", "<!-- benchmark:end -->"
-# Issue 7's targets on a 2-core machine.
-IMPORT_MAX_RATIO = 2.0
+# The targets on a 2-core machine (issues 7 and 12).
+IMPORT_MAX_RATIO = 3.0  # to the bare scan of the same files
+IMPORT_AIM_RATIO = 2.0
+IMPORT_PEAK_MAX_BYTES = 1024**3
+EXPORT_MAX_S = 3.0  # python -m indicators export, process start included
 INDICATOR_MAX_S = 5.0
 PANDAS_MIN_RATIO = 5.0
-PAGE_MAX_S = 1.0
+PAGE_COLD_MAX_S = 1.0
+PAGE_WARM_MAX_S = 0.3
 PEAK_MAX_BYTES = 2 * 1024**3
 
 
@@ -79,7 +83,7 @@ def measure_import(setup: list[Path], files: list[Path], runs: int, work: Path) 
     }
 
 
-def tables(imp: dict, ind: dict, pages: list, page_peak: int, runs: int) -> list[str]:
+def tables(imp: dict, ind: dict, pages: dict, runs: int) -> list[str]:
     """The Markdown lines of the results."""
     scan, ctas, load = (statistics.median(imp[k]) for k in ("scan", "ctas", "load"))
     rows = imp["rows"]
@@ -128,23 +132,50 @@ def tables(imp: dict, ind: dict, pages: list, page_peak: int, runs: int) -> list
     out += [
         f"| **every indicator** (sum of the above) | {engine_total:.3f} | {pandas_total:.3f} "
         f"| {pandas_total / engine_total:.1f}x | | {_ok(pandas_total / engine_total >= PANDAS_MIN_RATIO)} |",
-        f"| the export: every indicator as CSV text (`python -m indicators export`) | {ind['export']:.3f} | | | | |",
+        f"| the export's table, in process (`indicators.__main__.export_table`) | {ind['export']:.3f} | | | | |",
         f"| loading the tables into pandas (not in the ratios) | | {ind['load']:.3f} | | | |",
         "",
         f"Goals (the sample goal sheet, {len(ind['goal'])} goals, evaluated for municipality "
         f"{ind['kommune']}, the one with most institutions): all together {ind['goals']:.3f} s, "
         f"slowest single goal {max(ind['goal'].values(), default=0):.3f} s.",
         "",
-        f"### Pages (AppTest, server side, municipality {ind['kommune']}; warm = median of {runs} reruns)",
-        "",
-        "| viewer | page | cold s | warm s | under 1 s warm |",
-        "|---|---|---:|---:|:-:|",
     ]
-    out += [f"| {v} | {p} | {c:.3f} | {w:.3f} | {_ok(w < PAGE_MAX_S)} |" for v, p, c, w in pages]
+    export, export_floor = statistics.median(ind["export_process"]), statistics.median(ind["export_floor"])
+    out += [
+        "### Export (`python -m indicators export`, every indicator as CSV, process start included)",
+        "",
+        "| what | median s | runs s | ratio export / this |",
+        "|---|---:|---:|---:|",
+        f"| floor: a process importing what the export imports | {export_floor:.2f} | "
+        f"{_runs(ind['export_floor'])} | {export / export_floor:.1f}x |",
+        f"| `python -m indicators export --kommune {ind['kommune']}` ({ind['export_rows']:,} rows) | "
+        f"{export:.2f} | {_runs(ind['export_process'])} | 1.0x |",
+        "",
+    ]
+    floor, browser = pages["floor"], {(v, p): (c, w) for v, p, c, w in pages["browser"]}
+    out += [
+        f"### Pages (municipality {ind['kommune']}; warm = median of {runs})",
+        "",
+        "Server side: Streamlit's `AppTest` runs the page script (cold: its first run after the import, reads "
+        "not cached). Floor: a warm `AppTest` run of a one-line script, "
+        f"{floor:.3f} s. Browser: headless Chromium against `streamlit run`, from opening the page's address "
+        "until its last element is drawn, a new browser session per visit (so it includes loading "
+        "Streamlit's front end).",
+        "",
+        "| viewer | page | cold s | warm s | warm / floor | browser cold s | browser warm s "
+        f"| cold under {PAGE_COLD_MAX_S:g} s | warm under {PAGE_WARM_MAX_S:g} s |",
+        "|---|---|---:|---:|---:|---:|---:|:-:|:-:|",
+    ]
+    for v, p, c, w in pages["server"]:
+        bc, bw = (f"{x:.3f}" for x in browser[(v, p)]) if (v, p) in browser else ("", "")
+        out.append(
+            f"| {v} | {p} | {c:.3f} | {w:.3f} | {w / floor:.0f}x | {bc} | {bw} "
+            f"| {_ok(c < PAGE_COLD_MAX_S)} | {_ok(w < PAGE_WARM_MAX_S)} |"
+        )
     peaks = {
         "import": imp["peaks"]["import"],
         "indicators and goals (engine)": ind["engine_peak_rss"],
-        "pages (AppTest, all viewers)": page_peak,
+        "pages (AppTest, all viewers)": pages["peak"],
     }
     out += [
         "",
@@ -156,7 +187,8 @@ def tables(imp: dict, ind: dict, pages: list, page_peak: int, runs: int) -> list
     out += [f"| {k} | {_mib(v)} | {_ok(v < PEAK_MAX_BYTES)} |" for k, v in peaks.items()]
     out.append(f"| (baseline: the same process after the pandas baseline) | {_mib(ind['peak_rss'])} | |")
 
-    slowest_page = max(w for *_, w in pages)
+    slowest_cold = max(c for _, _, c, _ in pages["server"])
+    slowest_warm = max(w for *_, w in pages["server"])
     slowest_ind = max([*ind["engine"].values(), *ind["goal"].values()])
     worst_ratio = min(ind["pandas"][i] / s for i, s in ind["engine"].items())
     out += [
@@ -165,14 +197,21 @@ def tables(imp: dict, ind: dict, pages: list, page_peak: int, runs: int) -> list
         "",
         "| target | result | met |",
         "|---|---|:-:|",
-        f"| import at most {IMPORT_MAX_RATIO:g}x the bare scan | {load / scan:.1f}x "
+        f"| import at most {IMPORT_MAX_RATIO:g}x the bare scan (aim {IMPORT_AIM_RATIO:g}x) | {load / scan:.1f}x "
         f"({load / ctas:.1f}x CTAS) | {_ok(load / scan <= IMPORT_MAX_RATIO)} |",
+        f"| import peak RSS under {_mib(IMPORT_PEAK_MAX_BYTES)} | {_mib(imp['peaks']['import'])} | "
+        f"{_ok(imp['peaks']['import'] < IMPORT_PEAK_MAX_BYTES)} |",
+        f"| export under {EXPORT_MAX_S:g} s, process start included | {export:.2f} s "
+        f"({export / export_floor:.1f}x the floor) | {_ok(export < EXPORT_MAX_S)} |",
         f"| every indicator and goal under {INDICATOR_MAX_S:g} s | slowest {slowest_ind:.2f} s "
         f"(all goals together {ind['goals']:.2f} s) | "
         f"{_ok(slowest_ind < INDICATOR_MAX_S)} |",
         f"| every indicator at least {PANDAS_MIN_RATIO:g}x faster than pandas | lowest {worst_ratio:.1f}x, "
         f"all together {pandas_total / engine_total:.1f}x | {_ok(worst_ratio >= PANDAS_MIN_RATIO)} |",
-        f"| every page under {PAGE_MAX_S:g} s warm | slowest {slowest_page:.3f} s | {_ok(slowest_page < PAGE_MAX_S)} |",
+        f"| every page under {PAGE_COLD_MAX_S:g} s cold | slowest {slowest_cold:.3f} s | "
+        f"{_ok(slowest_cold < PAGE_COLD_MAX_S)} |",
+        f"| every page under {PAGE_WARM_MAX_S:g} s warm | slowest {slowest_warm:.3f} s ({slowest_warm / floor:.0f}x "
+        f"the floor) | {_ok(slowest_warm < PAGE_WARM_MAX_S)} |",
         f"| peak memory under 2 GB | largest {_mib(max(peaks.values()))} | "
         f"{_ok(max(peaks.values()) < PEAK_MAX_BYTES)} |",
     ]
@@ -212,9 +251,20 @@ def run(args: argparse.Namespace, work: Path) -> list[str]:
     imp = measure_import(setup, files, args.runs, work)
     db = indicators_speed.with_goals(work / "national.duckdb", work)
     ind, _ = common.in_fresh_process(indicators_speed.figures, db, args.runs)
-    print(f"  indicators and goals: export {ind['export']:.2f} s, goals {ind['goals']:.2f} s", flush=True)
-    pages, page_peak = common.in_fresh_process(pages_speed.figures, db, ind["kommune"], args.runs)
-    lines = tables(imp, ind, pages, page_peak, args.runs)
+    ind["export_process"], ind["export_floor"] = indicators_speed.export_process_seconds(db, ind["kommune"], args.runs)
+    print(
+        f"  indicators and goals: export {statistics.median(ind['export_process']):.2f} s, goals {ind['goals']:.2f} s",
+        flush=True,
+    )
+    server, page_peak = common.in_fresh_process(pages_speed.figures, db, ind["kommune"], args.runs)
+    floor, _ = common.in_fresh_process(pages_speed.floor_seconds, args.runs)
+    browser = (
+        common.in_fresh_process(browser_speed.figures, db, ind["kommune"], args.runs)[0]
+        if Path(browser_speed.CHROMIUM).exists()
+        else []
+    )
+    pages = {"server": server, "peak": page_peak, "floor": floor, "browser": browser}
+    lines = tables(imp, ind, pages, args.runs)
     machine = common.machine()
     machine["load average (1 min) before / after"] = f"{load_before:.2f} / {common.load_average():.2f}"
     machine["benchmark wall time"] = f"{time.perf_counter() - started:.0f} s"

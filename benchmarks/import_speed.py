@@ -45,9 +45,9 @@ PHASES = (
     ("read CSV into DuckDB (raw table)", "loaders.reading", "_read_csv"),
     ("normalise values (vals table)", "loaders.staging", "build"),
     ("check rules", "loaders.staging", "check"),
-    ("staging setup (UDFs, known ids)", "loaders.cells", "install"),
+    ("staging setup (macros)", "loaders.cells", "install"),
     ("scope words", "loaders.importer", "_scope_words"),
-    ("write transaction (incl. lock)", "loaders.importer", "_load"),
+    ("write: delete the replaced scope, insert from the staged values", "loaders.importer", "_load"),
 )
 
 
@@ -172,7 +172,7 @@ def phase_split(db: Path, setup: list[Path], files: list[Path]) -> dict[str, flo
         t0 = time.perf_counter()
         import_files(db, files)
         total = time.perf_counter() - t0
-    split["other: known-id tables, Arrow output, scope keys"] = total - sum(split.values())
+    split["other: known ids, scope keys, lock, attach, commit"] = total - sum(split.values())
     split["total"] = total
     return split
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -261,6 +262,21 @@ def with_goals(db: Path, folder: Path) -> Path:
     shutil.copy(f"{db}.generation", f"{copy}.generation")
     import_files(copy, [f for f in sample_files() if "maal" in f.name])
     return copy
+
+
+def export_process_seconds(db: Path, kommune: int, runs: int) -> tuple[list[float], list[float]]:
+    """Wall seconds of ``python -m indicators export`` (every indicator as CSV, process start included),
+    and of the floor: a process that only imports what the export imports. Alternating, ``runs`` each."""
+    root = Path(__file__).resolve().parent.parent
+    export = [sys.executable, "-m", "indicators", "export", "--db", str(db), "--kommune", str(kommune)]
+    floor = [sys.executable, "-c", "import indicators.__main__"]
+    times: dict[int, list[float]] = {0: [], 1: []}
+    for _ in range(runs):
+        for i, command in enumerate((export, floor)):
+            started = time.perf_counter()
+            subprocess.run(command, cwd=root, check=True, stdout=subprocess.DEVNULL)
+            times[i].append(time.perf_counter() - started)
+    return times[0], times[1]
 
 
 def figures(db: Path, runs: int) -> dict:

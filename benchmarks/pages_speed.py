@@ -23,15 +23,18 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from benchmarks import common  # noqa: E402
 from core import database, settings  # noqa: E402
 
-# The start page first (no switch needed), then the others, as app.py orders them.
+# Each role's pages by their address, the start page first (no switch needed): app.ROLE_PAGES (app.py runs
+# the app when imported, so the lists are repeated here), with each page's script (app.PAGES).
 VIEWER_PAGES = {
-    "administration": ["overblik", "skoler", "institution", "dialogue_page", "maal", "data"],
-    "council": ["overblik", "skoler", "dialogue_page"],
+    "administration": ["overblik", "skoler", "institution", "samtale", "dialog", "maal", "data", "adgang"],
+    "council": ["overblik", "skoler", "samtale", "dialog"],
     "public": ["overblik"],
-    "leader": ["institution", "dialogue_page", "overblik"],
+    "leader": ["institution", "samtale", "dialog", "overblik"],
 }
+SCRIPTS = {"samtale": "samtale_page", "dialog": "dialogue_page", "adgang": "audit_page"}
 
 
 def first_school(db: Path, kommune: int) -> str:
@@ -51,7 +54,7 @@ def time_page(viewer: str, page: str, start_page: bool, runs: int) -> tuple[floa
     started = time.perf_counter()
     at.run()
     if not start_page:
-        at.switch_page(f"dashboards/{page}.py")
+        at.switch_page(f"dashboards/{SCRIPTS.get(page, page)}.py")
         started = time.perf_counter()
         at.run()
     cold = time.perf_counter() - started
@@ -86,18 +89,32 @@ def main() -> int:
     return 0
 
 
+def viewers(db: Path, kommune: int) -> dict[str, str]:
+    """Role -> the viewer measured for it (the leader of the municipality's first school)."""
+    return {role: f"leader:{first_school(db, kommune)}" if role == "leader" else role for role in VIEWER_PAGES}
+
+
+def app_environment(db: Path, kommune: int) -> dict[str, str]:
+    """The settings the app runs with here: ``db``, ``kommune`` as the own municipality, demo mode."""
+    # Demo mode: the viewer picker, without login, on any database.
+    return {"KVALITETSDIALOG_DB": str(db), "KVALITETSDIALOG_KOMMUNE": str(kommune), "KVALITETSDIALOG_DEMO": "1"}
+
+
 def figures(db: Path, kommune: int, runs: int) -> list[tuple[str, str, float, float]]:
     """(viewer, page, cold s, warm median s) for every page of every viewer."""
-    os.environ["KVALITETSDIALOG_DB"] = str(db)
-    os.environ["KVALITETSDIALOG_KOMMUNE"] = str(kommune)
-    os.environ["KVALITETSDIALOG_DEMO"] = "1"  # the viewer picker, without login, on any database
-    leader = f"leader:{first_school(db, kommune)}"
+    os.environ.update(app_environment(db, kommune))
     rows = []
-    for role, pages in VIEWER_PAGES.items():
-        viewer = leader if role == "leader" else role
-        for i, page in enumerate(pages):
+    for role, viewer in viewers(db, kommune).items():
+        for i, page in enumerate(VIEWER_PAGES[role]):
             rows.append((viewer, page, *time_page(viewer, page, i == 0, runs)))
     return rows
+
+
+def floor_seconds(runs: int) -> float:
+    """The median warm AppTest run of a one-line script: Streamlit's own cost per run, the pages' floor."""
+    at = AppTest.from_string("import streamlit as st\nst.title('x')")
+    at.run()
+    return common.median_time(at.run, runs)
 
 
 def measure(db: Path, kommune: int, runs: int) -> None:

@@ -61,11 +61,20 @@ def _free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(db: Path, log_path: Path, *extra_args: str, port: int | None = None, host: str = "127.0.0.1"):
-    """Run ``streamlit run app.py`` against ``db`` (on a free port unless given); yields its URL."""
+def streamlit_server(
+    db: Path,
+    log_path: Path,
+    *extra_args: str,
+    port: int | None = None,
+    host: str = "127.0.0.1",
+    settings: dict[str, str] | None = None,
+):
+    """Run ``streamlit run app.py`` against ``db`` (on a free port unless given, with environment ``settings``
+    added); yields its URL."""
     port = port or _free_port()
     env = {**os.environ, "KVALITETSDIALOG_DB": str(db)}
     env.pop("KVALITETSDIALOG_VIEWER", None)
+    env.update(settings or {})
     with log_path.open("w") as log:
         proc = subprocess.Popen(
             [
