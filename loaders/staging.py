@@ -43,6 +43,7 @@ def database() -> Iterator[duckdb.DuckDBPyConnection]:
     with tempfile.TemporaryDirectory(prefix="kvd-stage-") as spill:
         stage = duckdb.connect(config={"memory_limit": STAGE_MEMORY, "temp_directory": spill})
         try:
+            stage.execute("SET enable_progress_bar = false")  # a long staging query would draw one on the terminal
             cells.install(stage)
             yield stage
         finally:
