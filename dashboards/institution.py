@@ -105,13 +105,9 @@ def trend_section(ctx: Context, institution: pd.Series, goals: pd.DataFrame) -> 
         target=target,
     )
     st.plotly_chart(fig, width="stretch")
-    hidden = own[own["suppressed"].astype(bool)]
-    if not hidden.empty:
-        st.caption(
-            f"Ikke vist (færre end {widgets.min_n()} elever): "
-            + ", ".join(schoolyear.short(int(y)) for y in hidden["school_year"])
-            + "."
-        )
+    caption = widgets.withheld_caption([schoolyear.short(int(y)) for y in own["school_year"]], own["suppression"])
+    if caption:
+        st.caption(caption)
 
 
 def _fits(indicator, kind: str) -> bool:
@@ -151,7 +147,7 @@ def wellbeing_section(ctx: Context, institution: pd.Series) -> None:
                 y=part["value"],
                 name=name,
                 marker_color=colour,
-                customdata=[widgets.formatted(v, indicator.id, s) for v, s in zip(part["value"], part["suppressed"])],
+                customdata=[widgets.formatted(v, indicator.id, s) for v, s in zip(part["value"], part["suppression"])],
                 hovertemplate=f"{name}, %{{x}}: %{{customdata}}<extra></extra>",
             )
         )
@@ -164,13 +160,10 @@ def wellbeing_section(ctx: Context, institution: pd.Series) -> None:
         legend={"orientation": "h"},
     )
     st.plotly_chart(danish.style_figure(fig), width="stretch")
-    hidden = values[(values["level"] == "institution") & values["suppressed"].astype(bool)]
-    if not hidden.empty:
-        st.caption(
-            f"Ikke vist (færre end {widgets.min_n()} besvarelser): "
-            + ", ".join(f"{int(g)}. klasse" for g in sorted(hidden["grade"], key=int))
-            + "."
-        )
+    own = values[values["level"] == "institution"].sort_values("grade", key=lambda g: g.astype(int))
+    caption = widgets.withheld_caption([f"{int(g)}. klasse" for g in own["grade"]], own["suppression"], "besvarelser")
+    if caption:
+        st.caption(caption)
 
 
 def class_section(ctx: Context, institution: pd.Series) -> None:
@@ -203,12 +196,17 @@ def class_section(ctx: Context, institution: pd.Series) -> None:
         return
     year = int(values["school_year"].max())
     values = values[values["school_year"] == year].sort_values("unit_id")
-    st.caption(f"{schoolyear.short(year)}. Klasser med færre end {widgets.min_n()} elever vises ikke.")
+    st.caption(
+        f"{schoolyear.short(year)}. Klasser med færre end {widgets.min_n()} elever vises ikke, og heller ikke tal, "
+        "der ville gøre det muligt at regne dem ud."
+    )
     st.dataframe(
         pd.DataFrame(
             {
                 "Klasse": values["unit_id"],
-                "Værdi": [widgets.formatted(v, indicator.id, s) for v, s in zip(values["value"], values["suppressed"])],
+                "Værdi": [
+                    widgets.formatted(v, indicator.id, s) for v, s in zip(values["value"], values["suppression"])
+                ],
                 "Elever": values["n"].map(danish.integer),
             }
         ),
@@ -246,8 +244,8 @@ def distribution_section(ctx: Context, institution: pd.Series) -> None:
                 orientation="h",
                 marker_color=_LEVEL_COLOURS[level],
                 customdata=[
-                    f"{widgets.formatted(s, 'nt_share_good', sup)} (n = {danish.integer(n)})"
-                    for s, sup, n in zip(part["share"], part["suppressed"], part["n"])
+                    widgets.formatted(s, "nt_share_good", why) if why else f"{danish.pct(s)} (n = {danish.integer(n)})"
+                    for s, why, n in zip(part["share"], part["suppression"], part["n"])
                 ],
                 hovertemplate=f"%{{y}}, {label}: %{{customdata}}<extra></extra>",
             )
@@ -263,9 +261,10 @@ def distribution_section(ctx: Context, institution: pd.Series) -> None:
         yaxis={"autorange": "reversed"},
     )
     st.plotly_chart(danish.style_figure(fig), width="stretch")
-    hidden = rows.loc[rows["suppressed"].astype(bool), "grade"].unique()
-    if len(hidden):
-        st.caption(f"Ikke vist (færre end {widgets.min_n()} elever): " + ", ".join(hidden) + ".")
+    reasons = rows.drop_duplicates("grade")
+    caption = widgets.withheld_caption(reasons["grade"], reasons["suppression"])
+    if caption:
+        st.caption(caption)
 
 
 def cohort_section(ctx: Context, institution: pd.Series) -> None:
@@ -334,7 +333,7 @@ def _metric(column, indicator_id: str, own: pd.DataFrame, muni: pd.DataFrame) ->
     help_text = f"{indicator.description}. Skoleår {schoolyear.short(d.year)}."
     delta, colour = None, "off"
     if not muni[muni["school_year"] == d.year].empty:
-        help_text += f" Kommunen: {widgets.formatted(d.reference, indicator_id, d.reference_suppressed)}."
+        help_text += f" Kommunen: {widgets.formatted(d.reference, indicator_id, d.reference_suppression)}."
         if not pd.isna(d.difference):
             text = danish.change(d.difference, indicator.unit)
             if not re.sub(r"\D", "", text).strip("0"):  # rounds to no difference at all
@@ -347,7 +346,7 @@ def _metric(column, indicator_id: str, own: pd.DataFrame, muni: pd.DataFrame) ->
     # The year first: a long label is cut off at its end.
     column.metric(
         f"{schoolyear.short(d.year)}: {indicator.label}",
-        widgets.formatted(d.value, indicator_id, d.suppressed),
+        widgets.formatted(d.value, indicator_id, d.suppression),
         delta=delta,
         delta_color=colour,
         delta_arrow="off" if delta == "som kommunen" else "auto",
@@ -396,13 +395,13 @@ def quality_section(ctx: Context, institution: pd.Series) -> None:
                 # the legend below the year labels, not on top of them
                 fig.update_layout(title=CATALOGUE[ids[0]].label, legend={"orientation": "h", "y": -0.2})
                 st.plotly_chart(fig, width="stretch", key=f"quality_{ids[0]}")
-            hidden = sorted({int(y) for own, _ in frames.values() for y in own.loc[own["suppressed"], "school_year"]})
-            if hidden:
-                st.caption(
-                    f"Ikke vist (færre end {widgets.min_n()} elever): "
-                    + ", ".join(schoolyear.short(y) for y in hidden)
-                    + "."
-                )
+            withheld = pd.concat([own for own, _ in frames.values()]).sort_values("school_year")
+            withheld = withheld[withheld["suppressed"]].drop_duplicates("school_year")
+            caption = widgets.withheld_caption(
+                [schoolyear.short(int(y)) for y in withheld["school_year"]], withheld["suppression"]
+            )
+            if caption:
+                st.caption(caption)
             if title in _QUALITY_NOTES:
                 st.caption(_QUALITY_NOTES[title])
 

@@ -106,7 +106,8 @@ def render(ctx: Context) -> None:
                 goal_card(ctx, goal)
     st.caption(
         "Ændringer kaldes *ikke signifikante*, når usikkerheden er større end ændringen. "
-        f"Tal bygget på færre end {danish.integer(widgets.min_n())} elever vises ikke."
+        f"Tal bygget på færre end {danish.integer(widgets.min_n())} elever vises ikke, og heller ikke tal, "
+        "der ville gøre det muligt at regne dem ud."
         + (
             " :material/lock: = fortroligt efter folkeskolelovens § 55 b; må ikke offentliggøres."
             if goals["indicator"].map(lambda i: CATALOGUE[i].confidential).any()

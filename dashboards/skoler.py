@@ -129,9 +129,10 @@ def ranking(ctx: Context, year: int | None, institutions: pd.DataFrame) -> None:
     shown = inst[~inst["suppressed"].astype(bool) & inst["value"].notna()].sort_values("value")
     widgets.confidential_note(indicator)
     st.plotly_chart(ranking_figure(shown, muni, indicator.id, shown_year), width="stretch")
-    hidden = inst[inst["suppressed"].astype(bool)]
-    if not hidden.empty:
-        st.caption(f"Ikke vist (færre end {widgets.min_n()} elever): " + ", ".join(sorted(hidden["unit_name"])) + ".")
+    hidden = inst[inst["suppressed"].astype(bool)].sort_values("unit_name")
+    caption = widgets.withheld_caption(hidden["unit_name"], hidden["suppression"])
+    if caption:
+        st.caption(caption)
 
 
 def ranking_figure(shown: pd.DataFrame, muni: pd.DataFrame, indicator_id: str, year: int) -> go.Figure:

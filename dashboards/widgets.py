@@ -75,11 +75,28 @@ def filter_label(subject, grade) -> str:
     return ", ".join(parts)
 
 
-def formatted(value, indicator_id: str, suppressed: bool = False) -> str:
-    """An indicator value as a person reads it; withheld values say so."""
-    if suppressed:
+def formatted(value, indicator_id: str, suppression: str | None = None) -> str:
+    """An indicator value as a person reads it. A withheld value says why (``suppression`` from the engine):
+    ``færre end 5`` (small), or ``skjult`` (it would give a smaller group's value back); never its n."""
+    if suppression == "complementary":
+        return "skjult"
+    if suppression:
         return f"færre end {min_n()}"
     return danish.value(value, CATALOGUE[indicator_id].unit)
+
+
+def withheld_caption(labels, suppression, counted: str = "elever") -> str | None:
+    """The caption that names what a chart or table leaves out, and why (``suppression`` per label, as the
+    engine gives it); None when nothing is left out. E.g. ``Ikke vist (færre end 5 elever): 2019/20. Skjult,
+    så en mindre gruppes tal ikke kan regnes ud: 2021/22.``"""
+    small = [str(label) for label, why in zip(labels, suppression) if why == "small"]
+    hidden = [str(label) for label, why in zip(labels, suppression) if why == "complementary"]
+    parts = []
+    if small:
+        parts.append(f"Ikke vist (færre end {min_n()} {counted}): {', '.join(small)}.")
+    if hidden:
+        parts.append(f"Skjult, så en mindre gruppes tal ikke kan regnes ud: {', '.join(hidden)}.")
+    return " ".join(parts) or None
 
 
 def min_n() -> int:

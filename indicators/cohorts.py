@@ -4,8 +4,11 @@ For every pupil tested in a subject in two comparable school years (the old
 national tests; 2019/20 is left out, so a 2018/19 test pairs with 2020/21),
 the change is the later score minus the pupil's previous score in that
 subject. Changes are averaged by the institution and grade of the later test
-(and for the municipality), with n = distinct pupils, a t interval, and
-suppression below the threshold.
+(and for the municipality), with n = distinct pupils and a t interval.
+
+The changes are cells like an indicator's (``indicators.lattice.pool``), so
+suppression is decided the same way (``indicators.suppression``): small
+averages are withheld, and so is every average that would give one back.
 """
 
 from __future__ import annotations
@@ -16,9 +19,8 @@ import pandas as pd
 
 from core import settings
 from core.viewer import Viewer
-from indicators import uncertainty
-from indicators.catalogue import TEST_KINDS
-from indicators.engine import ABSOLUTE_MIN_N, _in_list, _leader_municipalities, require_viewer
+from indicators import engine, lattice, scope, suppression, uncertainty
+from indicators.catalogue import CATALOGUE, TEST_KINDS
 
 COLUMNS = [
     "level",
@@ -33,6 +35,28 @@ COLUMNS = [
     "upper",
     "suppressed",
 ]
+# The scores whose changes these are: confidential, like the tests themselves.
+_SCORES = CATALOGUE["nt_mean_score"]
+
+
+def _cells(kommune: int) -> tuple[str, dict]:
+    """Cells of score changes (columns as ``lattice.cells``) for one municipality, by the later test."""
+    kind = TEST_KINDS["national_test"]
+    sql = """
+        WITH tests AS (
+            SELECT pupil_key, subject, school_year, grade, institution_id, score,
+                   lag(score) OVER w AS prev_score, lag(school_year) OVER w AS prev_year
+            FROM test_pupil_results
+            WHERE test_kind = $test_kind AND score IS NOT NULL AND NOT list_contains($skipped, school_year)
+              AND institution_id IN (SELECT institution_id FROM institutions WHERE municipality_code = $kommune)
+            WINDOW w AS (PARTITION BY pupil_key, subject ORDER BY school_year)
+        )
+        SELECT institution_id AS inst, school_year AS yr, grade, NULL::VARCHAR AS class, subject,
+               sum(score - prev_score) AS num, count(*)::DOUBLE AS den, sum((score - prev_score) ** 2) AS s2,
+               count(DISTINCT pupil_key) AS n, count(DISTINCT pupil_key) AS n_pool, true AS known
+        FROM tests WHERE prev_score IS NOT NULL AND prev_year < school_year
+        GROUP BY ALL"""
+    return sql, {"test_kind": kind.id, "skipped": list(kind.non_comparable_years), "kommune": kommune}
 
 
 def cohort_progression(
@@ -65,70 +89,42 @@ def cohort_progression(
     >>> df[(df["level"] == "institution") & (df["grade"] == "all")][["school_year", "value", "n"]].to_dict("records")
     [{'school_year': 2020, 'value': 4.0, 'n': 3}]
     """
-    if not require_viewer(viewer).sees_national_tests:
+    if not engine.require_viewer(viewer).sees_national_tests:
         return pd.DataFrame(columns=COLUMNS)
-    threshold = max(settings.min_n() if min_n is None else int(min_n), ABSOLUTE_MIN_N)
-    kind = TEST_KINDS["national_test"]
     code = settings.kommune(kommune)
-    where = [
-        f"test_kind = '{kind.id}'",
-        "score IS NOT NULL",
-        f"institution_id IN (SELECT institution_id FROM institutions WHERE municipality_code = {code})",
-    ]
-    if kind.non_comparable_years:
-        where.append(f"NOT {_in_list('school_year', kind.non_comparable_years)}")
+    sql, params = _cells(code)
+    changes = lattice.pool(con, sql, params, units=("institution", "municipality"), grades=True)
+    reason = suppression.decide(changes, engine.threshold(min_n))
+    df = changes.values.assign(reason=engine.for_reader(con, viewer, _SCORES, changes, reason, code))
+    keep = np.ones(len(df), dtype=bool)
+    if years is not None:
+        keep &= df["school_year"].isin([int(y) for y in years]).to_numpy()
     if subject:
-        where.append(_in_list("subject", [subject]))
-    later = _in_list("school_year", [int(y) for y in years]) if years is not None else "true"
-    sql = f"""
-        WITH tests AS (
-            SELECT pupil_key, subject, school_year, grade, institution_id, score,
-                   lag(score) OVER w AS prev_score, lag(school_year) OVER w AS prev_year
-            FROM test_pupil_results WHERE {" AND ".join(where)}
-            WINDOW w AS (PARTITION BY pupil_key, subject ORDER BY school_year)
-        ),
-        changes AS (
-            SELECT *, score - prev_score AS d FROM tests
-            WHERE prev_score IS NOT NULL AND prev_year < school_year AND {later}
-        )
-        SELECT CASE WHEN grouping(institution_id) = 1 THEN 'municipality' ELSE 'institution' END AS level,
-               coalesce(institution_id, '{code}') AS unit_id, school_year, subject,
-               CASE WHEN grouping(grade) = 1 THEN 'all' ELSE CAST(grade AS VARCHAR) END AS grade,
-               sum(d) AS total, sum(d * d) AS total_sq, count(*) AS cnt, count(DISTINCT pupil_key) AS n
-        FROM changes
-        GROUP BY GROUPING SETS ((institution_id, school_year, subject, grade), (institution_id, school_year, subject),
-                                (school_year, subject, grade), (school_year, subject))
-    """
-    df = con.execute(sql).df()
-    inst_rows = df["level"] == "institution"
-    keep = ~inst_rows | df["unit_id"].map(viewer.sees_institution).astype(bool)
+        keep &= (df["subject"] == subject).to_numpy()
     if institutions is not None:
-        keep &= ~inst_rows | df["unit_id"].isin(list(institutions))
-    if viewer.role == "leader" and code not in _leader_municipalities(con, viewer):
-        keep &= inst_rows
+        keep &= (df["level"] != "institution").to_numpy() | df["unit_id"].isin(list(institutions)).to_numpy()
     df = df[keep]
+    df = df[scope.visible(con, viewer, _SCORES, df, code)]
     if df.empty:
         return pd.DataFrame(columns=COLUMNS)
-    n = df["n"].astype("Int64")
-    suppressed = (n < threshold).to_numpy(dtype=bool)
-    lower, upper = uncertainty.t_interval(df["total"], df["total_sq"], df["cnt"])
-    names = dict(con.execute("SELECT institution_id, name FROM institutions").fetchall())
-    names.update({str(k): v for k, v in con.execute("SELECT code, name FROM municipalities").fetchall()})
+    suppressed = (df["reason"] != suppression.SHOWN).to_numpy()
+    lower, upper = uncertainty.t_interval(df["num"], df["s2"], df["den"])
     out = pd.DataFrame(
         {
             "level": df["level"].to_numpy(),
             "unit_id": df["unit_id"].to_numpy(),
-            "unit_name": [names.get(u, u) for u in df["unit_id"]],
+            "unit_name": df["unit_name"].to_numpy(),
             "school_year": df["school_year"].astype(int).to_numpy(),
             "subject": df["subject"].to_numpy(),
             "grade": [g if g == "all" else int(g) for g in df["grade"]],
-            "value": np.where(suppressed, np.nan, df["total"] / df["cnt"]),
-            "n": n.to_numpy(),
+            "value": np.where(suppressed, np.nan, df["num"] / df["den"]),
+            "n": df["n"].astype("Int64").mask(suppressed).to_numpy(),
             "lower": np.where(suppressed, np.nan, lower),
             "upper": np.where(suppressed, np.nan, upper),
             "suppressed": suppressed,
         }
     )
+    out["n"] = out["n"].astype("Int64")
     out["grade"] = out["grade"].astype(object)
     out["_lv"] = (out["level"] == "institution").astype(int)
     out["_g"] = [99 if g == "all" else g for g in out["grade"]]

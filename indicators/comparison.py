@@ -21,9 +21,9 @@ class Difference:
 
     year: int
     value: float  # NaN: no value (or withheld)
-    suppressed: bool
+    suppression: str | None  # why the value is withheld ("small", "complementary"; engine.compute), None if not
     reference: float  # NaN: no reference value (or withheld)
-    reference_suppressed: bool
+    reference_suppression: str | None
     significant: bool | None  # None: the uncertainty of either value is unknown
 
     @property
@@ -34,7 +34,7 @@ class Difference:
 
 def _row(frame: pd.DataFrame, year: int) -> dict:
     rows = frame[frame["school_year"] == year].to_dict("records")
-    return rows[0] if rows else {"value": math.nan, "suppressed": False, "lower": math.nan, "upper": math.nan}
+    return rows[0] if rows else {"value": math.nan, "suppression": None, "lower": math.nan, "upper": math.nan}
 
 
 def latest_difference(own: pd.DataFrame, reference: pd.DataFrame) -> Difference | None:
@@ -58,9 +58,9 @@ def latest_difference(own: pd.DataFrame, reference: pd.DataFrame) -> Difference 
     return Difference(
         year=year,
         value=float(mine["value"]) if pd.notna(mine["value"]) else math.nan,
-        suppressed=bool(mine["suppressed"]),
+        suppression=mine.get("suppression"),
         reference=float(theirs["value"]) if pd.notna(theirs["value"]) else math.nan,
-        reference_suppressed=bool(theirs["suppressed"]),
+        reference_suppression=theirs.get("suppression"),
         significant=uncertainty.significant(mine["lower"], mine["upper"], theirs["lower"], theirs["upper"]),
     )
 

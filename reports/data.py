@@ -42,12 +42,22 @@ class Value:
 
     value: float | None
     n: int | None
-    suppressed: bool
+    suppression: str | None = None  # why it is withheld: "small" or "complementary" (engine.compute); None: not
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppression is not None
 
     @property
     def shown(self) -> float | None:
         """The value, where the reader is shown one (None: missing or withheld)."""
         return None if self.suppressed else self.value
+
+    def mark(self, min_n: int) -> str | None:
+        """What a table shows for a withheld value: ``<5`` (small) or ``x`` (it would give a small one back)."""
+        if self.suppression == "complementary":
+            return "x"
+        return f"<{min_n}" if self.suppressed else None
 
 
 @dataclass(frozen=True)
@@ -71,7 +81,7 @@ class Area:
         return any(i.confidential for i in self.indicators)
 
     def get(self, unit_id: str, indicator_id: str) -> Value:
-        return self.values.get((unit_id, indicator_id), Value(None, None, False))
+        return self.values.get((unit_id, indicator_id), Value(None, None))
 
 
 @dataclass
@@ -133,7 +143,7 @@ def _area(
         values[(str(r.unit_id), r.indicator)] = Value(
             None if _missing(r.value) else float(r.value),
             None if _missing(r.n) else int(r.n),
-            bool(r.suppressed),
+            r.suppression if r.suppressed else None,
         )
     present = {u for u, _ in values}
     rows = [u for u in units if u.unit_id in present] + [municipality]

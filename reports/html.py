@@ -144,7 +144,7 @@ def _area(area: Area, min_n: int, first_figure: bool) -> dict:
         cells = []
         for ind in area.indicators:
             v = area.get(u.unit_id, ind.id)
-            cells.append({"value": f"<{min_n}" if v.suppressed else _value(v.value, ind.id), "n": v.n})
+            cells.append({"value": v.mark(min_n) or _value(v.value, ind.id), "n": v.n})
         rows.append({"name": u.name, "municipality": u.level == "municipality", "cells": cells})
     return {
         "title": area.title,

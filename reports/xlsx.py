@@ -25,6 +25,7 @@ from reports.data import (
     DialogueSheet,
     Referat,
     StatusReport,
+    Value,
 )
 from reports.safe import set_cell
 
@@ -81,12 +82,12 @@ def _header(ws: Worksheet, row: int, names: list[str]) -> None:
     ws.print_title_rows = f"{row}:{row}"
 
 
-def _number(cell, value, indicator_id: str, suppressed: bool, min_n: int):
-    if suppressed:
-        return set_cell(cell, f"<{min_n}")
-    if value is None:
+def _number(cell, v: Value, indicator_id: str, min_n: int):
+    if v.suppressed:
+        return set_cell(cell, v.mark(min_n))
+    if v.value is None:
         return set_cell(cell, danish.MISSING)
-    set_cell(cell, float(value)).number_format = NUMBER_FORMATS[CATALOGUE[indicator_id].unit]
+    set_cell(cell, float(v.value)).number_format = NUMBER_FORMATS[CATALOGUE[indicator_id].unit]
     return cell
 
 
@@ -111,9 +112,9 @@ def _goal_rows(ws: Worksheet, row: int, goals, min_n: int, with_unit: bool) -> i
             set_cell(ws.cell(row, col), v).alignment = _WRAP
         col = len(cells) + 1
         value = None if g.value is None or g.value != g.value else g.value
-        _number(ws.cell(row, col), value, g.indicator, False, min_n)
+        _number(ws.cell(row, col), Value(value, None), g.indicator, min_n)
         target = None if g.target is None or g.target != g.target else g.target
-        _number(ws.cell(row, col + 1), target, g.indicator, False, min_n)
+        _number(ws.cell(row, col + 1), Value(target, None), g.indicator, min_n)
         _status(ws.cell(row, col + 2), g.status)
         set_cell(ws.cell(row, col + 3), g.sentence or "").alignment = _WRAP
     return row
@@ -179,11 +180,12 @@ def status_xlsx(report: StatusReport) -> bytes:
                 c.font = _BOLD
             for k, ind in enumerate(area.indicators):
                 v = area.get(unit.unit_id, ind.id)
-                _number(ws.cell(row, 2 + 2 * k), v.value, ind.id, v.suppressed, report.min_n)
+                _number(ws.cell(row, 2 + 2 * k), v, ind.id, report.min_n)
                 set_cell(ws.cell(row, 3 + 2 * k), v.n if v.n is not None else danish.MISSING).number_format = "#,##0"
         set_cell(
             ws.cell(row + 2, 1),
-            f"<{report.min_n}: diskretioneret (færre end {report.min_n}); {danish.MISSING}: ingen data.",
+            f"<{report.min_n}: diskretioneret (færre end {report.min_n}); x: skjult, så en mindre gruppes tal ikke "
+            f"kan regnes ud; {danish.MISSING}: ingen data.",
         )
 
     ws = _sheet(wb, "Vurderinger", f"Institutionernes vurderinger {year}", False, [30, 24, 90, 24, 12])

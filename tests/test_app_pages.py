@@ -157,6 +157,17 @@ def test_administration_institution_page_has_class_level_suppressed_below_thresh
     assert "Nørrevangsskolen" in text
 
 
+def test_class_table_says_why_a_value_is_withheld_and_never_shows_its_n(sample_db, monkeypatch):
+    """Hyldager Skole 2021/22 (sample): class 3.A has fewer than 5 pupils; 8.A is withheld with it, as the school's
+    all-grades value minus its other classes would give 3.A back (complementary suppression)."""
+    at = open_page(sample_db, monkeypatch, "administration", "institution")
+    at.selectbox(key="institution").set_value("999011").run()
+    classes = at.main.dataframe[-1].value.set_index("Klasse")
+    assert classes.loc["3.A", "Værdi"] == "færre end 5" and classes.loc["8.A", "Værdi"] == "skjult"
+    assert classes.loc["3.A", "Elever"] == classes.loc["8.A", "Elever"] == danish.MISSING
+    assert classes.loc["2.A", "Elever"] == "13"
+
+
 def test_chosen_institution_carries_over_to_the_institution_page(sample_db, monkeypatch):
     """What a matrix row click does (the click itself is in the browser test): remember the id, switch."""
     at = open_page(sample_db, monkeypatch, "administration", "skoler")

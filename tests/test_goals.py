@@ -191,7 +191,14 @@ def test_suppressed_unit_is_no_data(goals_db):
         "Andel i generel indsats (sprogvurdering): værdien for 2024/25 er skjult, "
         "fordi færre end 5 indgår; målet er mindst 75,0 % i 2026/27."
     )
-    assert status(df, "dt", "D1")["status"] == "met"  # 39/50 = 0.78
+    # D1 (39/50 = 0.78) is withheld with it: the municipality's 41/54 minus D1's would give D2 back
+    r = status(df, "dt", "D1")
+    assert r["status"] == "no_data" and math.isnan(r["value"])
+    assert r["sentence"] == (
+        "Andel i generel indsats (sprogvurdering): værdien for 2024/25 er skjult, så en mindre gruppes tal "
+        "ikke kan regnes ud; målet er mindst 75,0 % i 2026/27."
+    )
+    assert status(df, "dt")["status"] == "met"  # the municipality: 41/54 = 0.759
 
 
 def test_trend_across_2019_and_the_scale_break(goals_db):

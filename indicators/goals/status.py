@@ -17,7 +17,7 @@ import pandas as pd
 
 from core import settings
 from core.viewer import Viewer
-from indicators import engine, uncertainty
+from indicators import engine, scope, uncertainty
 from indicators.catalogue import CATALOGUE, Indicator, comparable
 from indicators.goals.rules import FIELDS, LEVEL_DIRECTIONS
 from indicators.goals.sentences import sentence
@@ -55,7 +55,7 @@ class UnitStatus:
     year: int | None
     value: float = math.nan
     n: int | None = None
-    withheld: bool = False  # the year's value is withheld (fewer than the threshold)
+    withheld: str | None = None  # why the year's value is withheld: "small" or "complementary" (engine.compute)
     previous_year: int | None = None  # the nearest earlier comparable year with a value
     previous_value: float = math.nan
     change_significant: bool | None = None  # None: the uncertainty of either value is unknown
@@ -87,7 +87,8 @@ def unit_status(ind: Indicator, goal: dict, series: dict[int, dict], y: int | No
     n = None if row is None or pd.isna(row["n"]) else int(row["n"])
     has = {yy: r for yy, r in series.items() if not r["suppressed"] and pd.notna(r["value"])}
     if y not in has:
-        return UnitStatus("no_data", y, n=n, withheld=row is not None and bool(row["suppressed"]))
+        withheld = row.get("suppression") if row is not None and row["suppressed"] else None
+        return UnitStatus("no_data", y, n=n, withheld=withheld)
 
     v = float(has[y]["value"])
     earlier = sorted(yy for yy in has if yy < y and comparable(ind, yy, y))
@@ -137,6 +138,20 @@ def _scope_units(con, goal: dict, kommune: int) -> list[str]:
     return sorted(i for i in scope.split(",") if i)
 
 
+def _visible(con, viewer: Viewer, ind: Indicator, code: int, units: list[str]) -> list[tuple[str, str]]:
+    """The goal's units (the municipality, if the indicator is pooled, and the institutions) this viewer may see."""
+    levels = ([("municipality", str(code))] if ind.pooled else []) + [("institution", u) for u in units]
+    rows = pd.DataFrame(
+        {
+            "level": [level for level, _ in levels],
+            "institution_id": [u if level == "institution" else None for level, u in levels],
+            "mun": code,
+            "district": None,
+        }
+    )
+    return [unit for unit, keep in zip(levels, scope.visible(con, viewer, ind, rows, code)) if keep]
+
+
 def evaluate_goals(
     con: duckdb.DuckDBPyConnection,
     viewer: Viewer,
@@ -169,28 +184,22 @@ def evaluate_goals(
     """
     engine.require_viewer(viewer)
     code = settings.kommune(kommune)
-    threshold = max(settings.min_n() if min_n is None else int(min_n), engine.ABSOLUTE_MIN_N)
+    threshold = engine.threshold(min_n)
     goals = con.execute(f"SELECT {', '.join(FIELDS)} FROM goals ORDER BY goal_id").df()
     if goal_ids is not None:
         goals = goals[goals["goal_id"].isin(list(goal_ids))]
     names = dict(con.execute("SELECT institution_id, name FROM institutions").fetchall())
     mun_name = (con.execute("SELECT name FROM municipalities WHERE code = ?", [code]).fetchone() or [str(code)])[0]
-    sees_municipality = viewer.role != "leader" or code in engine._leader_municipalities(con, viewer)
     rows = []
     for rec in goals.to_dict("records"):
         goal = {k: (None if pd.isna(v) else v) for k, v in rec.items()}
         goal["grade"] = None if goal["grade"] is None else int(goal["grade"])
         goal["target_year"] = None if goal["target_year"] is None else int(goal["target_year"])
         ind = CATALOGUE.get(str(goal["indicator"]))
-        if ind is None or (ind.confidential and not viewer.sees_national_tests):
+        if ind is None:
             continue
-        units = [u for u in _scope_units(con, goal, code) if viewer.sees_institution(u)]
-        if not ind.pooled:
-            units_levels = [("institution", u) for u in units]
-        else:
-            units_levels = ([("municipality", str(code))] if sees_municipality else []) + [
-                ("institution", u) for u in units
-            ]
+        units = _scope_units(con, goal, code)
+        units_levels = _visible(con, viewer, ind, code, units)
         if not units_levels:
             continue
         y = year if year is not None else engine.latest_year(con, ind.id, kommune=code)
