@@ -187,7 +187,7 @@ def _tests(ctx: Context, institution_id: str, year: int) -> None:
     def shown(v, indicator) -> str:
         if v is None:
             return danish.MISSING
-        return widgets.formatted(v.value, indicator.id, v.suppressed)
+        return widgets.formatted(v.value, indicator.id, v.suppression)
 
     table = pd.DataFrame(
         [

@@ -15,26 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
-import pandas as pd
 
 import indicators
 from core.viewer import Viewer
 from dialogue.samtale import check_read
 from indicators.catalogue import CATALOGUE, Indicator
+from indicators.engine import Value
 
 TREND_YEARS = 5  # the samtale's year and up to four before it
 
 
-@dataclass(frozen=True)
-class Value:
-    """One value as the viewer may see it: withheld values have no number."""
-
-    value: float | None
-    n: int | None
-    suppressed: bool
-
-
-MISSING = Value(None, None, False)
+MISSING = Value(None, None)
 
 
 @dataclass(frozen=True)
@@ -58,15 +49,6 @@ class MandatoryTests:
     def confidential(self) -> bool:
         """Test results below the whole country are confidential (folkeskoleloven § 55 b)."""
         return bool(self.rows)
-
-
-def _value(row) -> Value:
-    """A row of ``indicators.compute`` as a Value (NaN and pandas' NA are missing)."""
-    return Value(
-        None if pd.isna(row.value) else float(row.value),
-        None if pd.isna(row.n) else int(row.n),
-        bool(row.suppressed),
-    )
 
 
 def mandatory_tests(
@@ -105,8 +87,8 @@ def mandatory_tests(
                 TestRow(
                     ind,
                     subject,
-                    {int(r.school_year): _value(r) for r in same_scale.itertuples()},
-                    _value(next(muni.itertuples())) if len(muni) else MISSING,
+                    {int(r.school_year): Value.of(r) for r in same_scale.itertuples()},
+                    Value.of(next(muni.itertuples())) if len(muni) else MISSING,
                 )
             )
     years = tuple(sorted({y for r in rows for y in r.school}))

@@ -6,7 +6,7 @@ viewer as a required positional argument, so a caller that forgets it fails.
 
 from indicators.catalogue import CATALOGUE, LEVELS, SUBJECTS, Indicator
 from indicators.cohorts import cohort_progression
-from indicators.engine import compute, latest_year, level_distribution, trend
+from indicators.engine import Value, compute, latest_year, level_distribution, trend
 from indicators.goals import (
     STATUS_LABELS,
     delete_goal,
@@ -23,6 +23,7 @@ __all__ = [
     "STATUS_LABELS",
     "SUBJECTS",
     "Indicator",
+    "Value",
     "cohort_progression",
     "compute",
     "delete_goal",

@@ -31,6 +31,8 @@ municipality in the data (or ``kommune``'s only, when given).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -66,6 +68,39 @@ _SCALE = {"scale5": (1.0, 5.0)}
 # Nobody may ever see one pupil's value, whatever threshold a caller passes.
 ABSOLUTE_MIN_N = 2
 _REASONS = {suppression.SMALL: "small", suppression.COMPLEMENTARY: "complementary"}
+
+
+@dataclass(frozen=True)
+class Value:
+    """One value of ``compute`` as its reader may see it: a withheld value has neither number nor n."""
+
+    value: float | None
+    n: int | None
+    suppression: str | None = None  # why it is withheld: "small" or "complementary"; None: it is not
+
+    @classmethod
+    def of(cls, row) -> Value:
+        """A row of ``compute`` (NaN and pandas' NA are missing)."""
+        return cls(
+            None if pd.isna(row.value) else float(row.value),
+            None if pd.isna(row.n) else int(row.n),
+            row.suppression if row.suppressed else None,
+        )
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppression is not None
+
+    @property
+    def shown(self) -> float | None:
+        """The value, where the reader is shown one (None: missing or withheld)."""
+        return None if self.suppressed else self.value
+
+    def mark(self, min_n: int) -> str | None:
+        """What a table shows for a withheld value: ``<5`` (small) or ``x`` (it would give a small one back)."""
+        if self.suppression == "complementary":
+            return "x"
+        return f"<{min_n}" if self.suppressed else None
 
 
 def indicator(indicator_id: str) -> Indicator:

@@ -389,7 +389,7 @@ def _in_row_space(vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
     orthonormal basis of it from a thin SVD, cheap however many columns)."""
     rows = rows[rows.any(axis=1)]
     if not len(rows):
-        return ~vectors.any(axis=1)
+        return np.logical_not(vectors.any(axis=1))
     _, s, vt = np.linalg.svd(rows, full_matrices=False)
     basis = vt[s > _TOL]
-    return ~(np.abs(vectors - (vectors @ basis.T) @ basis) > _TOL).any(axis=1)
+    return np.logical_not((np.abs(vectors - (vectors @ basis.T) @ basis) > _TOL).any(axis=1))

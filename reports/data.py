@@ -8,7 +8,6 @@ The writers (``reports.xlsx``, ``reports.html``) only lay these objects out.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 
 import duckdb
@@ -24,6 +23,7 @@ from dialogue.notes import notes as read_notes
 from dialogue.samtale import SchoolSamtale, school_samtale
 from indicators import units
 from indicators.catalogue import AREAS, CATALOGUE, Indicator
+from indicators.engine import Value
 from loaders import coverage
 
 CONFIDENTIAL_MARK = "Fortroligt - folkeskolelovens § 55 b"
@@ -34,30 +34,6 @@ STATUS_REPORT_NOTE = (
     "Den er ikke lovpligtig: kvalitetsrapporten er afskaffet fra skoleåret 2022/23, og folkeskolelovens § 40 a "
     "kræver i stedet en årlig skoleudviklingssamtale med hver skole."
 )
-
-
-@dataclass(frozen=True)
-class Value:
-    """One indicator value as a reader may see it."""
-
-    value: float | None
-    n: int | None
-    suppression: str | None = None  # why it is withheld: "small" or "complementary" (engine.compute); None: not
-
-    @property
-    def suppressed(self) -> bool:
-        return self.suppression is not None
-
-    @property
-    def shown(self) -> float | None:
-        """The value, where the reader is shown one (None: missing or withheld)."""
-        return None if self.suppressed else self.value
-
-    def mark(self, min_n: int) -> str | None:
-        """What a table shows for a withheld value: ``<5`` (small) or ``x`` (it would give a small one back)."""
-        if self.suppression == "complementary":
-            return "x"
-        return f"<{min_n}" if self.suppressed else None
 
 
 @dataclass(frozen=True)
@@ -105,10 +81,6 @@ class StatusReport:
         )
 
 
-def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA
-
-
 def _institutions(con, viewer: Viewer, kommune: int) -> list[Unit]:
     df = units.institutions(con, viewer, kommune)
     return [Unit("institution", i, n) for i, n in zip(df["institution_id"], df["name"])]
@@ -140,11 +112,7 @@ def _area(
     municipality = Unit("municipality", str(kommune), kname)
     values = {}
     for r in df.itertuples():
-        values[(str(r.unit_id), r.indicator)] = Value(
-            None if _missing(r.value) else float(r.value),
-            None if _missing(r.n) else int(r.n),
-            r.suppression if r.suppressed else None,
-        )
+        values[(str(r.unit_id), r.indicator)] = Value.of(r)
     present = {u for u, _ in values}
     rows = [u for u in units if u.unit_id in present] + [municipality]
     return Area(title, visible, rows, values)

@@ -20,9 +20,9 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 
 from core import danish, schoolyear
-from dialogue.mandatory_tests import Value
 from indicators import STATUS_LABELS
 from indicators.catalogue import CATALOGUE, SUBJECTS, Indicator
+from indicators.engine import Value
 from reports.data import (
     CONFIDENTIAL_MARK,
     STATUS_REPORT_NOTE,
@@ -182,10 +182,11 @@ def dialogue_html(sheet: DialogueSheet) -> str:
 
 
 def _test_value(v: Value | None, indicator: Indicator, min_n: int) -> str:
-    """A mandatory test result: withheld as ``<5``, missing (or another scale) as an en dash."""
+    """A mandatory test result: withheld as ``<5`` or ``x`` (``Value.mark``), missing (or another scale) as an en
+    dash."""
     if v is None:
         return danish.MISSING
-    return f"<{min_n}" if v.suppressed else danish.value(v.value, indicator.unit)
+    return v.mark(min_n) or danish.value(v.value, indicator.unit)
 
 
 def referat_html(referat: Referat) -> str:

@@ -322,9 +322,10 @@ def referat_xlsx(referat: Referat) -> bytes:
                 if v is None:
                     set_cell(ws.cell(row, col), danish.MISSING)
                 else:
-                    _number(ws.cell(row, col), v.value, test.indicator.id, v.suppressed, referat.min_n)
+                    _number(ws.cell(row, col), v, test.indicator.id, referat.min_n)
         line_of(
-            f"Alle klassetrin under ét. <{referat.min_n}: færre end {referat.min_n} elever; {danish.MISSING}: "
+            f"Alle klassetrin under ét. <{referat.min_n}: færre end {referat.min_n} elever; x: skjult, så en mindre "
+            f"gruppes tal ikke kan regnes ud; {danish.MISSING}: "
             "ingen data, eller året ligger på en anden skala og kan ikke sammenlignes."
         )
     else:
