@@ -37,13 +37,16 @@ def visible(
         keep &= rows["mun"].to_numpy() == kommune
     if not viewer.sees_class_level:
         keep &= level != "class"
-    own_level = np.isin(level, OWN_LEVELS)
-    keep[own_level] &= rows["institution_id"][own_level].map(viewer.sees_institution).to_numpy(dtype=bool)
+    own_level = np.flatnonzero(np.isin(level, OWN_LEVELS))
+    # each institution asked once: a national lattice has tens of thousands of rows, a few thousand institutions
+    ids, each = np.unique(rows["institution_id"].to_numpy(dtype=object)[own_level].astype(str), return_inverse=True)
+    keep[own_level] &= np.array([viewer.sees_institution(i) for i in ids], dtype=bool)[each]
     if viewer.role == "leader":
         municipalities, districts = _leader_units(con, viewer)
         keep &= (level != "municipality") | rows["mun"].isin(list(municipalities)).to_numpy()
-        in_own_district = [(m, d) in districts for m, d in zip(rows["mun"], rows["district"])]
-        keep &= (level != "district") | np.array(in_own_district, dtype=bool)
+        district = np.flatnonzero(level == "district")
+        mun, name = rows["mun"].to_numpy()[district], rows["district"].to_numpy(dtype=object)[district]
+        keep[district] &= np.array([(m, d) in districts for m, d in zip(mun, name)], dtype=bool)
     return keep
 
 
