@@ -119,7 +119,7 @@ def read_file(db: Path, path: Path, display: str | None = None) -> list[Assignme
         source.load(stage)
         # Only canonical column names (c0, c1 ...) reach SQL; the file's own names never do.
         cols = ", ".join(f"c{index[k]}" if k in index else "NULL" for k in COLUMNS)
-        rows = stage.execute(f"SELECT {source.row_sql} AS _row, {cols} FROM raw ORDER BY 1").fetchall()
+        rows = stage.execute(f"SELECT {source.row_sql.format(t='raw')} AS _row, {cols} FROM raw ORDER BY 1").fetchall()
     finally:
         stage.close()
     with database.read(db) as con:
