@@ -57,6 +57,12 @@ def integer(value) -> str:
 _DECIMALS = {"scale5": 2}
 
 
+def as_shown(x, unit: str) -> float:
+    """The number a person reads for a value (shares in per cent), rounded as ``value`` shows it: values
+    that read alike are equal (a rank's tie)."""
+    return round(float(x) * 100, 1) if unit == "share" else round(float(x), _DECIMALS.get(unit, 1))
+
+
 def value(x, unit: str) -> str:
     """An indicator value in its catalogue unit (share, score, scale5, grade)."""
     return pct(x) if unit == "share" else num(x, _DECIMALS.get(unit, 1))

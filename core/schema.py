@@ -223,14 +223,28 @@ SELECT * EXCLUDE (rn) FROM (
 """
 
 
+# Fictional municipalities of the sample: Eksempelby and the six neighbours of its cluster (codes no real
+# municipality has). Fictional rather than real neighbours, so that no real municipality is shown with
+# invented results, and so that the demo database can tell the sample's files from real ones.
+SYNTHETIC_MUNICIPALITIES = {
+    999: "Eksempelby",
+    991: "Nordlund",
+    992: "Sønderå",
+    993: "Vesterhede",
+    994: "Østermark",
+    995: "Skovbjerg",
+    996: "Fjordby",
+}
+
+
 def _seed_municipalities(con: duckdb.DuckDBPyConnection) -> None:
     """Add every built-in municipality the table lacks (a code already there keeps its row)."""
     with _KOMMUNER_CSV.open(encoding="utf-8") as f:
         rows: list[tuple[int, str, int | None, str | None, bool]] = [
             (int(r["kommunekode"]), r["kommune"], int(r["regionskode"]), r["region"], False) for r in csv.DictReader(f)
         ]
-    # The sample municipality is fictional; it is flagged so every page can say so.
-    rows.append((999, "Eksempelby", None, None, True))
+    # The sample municipality and its cluster neighbours are fictional; they are flagged so every page can say so.
+    rows += [(code, name, None, None, True) for code, name in SYNTHETIC_MUNICIPALITIES.items()]
     con.executemany("INSERT INTO municipalities VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rows)
 
 
@@ -315,6 +329,32 @@ CREATE TABLE strategic_frame_versions (
 """
 
 
+# What the own municipality compares itself with (issue 13): the country's published figures and clusters of
+# municipalities. Both are public; neither is ever used to compute anything else.
+_V5 = """
+CREATE TABLE national_levels (
+    batch_id    INTEGER NOT NULL,
+    school_year SMALLINT NOT NULL,
+    indicator   VARCHAR NOT NULL,   -- catalogue id
+    subject     VARCHAR,            -- subject id; NULL = all subjects (or none)
+    grade       TINYINT,            -- NULL = all grades (or none)
+    value       DOUBLE NOT NULL,    -- in the indicator's unit, shares as 0..1
+    n           INTEGER             -- pupils behind it, where published
+);
+
+CREATE TABLE clusters (
+    batch_id          INTEGER NOT NULL,
+    cluster           VARCHAR NOT NULL,   -- the klynge's name
+    municipality_code INTEGER NOT NULL
+);
+"""
+
+
+def _v5(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_V5)
+    _seed_municipalities(con)
+
+
 def _v1(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_V1)
     _seed_municipalities(con)
@@ -327,6 +367,7 @@ MIGRATIONS: list[tuple[int, Callable[[duckdb.DuckDBPyConnection], object]]] = [
     # 411 Christiansø joined the built-in table (the institution register carries it): older databases get it too.
     (3, _seed_municipalities),
     (4, lambda con: con.execute(_V4)),
+    (5, _v5),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

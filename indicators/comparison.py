@@ -1,4 +1,8 @@
-"""Comparisons: an institution against its municipality, the municipality against the other municipalities.
+"""Comparisons: an institution against its municipality, the municipality against other municipalities, its
+cluster (klynge) and the country (``national_levels``, shown as "Landsplan").
+
+Across municipalities only public indicators are compared: another municipality's test results are
+confidential (folkeskoleloven § 55 b), and asking for them is refused (``refuse_confidential``).
 
 Whether a difference is more than noise is ``uncertainty.significant``'s to say, here as everywhere.
 """
@@ -11,8 +15,12 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from core import danish
+from core.errors import AccessDenied
 from core.viewer import Viewer
 from indicators import engine, uncertainty
+from indicators.catalogue import CATALOGUE
+from indicators.engine import require_viewer
 
 
 @dataclass(frozen=True)
@@ -93,3 +101,150 @@ def other_municipalities(
             }
         )
     return pd.DataFrame(rows, columns=["indicator", "school_year", "value", "others_median", "others"])
+
+
+# --- the cluster of municipalities and the country --------------------------------------------------------
+
+NATIONAL = "landsplan"  # the unit_id of the country's figures
+NATIONAL_NAME = "Landsplan"
+# The Klynge page's indicators: every public one that has a municipality value, in catalogue order (never a test
+# result: § 55 b; the exams' socio-economic difference is an institution's only, shown per school).
+PUBLIC_INDICATORS = tuple(i for i, ind in CATALOGUE.items() if not ind.confidential and ind.pooled)
+CLUSTER_COLUMNS = [
+    "indicator",
+    "unit_id",
+    "unit_name",
+    "own",
+    "school_year",
+    "value",
+    "lower",
+    "upper",
+    "interval_kind",
+    "suppressed",
+    "n",
+]
+
+
+def clusters(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pd.DataFrame:
+    """Every cluster's members (public: who compares with whom), by cluster and municipality name."""
+    require_viewer(viewer)
+    return con.execute(
+        """SELECT c.cluster, c.municipality_code, coalesce(m.name, 'Kommune ' || c.municipality_code) AS name
+           FROM clusters c LEFT JOIN municipalities m ON m.code = c.municipality_code ORDER BY c.cluster, name"""
+    ).df()
+
+
+def national_levels(
+    con: duckdb.DuckDBPyConnection,
+    viewer: Viewer,
+    indicator_id: str,
+    subject: str | None = None,
+    grade: int | None = None,
+) -> pd.DataFrame:
+    """The country's published figures for one indicator (``subject``/``grade`` None = all pooled), by year.
+
+    Public (the ministry publishes them): every viewer may see them."""
+    require_viewer(viewer)
+    engine.indicator(indicator_id)
+    return con.execute(
+        """SELECT school_year, value, n FROM national_levels
+           WHERE indicator = ? AND subject IS NOT DISTINCT FROM ? AND grade IS NOT DISTINCT FROM ?
+           ORDER BY school_year""",
+        [indicator_id, None if subject in (None, "all") else subject, grade],
+    ).df()
+
+
+def refuse_confidential(indicator_id: str, what: str) -> None:
+    """§ 55 b: a test result is never compared across municipalities; asking is refused (and audited)."""
+    if engine.indicator(indicator_id).confidential:
+        raise AccessDenied(
+            f"{CATALOGUE[indicator_id].label} er fortroligt efter folkeskolelovens § 55 b og sammenlignes aldrig "
+            "med andre kommuner.",
+            what,
+        )
+
+
+def cluster(con: duckdb.DuckDBPyConnection, viewer: Viewer, name: str, indicator_id: str, kommune: int) -> pd.DataFrame:
+    """One public indicator for the own municipality, each member of the cluster ``name`` and the country
+    (``unit_id`` ``landsplan``), every school year: the municipality's pooled value with its interval.
+
+    A confidential (test) indicator is refused (``AccessDenied``): another municipality's test results are
+    never shown, whoever asks. The viewer's scope applies as everywhere (a leader sees no other municipality).
+    """
+    require_viewer(viewer)
+    refuse_confidential(indicator_id, f"klynge:{name}:{indicator_id}")
+    rows = con.execute("SELECT municipality_code FROM clusters WHERE cluster = ? ORDER BY 1", [name]).fetchall()
+    members = [int(code) for (code,) in rows]
+    codes = [int(kommune), *(c for c in members if c != int(kommune))]
+    values = engine.compute(con, viewer, indicator_id, levels=("municipality",), subjects="all", grades="all")
+    if CATALOGUE[indicator_id].subjects:
+        values = values[values["subject"] == "all"]
+    values = values[values["unit_id"].isin([str(c) for c in codes])].copy()
+    names = dict(con.execute("SELECT code, name FROM municipalities").fetchall())
+    values["unit_name"] = [names.get(int(u), f"Kommune {u}") for u in values["unit_id"]]
+    values["own"] = values["unit_id"] == str(int(kommune))
+    country = national_levels(con, viewer, indicator_id)
+    national = pd.DataFrame(
+        {
+            "indicator": indicator_id,
+            "unit_id": NATIONAL,
+            "unit_name": NATIONAL_NAME,
+            "own": False,
+            "school_year": country["school_year"].astype(int),
+            "value": country["value"].astype(float),
+            "lower": float("nan"),
+            "upper": float("nan"),
+            "interval_kind": None,
+            "suppressed": False,
+            "n": country["n"].astype("Int64"),
+        }
+    )
+    order = {str(c): i for i, c in enumerate(codes)} | {NATIONAL: len(codes)}
+    out = pd.concat([values[CLUSTER_COLUMNS], national[CLUSTER_COLUMNS]], ignore_index=True)
+    out = out.assign(_o=out["unit_id"].map(order)).sort_values(["_o", "school_year"]).drop(columns="_o")
+    return out.reset_index(drop=True)
+
+
+def rank_words(rank: int, of: int, tied: bool) -> str:
+    """A place in the cluster in words.
+
+    >>> rank_words(3, 7, False), rank_words(1, 7, True)
+    ('3. bedst af 7', 'delt 1. bedst af 7')
+    """
+    return f"{'delt ' if tied else ''}{rank}. bedst af {of}"
+
+
+def ranks(frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The municipalities' places in one school year of a ``cluster`` frame: best first by the indicator's
+    better direction, equal as shown sharing a place (competition ranking: 1, 2, 2, 4); a withheld or missing
+    value, and the country, have no place. Columns: unit_id, rank, of, tied, words.
+    """
+    columns = ["unit_id", "rank", "of", "tied", "words"]
+    rows = frame[(frame["school_year"] == year) & (frame["unit_id"] != NATIONAL) & frame["value"].notna()]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    ind = CATALOGUE[rows["indicator"].iloc[0]]
+    shown = rows["value"].map(lambda v: danish.as_shown(v, ind.unit))
+    key = -shown if ind.better == "higher" else shown
+    rank = key.rank(method="min").astype(int)
+    tied = rank.map(rank.value_counts()) > 1
+    of = len(rows)
+    return (
+        pd.DataFrame(
+            {
+                "unit_id": rows["unit_id"].to_numpy(),
+                "rank": rank.to_numpy(),
+                "of": of,
+                "tied": tied.to_numpy(),
+                "words": [rank_words(r, of, t) for r, t in zip(rank, tied)],
+            }
+        )
+        .sort_values("rank", kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def latest_year(frame: pd.DataFrame) -> int | None:
+    """The latest school year in which the own municipality or a member has a value (shown or withheld)."""
+    municipal = frame[(frame["unit_id"] != NATIONAL) & (frame["value"].notna() | frame["suppressed"].astype(bool))]
+    return None if municipal.empty else int(municipal["school_year"].max())

@@ -9,11 +9,13 @@ each lookup is generated from the same word map Python code reads
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 
 from core import cells
 from core.cells import vocabulary
-from indicators.catalogue import LEVELS, SUBJECT_WORDS, TEST_KINDS, default_test_kind
+from indicators.catalogue import CATALOGUE, LEVELS, SUBJECT_WORDS, TEST_KINDS, default_test_kind
 
 WELLBEING_INDICATORS = {
     "social": "Social trivsel",
@@ -36,6 +38,16 @@ _TEST_KIND_WORDS = vocabulary(
     {"national test": "national_test", "nationale overgangstest": "overgangstest"},
 )
 _DEFAULT_KINDS = {y: default_test_kind(y) for y in range(2000, 2060) if default_test_kind(y)}
+
+
+def _indicator_key(text: str) -> str:
+    """An indicator's id or label as ``kv_indicator`` matches it: lower-case letters *and digits* (3 vs 15 months)."""
+    return re.sub("[^a-zæøå0-9]", "", text.lower())
+
+
+# A catalogue id or its Danish label (national levels name their indicator either way).
+INDICATOR_WORDS = {_indicator_key(k): i for i, ind in CATALOGUE.items() for k in (i, ind.label)}
+assert len(INDICATOR_WORDS) == 2 * len(CATALOGUE), "two indicators read alike"
 _LEVEL_WORDS = {cells.word_key(name): n for n, name in LEVELS.items()}
 
 _MACROS = f"""
@@ -43,6 +55,7 @@ CREATE MACRO kv_level(x) AS CASE
     WHEN regexp_full_match(x, '[1-6]') THEN CAST(x AS TINYINT)
     ELSE {_map(_LEVEL_WORDS)}[kv_word(x)]::TINYINT END;
 CREATE MACRO kv_subject(x) AS {_map(SUBJECT_WORDS)}[kv_word(x)];
+CREATE MACRO kv_indicator(x) AS {_map(INDICATOR_WORDS)}[regexp_replace(lower(x), '[^a-zæøå0-9]', '', 'g')];
 CREATE MACRO kv_wellbeing(x) AS {_map(WELLBEING_WORDS)}[kv_word(x)];
 CREATE MACRO kv_test_kind(x) AS {_map(_TEST_KIND_WORDS)}[kv_word(x)];
 CREATE MACRO kv_default_test_kind(y) AS {_map(_DEFAULT_KINDS)}[y];

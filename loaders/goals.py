@@ -19,8 +19,9 @@ import duckdb
 from core.errors import Problem
 from indicators.goals import FIELDS as ALL_FIELDS
 from indicators.goals import check_goal, replace_all
+from loaders import staging
 from loaders.kinds import GOALS_CLEANED
-from loaders.staging import MAX_PROBLEMS, Match
+from loaders.staging import Match
 
 _TYPES = {"grade": "TINYINT", "target": "DOUBLE", "target_year": "SMALLINT"}
 
@@ -40,23 +41,16 @@ def check(
     """
     present = [f for f in ALL_FIELDS if f in m.index]
     rows = stage.execute(f"SELECT _row, {', '.join(_q(f) for f in present)} FROM clean ORDER BY _row").fetchall()
-    taken = {(p.row, p.column) for p in problems}
     found, cleaned = [], []
     for row, *cells in rows:
         goal, goal_problems = check_goal(dict(zip(present, cells)), institutions)
         cleaned.append([row] + [goal[f] for f in ALL_FIELDS])
-        found += [
-            Problem(display, row, m.label(field), message)
-            for field, message in goal_problems
-            if (row, m.label(field)) not in taken
-        ]
+        found += [Problem(display, row, m.label(field), message) for field, message in goal_problems]
     columns = ", ".join(f"{f} {_TYPES.get(f, 'VARCHAR')}" for f in ALL_FIELDS)
     stage.execute(f"CREATE OR REPLACE TABLE {GOALS_CLEANED} (_row BIGINT, {columns})")
     if cleaned:
         stage.executemany(f"INSERT INTO {GOALS_CLEANED} VALUES ({', '.join('?' * (len(ALL_FIELDS) + 1))})", cleaned)
-    order = {m.label(c.name): i for i, c in enumerate(m.shape.columns)}
-    everything = sorted(problems + found, key=lambda p: (p.row or 0, order.get(p.column or "", 0)))
-    return everything[:MAX_PROBLEMS], more + max(len(everything) - MAX_PROBLEMS, 0)
+    return staging.merge(m, problems, found, more)
 
 
 def load(con: duckdb.DuckDBPyConnection, source: str, batch_id: int, user: str) -> tuple[int, int]:

@@ -27,7 +27,7 @@ import duckdb
 from core import audit, database, schoolyear
 from core.errors import KvalitetsdialogError, Problem, ValidationError
 from indicators.catalogue import SUBJECTS
-from loaders import goals, staging
+from loaders import goals, national, staging
 from loaders.kinds import KINDS, SHAPES
 from loaders.reading import Source, file_sha256, name_key, open_source
 
@@ -149,6 +149,13 @@ def _scope_words(stage: duckdb.DuckDBPyConnection, m: staging.Match, rows: int) 
     kind = m.shape.kind
     if kind == "goals":
         return f"hele mållisten, {rows} mål"
+    if kind == "clusters":
+        names = [r[0] for r in stage.execute("SELECT cluster FROM keys ORDER BY 1").fetchall()]
+        return "klynge: " + ", ".join(names)
+    if kind == "national_levels":
+        years = [r[0] for r in stage.execute("SELECT school_year FROM keys ORDER BY 1").fetchall()]
+        n = stage.execute("SELECT count(DISTINCT indicator) FROM output").fetchall()[0][0]
+        return f"skoleår {', '.join(schoolyear.short(y) for y in years)}; {n} indikatorer"
     n_inst = stage.execute("SELECT count(DISTINCT institution_id) FROM keys").fetchall()[0][0]
     if kind == "institutions":
         return f"{n_inst} institutioner"
@@ -192,6 +199,8 @@ def _prepare(
         problems, more = staging.check(stage, m, source.display)
         if m.shape.kind == "goals":  # the per-goal rules are the app form's (indicators.goals.check_goal)
             problems, more = goals.check(stage, m, source.display, known_institutions, problems, more)
+        if m.shape.kind == "national_levels":  # the value by the goal target's rule (indicators.goals)
+            problems, more = national.check(stage, m, source.display, problems, more)
         if problems:
             raise ValidationError(source.display, problems, more)
         # A view over the staged values: the write inserts from it, and nothing copies the rows before.

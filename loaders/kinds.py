@@ -88,6 +88,7 @@ TYPES: dict[str, tuple[str, str | None]] = {
     ),
     "school_kind": ("kv_school_kind({c})", "'{value}' er ikke en institutionstype; brug skole eller dagtilbud"),
     "verdict": ("kv_verdict({c})", "'{value}' er ikke Over niveau, På niveau eller Under niveau"),
+    "indicator": ("kv_indicator({c})", "ukendt indikator '{value}'; brug et id eller navn fra indikatorkataloget"),
     "institution": ("kv_text({c})", None),  # must exist in the institution table
     "municipality": ("kv_int({c})", "'{value}' er ikke en kommunekode"),
 }
@@ -642,6 +643,57 @@ COMPETENCE = Shape(
     unique=(_unique("institution", "school_year", "subject", what="institution, skoleår og fag"),),
 )
 
+# --- what the municipality compares itself with ---------------------------------------
+
+# The value is written as a goal's target is (``78,3 %``, ``78,3`` or ``0,783`` for a share), and read by the
+# same rule (``indicators.goals.normalise_target``, applied per row by ``loaders.national.check``), which also
+# checks the subject and grade against the indicator; it writes the values to this staged table.
+NATIONAL_CLEANED = "cleaned_national_levels"
+
+NATIONAL_LEVELS = Shape(
+    "national_levels",
+    "landstal",
+    "landsplan",
+    (
+        _year(),
+        Col("indicator", "indikator", ("indikator", "indicator"), "indicator", needed=True),
+        Col("subject", "fag", ("fag", "subject"), "subject", required=False),
+        _grade(required=False, needed=False),
+        Col("value", "værdi", ("værdi", "value", "landsgennemsnit"), needed=True),
+        _count("n", "antal", "antal elever", "n", required=False),
+    ),
+    detect=("school_year", "indicator", "value"),
+    table="national_levels",
+    output=_plain("school_year", "indicator", "subject", "grade")
+    + (("value", f"(SELECT c.value FROM {NATIONAL_CLEANED} c WHERE c._row = vals._row)"),)
+    + _plain("n"),
+    scope=("school_year",),
+    rules=(_GRADE_RANGE, *_non_negative("n")),
+    unique=(_unique("school_year", "indicator", "subject", "grade", what="skoleår, indikator, fag og klassetrin"),),
+)
+
+CLUSTERS = Shape(
+    "clusters",
+    "klynger",
+    "klynger af kommuner",
+    (
+        Col("cluster", "klynge", ("klynge", "klyngenavn", "cluster"), needed=True),
+        Col(
+            "municipality",
+            "kommunekode",
+            ("kommunekode", "kommunenr", "kommunenummer", "municipality_code"),
+            "municipality",
+            needed=True,
+        ),
+        Col("municipality_name", "kommune", ("kommune", "kommunenavn"), required=False),
+    ),
+    detect=("cluster", "municipality"),
+    table="clusters",
+    output=(("cluster", "v_cluster"), ("municipality_code", "v_municipality")),
+    scope=("cluster",),
+    unique=(_unique("cluster", "municipality", what="klyngen og kommunekoden"),),
+)
+
 # --- goals ----------------------------------------------------------------------------
 
 # Every per-goal rule and normalisation is ``indicators.goals.check_goal``, applied by
@@ -686,6 +738,8 @@ SHAPES: tuple[Shape, ...] = (
     TRANSITION,
     COMPETENCE,
     GOALS,
+    NATIONAL_LEVELS,
+    CLUSTERS,
 )
 KINDS: dict[str, str] = {
     "institutions": "institutioner",
@@ -697,6 +751,8 @@ KINDS: dict[str, str] = {
     "exam_grades": "karakterer",
     "transition": "overgang til ungdomsuddannelse",
     "competence": "kompetencedækning",
+    "national_levels": "landsplan",
+    "clusters": "klynger",
 }
 assert set(KINDS) == {s.kind for s in SHAPES}
 # The kind of extract that loads each table (what to import where a table has no rows).

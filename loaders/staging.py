@@ -267,6 +267,16 @@ def check(stage: duckdb.DuckDBPyConnection, m: Match, display: str) -> tuple[lis
     return shown, total - len(shown)
 
 
+def merge(m: Match, problems: list[Problem], found: list[Problem], more: int) -> tuple[list[Problem], int]:
+    """The staged problems and a kind's own per-row ones (one problem per cell: a staged one wins), in row and
+    column order: the first ``MAX_PROBLEMS``, and how many more."""
+    taken = {(p.row, p.column) for p in problems}
+    order = {m.label(c.name): i for i, c in enumerate(m.shape.columns)}
+    everything = problems + [p for p in found if (p.row, p.column) not in taken]
+    everything.sort(key=lambda p: (p.row or 0, order.get(p.column or "", 0)))
+    return everything[:MAX_PROBLEMS], more + max(len(everything) - MAX_PROBLEMS, 0)
+
+
 def output_sql(m: Match) -> str:
     """The SELECT over ``vals`` giving the rows for the shape's table, columns in ``output`` order."""
     shape = m.shape

@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 from openpyxl import Workbook
 
 from core import schoolyear
+from core.schema import SYNTHETIC_MUNICIPALITIES
 from core.settings import SAMPLE_KOMMUNE
 from indicators.catalogue import LEVELS, SUBJECTS
 
@@ -272,8 +273,20 @@ def _kommuner() -> list[tuple[int, str, int, str]]:
         return [(int(r["kommunekode"]), r["kommune"], int(r["regionskode"]), r["region"]) for r in csv.DictReader(f)]
 
 
-def _national_institutions(rng: np.random.Generator, n_schools: int) -> tuple[Schools, Daycares]:
-    kommuner = _kommuner()
+# The sample's cluster (klynge): Eksempelby and six fictional neighbours (core.schema flags them synthetic).
+CLUSTER_NAME = "Klynge Midt"
+NEIGHBOURS = [
+    (code, name, 1082, "Region Midtjylland")
+    for code, name in SYNTHETIC_MUNICIPALITIES.items()
+    if code != SAMPLE_KOMMUNE
+]
+
+
+def _national_institutions(
+    rng: np.random.Generator, n_schools: int, kommuner: list[tuple[int, str, int, str]] | None = None
+) -> tuple[Schools, Daycares]:
+    """Schools and daycares spread over ``kommuner`` (every real municipality when None), sized at random."""
+    kommuner = kommuner or _kommuner()
     weights = rng.lognormal(0, 0.7, len(kommuner))
     per_kommune = np.maximum(2, np.round(weights / weights.sum() * n_schools)).astype(int)
     codes = np.repeat([k[0] for k in kommuner], per_kommune)
@@ -711,7 +724,7 @@ _LAST = ("Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "
 
 
 def _register(path: Path, rng, schools: Schools) -> Path:
-    kommuner = {k[0]: k for k in _kommuner()}
+    kommuner = {k[0]: k for k in _kommuner() + NEIGHBOURS}
     kommuner[SAMPLE_KOMMUNE] = (SAMPLE_KOMMUNE, "Eksempelby", 1082, "Region Midtjylland")
     rows = []
     for i, inst in enumerate(schools.ids):
@@ -1118,12 +1131,103 @@ def _goals_xlsx(path: Path) -> Path:
     return _save_xlsx(wb, path)
 
 
+# The country's published figures, invented as everything here: (indicator, subject, level in 2019/20, change a
+# year, years). Plausible levels, so that Eksempelby and its neighbours sit around them.
+_NATIONAL_FIGURES = (
+    ("nt_share_good", "Dansk, læsning", 0.58, 0.004, range(2016, 2022)),
+    ("nt_share_good", "Matematik", 0.56, 0.003, range(2016, 2022)),
+    ("wb_social", None, 3.9, 0.0, WELLBEING_YEARS),
+    ("wb_academic", None, 3.7, -0.005, WELLBEING_YEARS),
+    ("wb_support", None, 3.2, 0.0, WELLBEING_YEARS),
+    ("wb_order", None, 3.35, -0.01, WELLBEING_YEARS),
+    ("wb_general", None, 3.85, -0.005, WELLBEING_YEARS),
+    ("la_share_general", None, 0.87, 0.002, range(2018, 2025)),
+    ("abs_mean_pct", None, 0.066, 0.001, QUALITY_YEARS),
+    ("abs_share_over_10", None, 0.23, 0.006, QUALITY_YEARS),
+    ("exam_mean", None, 7.3, 0.02, QUALITY_YEARS),
+    ("tr_share_3m", None, 0.85, 0.0, QUALITY_YEARS),
+    ("tr_share_15m", None, 0.86, 0.0, range(QUALITY_YEARS.start, QUALITY_YEARS.stop - 1)),
+    ("comp_coverage", None, 0.87, 0.006, QUALITY_YEARS),
+)
+
+
+def _national_levels(path: Path) -> Path:
+    """The country's figures as the ministry's tables give them: shares as percentages, means with a comma."""
+    rows: dict[str, list] = {k: [] for k in ("skoleår", "indikator", "fag", "værdi")}
+    for indicator, subject, level, change, years in _NATIONAL_FIGURES:
+        for year in years:
+            value = level + change * (year - 2019)
+            rows["skoleår"].append(schoolyear.short(year))
+            rows["indikator"].append(indicator)
+            rows["fag"].append(subject)
+            is_share = indicator.split("_")[0] in ("nt", "la", "abs", "tr", "comp")
+            rows["værdi"].append(
+                _danish(np.array([value * 100 if is_share else value]), 1 if is_share else 2, " %" if is_share else "")[
+                    0
+                ]
+            )
+    return _write_csv(path, {k: pa.array(v, pa.string()) for k, v in rows.items()})
+
+
+def _clusters(path: Path) -> Path:
+    codes = [SAMPLE_KOMMUNE] + [code for code, *_ in NEIGHBOURS]
+    names = ["Eksempelby"] + [name for _, name, *_ in NEIGHBOURS]
+    columns = {"klynge": [CLUSTER_NAME] * len(codes), "kommunekode": [str(c) for c in codes], "kommune": names}
+    return _write_csv(path, {k: pa.array(v, pa.string()) for k, v in columns.items()})
+
+
+def _neighbour_files(out_dir: Path, number: int, seed: int) -> list[Path]:
+    """The cluster's six fictional neighbours with their public data only (never a test result: § 55 b), the
+    cluster and the national figures."""
+    streams = [np.random.default_rng([seed, 9, k]) for k in range(4)]
+    schools, daycares = _national_institutions(streams[0], 36, NEIGHBOURS)
+    pupils = _pupils(streams[1], schools, range(WELLBEING_YEARS.start - 9, WELLBEING_YEARS.stop), seed * 104729)
+    effects = _effects(streams[2], schools.effect, schools.trend, WELLBEING_YEARS, 0.04)
+    rng, prefix = streams[3], f"{number:02d}_eksempelby_klynge"
+    return [
+        _register(out_dir / f"{prefix}_institutionsregister.csv", rng, schools),
+        _municipal_list(out_dir / f"{number + 1:02d}_eksempelby_klynge_institutionsliste.csv", schools, daycares),
+        _write_csv(
+            out_dir / f"{number + 2:02d}_eksempelby_klynge_trivsel.csv",
+            _wellbeing_columns(_wellbeing(rng, schools, pupils), schools),
+        ),
+        _write_csv(
+            out_dir / f"{number + 3:02d}_eksempelby_klynge_sprogvurdering.csv",
+            _language_columns(_language(rng, daycares, range(2018, 2025)), daycares),
+        ),
+        _write_csv(
+            out_dir / f"{number + 4:02d}_eksempelby_klynge_fravaer.csv",
+            _absence_columns(_absence(rng, schools, pupils, effects), schools),
+        ),
+        _exam_xlsx(
+            out_dir / f"{number + 5:02d}_eksempelby_klynge_karakterer.xlsx",
+            _exams(rng, schools, pupils, effects),
+            schools,
+        ),
+        _write_csv(
+            out_dir / f"{number + 6:02d}_eksempelby_klynge_overgang_ungdomsuddannelse.csv",
+            _transition_share_columns(_youth_transition(rng, schools, pupils, effects), schools),
+        ),
+        _write_csv(
+            out_dir / f"{number + 7:02d}_eksempelby_klynge_kompetencedaekning.csv",
+            _competence_columns(_competence(rng, schools), schools),
+        ),
+        _clusters(out_dir / f"{number + 8:02d}_eksempelby_klynger.csv"),
+        _national_levels(out_dir / f"{number + 9:02d}_eksempelby_landsplan.csv"),
+    ]
+
+
 README = f"""# {SYNTHETIC_LABEL}
 
 {KOMMUNE_NAME} (kommunekode {SAMPLE_KOMMUNE}) findes ikke. Alle skoler, dagtilbud, elever og tal i
 denne mappe er opdigtede og lavet af `python -m sample_data generate --out sample_data/eksempelby`
 (seed 2024). De ligner rigtige udtræk, også i deres uensartethed: forskellige kolonnenavne,
 stavemåder, tegnsæt og skilletegn.
+
+{CLUSTER_NAME} samler Eksempelby og seks lige så opdigtede nabokommuner ({", ".join(n for _, n, *_ in NEIGHBOURS)};
+kommunekoder {NEIGHBOURS[0][0]}-{NEIGHBOURS[-1][0]}, som ingen rigtig kommune har). For nabokommunerne findes kun
+offentlige tal (trivsel, sprogvurdering, fravær, karakterer, overgang, kompetencedækning), aldrig testresultater.
+Landsplan-tallene (`eksempelby_landsplan.csv`) er også opdigtede.
 
 Filerne indlæses i nummerrækkefølge (`python -m loaders import sample_data/eksempelby/[0-9]*`).
 Trivsel for 0.-3. klasse indeholder kun indikatoren Generel skoletrivsel.
@@ -1232,4 +1336,6 @@ def generate(out_dir: Path, scale: str = "municipality", seed: int = 2024, *, n_
             bom=True,
         )
     )
+    if sample:
+        files += _neighbour_files(out_dir, number + 4, seed)
     return files

@@ -26,6 +26,8 @@ DATA_TABLES = (
     "youth_transition",
     "competence",
     "goal_versions",
+    "national_levels",
+    "clusters",
 )
 
 

@@ -35,7 +35,13 @@ LEVELLED = GOOD | {"Ikke tilstrækkelig", "Mangelfuld", "Jævn", "1", "2", "3"}
 
 
 def _file(pattern: str) -> Path:
-    (path,) = SAMPLE_DIR.glob(pattern)
+    """Eksempelby's own file (not its cluster neighbours')."""
+    (path,) = (p for p in SAMPLE_DIR.glob(pattern) if "_klynge_" not in p.name)
+    return path
+
+
+def _cluster_file(pattern: str) -> Path:
+    (path,) = (p for p in SAMPLE_DIR.glob(pattern) if "_klynge_" in p.name)
     return path
 
 
@@ -327,18 +333,27 @@ def test_build_database_loads_every_row_and_marks_the_demo(sample_db):
             "kompetencedaekning",
         )
     }
+    neighbours = _csv(_cluster_file("*_klynge_institutionsliste.csv"))
     expected = {
         "test_pupil_results": sum(_data_rows(p) for p in files["nationale_test"] + files["overgangstest"]),
-        "wellbeing": _data_rows(files["trivsel"][0]),
-        "language_assessments": _data_rows(files["sprogvurdering"][0]),
-        "absence": _data_rows(files["fravaer"][0]),
-        "exam_grades": _data_rows(files["karakterer"][0]),
-        "youth_transition": _data_rows(files["overgang_ungdomsuddannelse"][0]),
-        "competence": _data_rows(files["kompetencedaekning"][0]),
-        "institutions": 12 + 20,
+        # Eksempelby's files and its cluster neighbours' (public data only)
+        **{
+            table: sum(_data_rows(p) for p in files[name])
+            for table, name in (
+                ("wellbeing", "trivsel"),
+                ("language_assessments", "sprogvurdering"),
+                ("absence", "fravaer"),
+                ("exam_grades", "karakterer"),
+                ("youth_transition", "overgang_ungdomsuddannelse"),
+                ("competence", "kompetencedaekning"),
+            )
+        },
+        "institutions": 12 + 20 + len(neighbours),
         "goals": len(SAMPLE_GOALS),
+        "clusters": 7,
+        "national_levels": _data_rows(_file("*_landsplan.csv")),
     }
-    withheld = sum(r["indikatorsvar"] == ".." for r in _wellbeing())
+    withheld = sum(r["indikatorsvar"] == ".." for r in _wellbeing() + _csv(_cluster_file("*_klynge_trivsel.csv")))
     with database.read(sample_db) as con:
         counts = {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in expected}
         assert counts == expected

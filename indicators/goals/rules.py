@@ -48,8 +48,8 @@ FIELDS = (
 )
 
 
-def normalise_target(indicator: str | Indicator, raw) -> float:
-    """A target as stored: in the indicator's unit, shares as 0-1.
+def normalise_target(indicator: str | Indicator, raw, what: str = "Målværdien") -> float:
+    """A target (or another value written as one, ``what``) as stored: in the indicator's unit, shares as 0-1.
 
     Shares accept a percentage or a fraction: ``80``, ``"80 %"``, ``"0,8"`` -> 0.8
     (a number above 1 or written with ``%`` is a percentage). Raises
@@ -63,15 +63,13 @@ def normalise_target(indicator: str | Indicator, raw) -> float:
     ind = indicator if isinstance(indicator, Indicator) else engine.indicator(indicator)
     value = cells.number(raw)
     if value is None or not math.isfinite(value):
-        raise KvalitetsdialogError(f"Målværdien '{raw}' er ikke et tal.", "Ugyldig målværdi")
+        raise KvalitetsdialogError(f"{what} '{raw}' er ikke et tal.", "Ugyldig værdi")
     if ind.unit == "share" and ("%" in str(raw) or value > 1):
         value = round(value / 100, 10)
     low, high = _UNIT_RANGE.get(ind.unit, (-math.inf, math.inf))
     if ind.id != "exam_socref_diff" and not low <= value <= high:
         shown = "0-100 %" if ind.unit == "share" else f"{low:g}-{high:g}".replace(".", ",")
-        raise KvalitetsdialogError(
-            f"Målværdien '{raw}' ligger uden for indikatorens skala ({shown}).", "Ugyldig målværdi"
-        )
+        raise KvalitetsdialogError(f"{what} '{raw}' ligger uden for indikatorens skala ({shown}).", "Ugyldig værdi")
     return value
 
 
