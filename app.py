@@ -35,6 +35,7 @@ PAGES = {
     "institution": ("dashboards/institution.py", "Institution", ":material/school:"),
     "samtale": ("dashboards/samtale_page.py", "Skoleudviklingssamtale", ":material/handshake:"),
     "dialog": ("dashboards/dialogue_page.py", "Dialog", ":material/forum:"),
+    "klynge": ("dashboards/klynge.py", "Klynge", ":material/hub:"),
     "maal": ("dashboards/maal.py", "Mål", ":material/target:"),
     "data": ("dashboards/data.py", "Data", ":material/upload_file:"),
     "adgang": ("dashboards/audit_page.py", "Adgang og log", ":material/admin_panel_settings:"),
@@ -42,8 +43,8 @@ PAGES = {
 # docs/domain.md, "Who sees what": the page set per role; the first page is the start page.
 ROLE_PAGES = {
     "public": ("overblik",),
-    "council": ("overblik", "skoler", "samtale", "dialog"),
-    "administration": ("overblik", "skoler", "institution", "samtale", "dialog", "maal", "data", "adgang"),
+    "council": ("overblik", "skoler", "klynge", "samtale", "dialog"),
+    "administration": ("overblik", "skoler", "institution", "klynge", "samtale", "dialog", "maal", "data", "adgang"),
     "leader": ("institution", "samtale", "dialog", "overblik"),
 }
 

@@ -97,13 +97,16 @@ def trend_section(ctx: Context, institution: pd.Series, goals: pd.DataFrame) -> 
     level_goal = goals[(goals["indicator"] == indicator.id) & goals["direction"].isin([">=", "<="])]
     target = level_goal["target"].iloc[0] if not level_goal.empty else None
     widgets.confidential_note(indicator)
-    fig = widgets.trend_figure(
-        [own, muni],
-        indicator.id,
-        names=[institution["name"], "Kommunen"],
-        colours=[widgets.INSTITUTION_COLOUR, widgets.MUNICIPALITY_COLOUR],
-        target=target,
-    )
+    country = ctx.read(comparison.national_levels, indicator.id, subject, grade)
+    frames, names = [own, muni], [institution["name"], "Kommunen"]
+    colours = [widgets.INSTITUTION_COLOUR, widgets.MUNICIPALITY_COLOUR]
+    if not country.empty:  # the country's published figure, where one is loaded
+        frames, names, colours = (
+            frames + [country],
+            names + [comparison.NATIONAL_NAME],
+            colours + [widgets.NATIONAL_COLOUR],
+        )
+    fig = widgets.trend_figure(frames, indicator.id, names=names, colours=colours, target=target)
     st.plotly_chart(fig, width="stretch")
     caption = widgets.withheld_caption([schoolyear.short(int(y)) for y in own["school_year"]], own["suppression"])
     if caption:
@@ -355,6 +358,17 @@ def _metric(column, indicator_id: str, own: pd.DataFrame, muni: pd.DataFrame) ->
     )
 
 
+def socioeconomic_lines(ctx: Context, institution: pd.Series) -> None:
+    """The ministry's verdict on the exam average against the pupils' background, the latest years first."""
+    rows = ctx.read(comparison.socioeconomic, ctx.kommune, (institution.name,))
+    if rows.empty:
+        return
+    st.markdown("**Karakterer i forhold til elevernes baggrund (socioøkonomisk reference)**")
+    for row in rows.sort_values("school_year", ascending=False).head(3).to_dict("records"):
+        st.write(f"{schoolyear.short(row['school_year'])}: {comparison.socioeconomic_words(row)}.")
+    st.caption(comparison.SOCIOECONOMIC_NOTE)
+
+
 def quality_section(ctx: Context, institution: pd.Series) -> None:
     """Absence, exams, youth transition and competence coverage: the institution against the municipality."""
     st.subheader("Statusrapportens øvrige områder")
@@ -402,6 +416,8 @@ def quality_section(ctx: Context, institution: pd.Series) -> None:
             )
             if caption:
                 st.caption(caption)
+            if title == "Karakterer":
+                socioeconomic_lines(ctx, institution)
             if title in _QUALITY_NOTES:
                 st.caption(_QUALITY_NOTES[title])
 

@@ -11,6 +11,7 @@ from dashboards import widgets
 from dashboards.context import Context, current
 from indicators import comparison, units
 from indicators.catalogue import CATALOGUE
+from indicators.goals import institution_counts
 
 _CARDS_PER_ROW = 4
 
@@ -30,7 +31,7 @@ def sparkline(ctx: Context, goal) -> list[float] | None:
     return [float(v) * scale for v in values] if len(values) > 1 else None
 
 
-def goal_card(ctx: Context, goal) -> None:
+def goal_card(ctx: Context, goal, schools: str | None = None) -> None:
     """Title, status, value with a small trend, target, and the engine's sentence (with the change)."""
     indicator = CATALOGUE[goal.indicator]
     with st.container(border=True):
@@ -55,6 +56,11 @@ def goal_card(ctx: Context, goal) -> None:
             chart_type="line",
         )
         st.caption(widgets.target_text(goal))
+        if schools:
+            st.caption(schools)
+        national = widgets.national_text(ctx, goal.indicator, *widgets.goal_filters(goal), goal.school_year)
+        if national:
+            st.caption(national)
         # The engine's sentence gives the change since the last comparable year and says when it is noise.
         if isinstance(goal.sentence, str) and goal.sentence:
             st.write(goal.sentence)
@@ -88,8 +94,13 @@ def compare_with_others(ctx: Context, goals: pd.DataFrame) -> None:
 def render(ctx: Context) -> None:
     name = ctx.read(units.municipality_name, ctx.kommune)
     st.title(f"Overblik – {name}")
-    goals = ctx.read(indicators.evaluate_goals, kommune=ctx.kommune)
-    goals = goals[goals["level"] == "municipality"].reset_index(drop=True)
+    evaluated = ctx.read(indicators.evaluate_goals, kommune=ctx.kommune)
+    goals = evaluated[evaluated["level"] == "municipality"].reset_index(drop=True)
+    # How many institutions meet each goal, for a viewer who sees them all (a leader sees only their own).
+    schools = {}
+    if ctx.viewer.sees_all_institutions:
+        counts = institution_counts(evaluated)
+        schools = dict(zip(counts["goal_id"], counts["words"]))
     if goals.empty:
         widgets.empty(
             "Kommunen har ingen mål endnu. Forvaltningen kan oprette dem under **Mål** eller indlæse målarket."
@@ -103,7 +114,7 @@ def render(ctx: Context) -> None:
     for start in range(0, len(goals), _CARDS_PER_ROW):
         for column, goal in zip(st.columns(_CARDS_PER_ROW), goals.iloc[start : start + _CARDS_PER_ROW].itertuples()):
             with column:
-                goal_card(ctx, goal)
+                goal_card(ctx, goal, schools.get(goal.goal_id))
     st.caption(
         "Ændringer kaldes *ikke signifikante*, når usikkerheden er større end ændringen. "
         f"Tal bygget på færre end {danish.integer(widgets.min_n())} elever vises ikke, og heller ikke tal, "

@@ -12,8 +12,9 @@ import indicators
 from core import danish, schoolyear
 from dashboards import widgets
 from dashboards.context import Context, current
-from indicators import units
+from indicators import comparison, units
 from indicators.catalogue import CATALOGUE
+from indicators.goals import institution_counts
 from loaders import coverage
 
 INSTITUTION_PAGE = "dashboards/institution.py"
@@ -39,6 +40,18 @@ def filters(ctx: Context, institutions: pd.DataFrame) -> tuple[int | None, pd.Da
     if chosen:
         keep = keep[keep["district"].isin(chosen)]
     return year, keep
+
+
+def socioeconomic_column(ctx: Context, year: int | None, ids: list[str]) -> list[str]:
+    """Each school's latest (or the chosen year's) socio-economic verdict with its difference; empty otherwise."""
+    rows = ctx.read(comparison.socioeconomic, ctx.kommune)
+    if year is not None:
+        rows = rows[rows["school_year"] == year]
+    latest = rows.sort_values("school_year").groupby("institution_id").tail(1).set_index("institution_id")
+    return [
+        f"{latest.at[i, 'verdict']} ({danish.change(latest.at[i, 'difference'], 'grade')})" if i in latest.index else ""
+        for i in ids
+    ]
 
 
 def matrix(ctx: Context, year: int | None, institutions: pd.DataFrame) -> None:
@@ -69,6 +82,7 @@ def matrix(ctx: Context, year: int | None, institutions: pd.DataFrame) -> None:
     columns = {headers[g]: st.column_config.TextColumn(headers[g], help=titles[g], width=125) for g in table.columns}
     table.columns = [headers[g] for g in table.columns]
     table.insert(0, "Institution", [names[i] for i in ids])
+    table["Karakterer ift. baggrund"] = socioeconomic_column(ctx, year, ids)
     clickable = ctx.viewer.role == "administration"
     event = st.dataframe(
         table.style.map(widgets.status_cell_style),
@@ -79,6 +93,9 @@ def matrix(ctx: Context, year: int | None, institutions: pd.DataFrame) -> None:
         on_select="rerun" if clickable else "ignore",
         selection_mode="single-row",
     )
+    st.caption(f"Karakterer ift. baggrund: {comparison.SOCIOECONOMIC_NOTE}")
+    counts = institution_counts(goals)
+    st.caption(" · ".join(f"{g}: {w}" for g, w in zip(counts["goal_id"], counts["words"])))
     if clickable:
         st.caption("Vælg en række for at åbne institutionen.")
         rows = event.selection.rows if event else []

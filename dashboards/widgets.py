@@ -11,6 +11,7 @@ import streamlit as st
 import indicators
 from core import danish, schoolyear, settings
 from core.errors import KvalitetsdialogError
+from indicators import comparison
 from indicators.catalogue import CATALOGUE, SUBJECTS, Indicator
 from indicators.goals.sentences import target_words
 
@@ -25,6 +26,7 @@ STATUS_STYLE = {
 INSTITUTION_COLOUR = "#0072B2"
 MUNICIPALITY_COLOUR = "#D55E00"
 TARGET_COLOUR = "#009E73"
+NATIONAL_COLOUR = "#555555"
 EMPTY_HINT = "Indlæs data under **Data** (forvaltningen) eller med `python -m loaders import`."
 
 
@@ -48,6 +50,17 @@ def status_cell_style(text: str) -> str:
         if isinstance(text, str) and text == status_text(status):
             return f"background-color:{STATUS_STYLE[status][1]};color:#000"
     return ""
+
+
+def national_text(ctx, indicator_id: str, subject, grade, year) -> str | None:
+    """``Landsplan 2021/22: 58,0 %`` where the country's figure for that school year is loaded, else None."""
+    if year is None or pd.isna(year):
+        return None
+    country = ctx.read(comparison.national_levels, indicator_id, subject, grade)
+    value = country.loc[country["school_year"] == int(year), "value"]
+    if value.empty:
+        return None
+    return f"{comparison.NATIONAL_NAME} {schoolyear.short(int(year))}: {formatted(value.iloc[0], indicator_id)}"
 
 
 def target_text(goal) -> str:

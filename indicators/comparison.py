@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from core import danish
+from core import danish, settings
 from core.errors import AccessDenied
 from core.viewer import Viewer
 from indicators import engine, uncertainty
-from indicators.catalogue import CATALOGUE
+from indicators.catalogue import CATALOGUE, comparable_group
 from indicators.engine import require_viewer
 
 
@@ -122,6 +122,7 @@ CLUSTER_COLUMNS = [
     "interval_kind",
     "suppressed",
     "n",
+    "comparable_group",
 ]
 
 
@@ -141,17 +142,26 @@ def national_levels(
     subject: str | None = None,
     grade: int | None = None,
 ) -> pd.DataFrame:
-    """The country's published figures for one indicator (``subject``/``grade`` None = all pooled), by year.
+    """The country's published figures for one indicator (``subject``/``grade`` None or ``all`` = all pooled),
+    by school year, shaped as a trend (``school_year``, ``value``, ``n``, ``lower``/``upper`` unknown,
+    ``comparable_group``) so that a chart draws it as "Landsplan" beside the municipality's line.
 
     Public (the ministry publishes them): every viewer may see them."""
     require_viewer(viewer)
-    engine.indicator(indicator_id)
-    return con.execute(
+    ind = engine.indicator(indicator_id)
+    frame = con.execute(
         """SELECT school_year, value, n FROM national_levels
            WHERE indicator = ? AND subject IS NOT DISTINCT FROM ? AND grade IS NOT DISTINCT FROM ?
            ORDER BY school_year""",
-        [indicator_id, None if subject in (None, "all") else subject, grade],
+        [indicator_id, None if subject in (None, "all") else subject, None if grade in (None, "all") else int(grade)],
     ).df()
+    return frame.assign(
+        school_year=frame["school_year"].astype(int),
+        n=frame["n"].astype("Int64"),
+        lower=math.nan,
+        upper=math.nan,
+        comparable_group=[comparable_group(ind, int(y)) for y in frame["school_year"]],
+    )
 
 
 def refuse_confidential(indicator_id: str, what: str) -> None:
@@ -190,14 +200,10 @@ def cluster(con: duckdb.DuckDBPyConnection, viewer: Viewer, name: str, indicator
             "unit_id": NATIONAL,
             "unit_name": NATIONAL_NAME,
             "own": False,
-            "school_year": country["school_year"].astype(int),
-            "value": country["value"].astype(float),
-            "lower": float("nan"),
-            "upper": float("nan"),
             "interval_kind": None,
             "suppressed": False,
-            "n": country["n"].astype("Int64"),
         }
+        | {c: country[c] for c in ("school_year", "value", "lower", "upper", "n", "comparable_group")}
     )
     order = {str(c): i for i, c in enumerate(codes)} | {NATIONAL: len(codes)}
     out = pd.concat([values[CLUSTER_COLUMNS], national[CLUSTER_COLUMNS]], ignore_index=True)
@@ -248,3 +254,88 @@ def latest_year(frame: pd.DataFrame) -> int | None:
     """The latest school year in which the own municipality or a member has a value (shown or withheld)."""
     municipal = frame[(frame["unit_id"] != NATIONAL) & (frame["value"].notna() | frame["suppressed"].astype(bool))]
     return None if municipal.empty else int(municipal["school_year"].max())
+
+
+def cluster_overview(con: duckdb.DuckDBPyConnection, viewer: Viewer, name: str, kommune: int) -> pd.DataFrame:
+    """Every public indicator's latest school year in the cluster: the own value (withheld or not) with its
+    interval, the own place in words, the cluster's members with a value, and the country's figure that year."""
+    rows = []
+    for indicator_id in PUBLIC_INDICATORS:
+        frame = cluster(con, viewer, name, indicator_id, kommune)
+        year = latest_year(frame)
+        if year is None:
+            continue
+        this_year = frame[frame["school_year"] == year]
+        own = this_year[this_year["own"]]
+        country = this_year.loc[this_year["unit_id"] == NATIONAL, "value"]
+        placed = ranks(frame, year)
+        own_place = placed.loc[placed["unit_id"] == str(int(kommune)), "words"]
+        rows.append(
+            {
+                "indicator": indicator_id,
+                "school_year": year,
+                "value": own["value"].iloc[0] if not own.empty else math.nan,
+                "lower": own["lower"].iloc[0] if not own.empty else math.nan,
+                "upper": own["upper"].iloc[0] if not own.empty else math.nan,
+                "suppressed": bool(own["suppressed"].iloc[0]) if not own.empty else False,
+                "rank": own_place.iloc[0] if not own_place.empty else None,
+                "members": int((this_year["unit_id"] != NATIONAL).sum()),
+                "national": country.iloc[0] if not country.empty else math.nan,
+            }
+        )
+    columns = ["indicator", "school_year", "value", "lower", "upper", "suppressed", "rank", "members", "national"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+# --- similar schools: the exam average against the socio-economic reference ----------------------------------
+
+# The ministry's verdicts (the exam sheet's "signifikant forskel"), and what each means.
+VERDICTS = {
+    "Over niveau": "karaktergennemsnittet ligger signifikant over det, elevernes baggrund lader forvente",
+    "På niveau": "karaktergennemsnittet afviger ikke signifikant fra det, elevernes baggrund lader forvente",
+    "Under niveau": "karaktergennemsnittet ligger signifikant under det, elevernes baggrund lader forvente",
+}
+SOCIOECONOMIC_NOTE = (
+    "Den socioøkonomiske reference er det karaktergennemsnit, skolen kunne forventes at få ud fra elevernes "
+    "baggrund (forældrenes uddannelse og indkomst, køn, herkomst m.m.), sammenlignet med elever med samme "
+    "baggrund i hele landet. Ministeriet beregner den kun, hvor mindst 5 elever har karakterer."
+)
+
+
+def socioeconomic(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, kommune: int, institutions: tuple[str, ...] | None = None
+) -> pd.DataFrame:
+    """Each school's exam average against its socio-economic reference, by school year: the difference and the
+    ministry's verdict (``Over niveau`` / ``På niveau`` / ``Under niveau``) with what it means.
+
+    Only where the engine shows the school's difference to this viewer (its scope, at least 5 pupils, and no
+    suppression), so the verdict tells nothing the viewer could not see. Columns: institution_id, unit_name,
+    school_year, difference, n, verdict, meaning.
+    """
+    threshold = max(settings.min_n(), 5)  # the ministry's own minimum, and ours when it is larger
+    values = engine.compute(
+        con, viewer, "exam_socref_diff", kommune=kommune, levels=("institution",), institutions=institutions
+    )
+    shown = values[values["value"].notna() & ~values["suppressed"].astype(bool) & (values["n"].fillna(0) >= threshold)]
+    verdicts = con.execute(
+        "SELECT institution_id, school_year, socref_verdict FROM exam_grades WHERE list_contains(?, institution_id)",
+        [sorted(set(shown["institution_id"]))],
+    ).df()
+    out = shown.merge(verdicts, on=["institution_id", "school_year"], how="left")
+    out = out[out["socref_verdict"].notna()]
+    return pd.DataFrame(
+        {
+            "institution_id": out["institution_id"],
+            "unit_name": out["unit_name"],
+            "school_year": out["school_year"].astype(int),
+            "difference": out["value"].astype(float),
+            "n": out["n"],
+            "verdict": out["socref_verdict"],
+            "meaning": out["socref_verdict"].map(VERDICTS),
+        }
+    ).reset_index(drop=True)
+
+
+def socioeconomic_words(row) -> str:
+    """``Over niveau (+0,4): karaktergennemsnittet ligger signifikant over ...`` for a ``socioeconomic`` row."""
+    return f"{row['verdict']} ({danish.change(row['difference'], 'grade')}): {row['meaning']}"

@@ -39,3 +39,8 @@ def institutions(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommune: int) -
         [kommune],
     ).df()
     return df[df["institution_id"].map(viewer.sees_institution)].reset_index(drop=True)
+
+
+def municipalities(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pd.DataFrame:
+    """Every municipality the database knows (code, name), by name: public, for choosing a cluster's members."""
+    return con.execute("SELECT code, name FROM municipalities ORDER BY name").df()

@@ -21,9 +21,10 @@ from dialogue.mandatory_tests import MandatoryTests, mandatory_tests
 from dialogue.notes import NOTE_KINDS, Note, open_actions
 from dialogue.notes import notes as read_notes
 from dialogue.samtale import SchoolSamtale, school_samtale
-from indicators import units
+from indicators import comparison, units
 from indicators.catalogue import AREAS, CATALOGUE, Indicator
 from indicators.engine import Value
+from indicators.goals import institution_counts
 from loaders import coverage
 
 CONFIDENTIAL_MARK = "Fortroligt - folkeskolelovens § 55 b"
@@ -38,7 +39,7 @@ STATUS_REPORT_NOTE = (
 
 @dataclass(frozen=True)
 class Unit:
-    level: str  # institution | municipality
+    level: str  # institution | municipality | national (the country's published figure, "Landsplan")
     unit_id: str
     name: str
 
@@ -73,6 +74,8 @@ class StatusReport:
     areas: list[Area]
     assessments: list[tuple[str, Note]]  # (institution name, note)
     definitions: list[Indicator] = field(default_factory=list)
+    # Each school's exam average against its socio-economic reference (comparison.socioeconomic) that year
+    socioeconomic: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def confidential(self) -> bool:
@@ -115,6 +118,12 @@ def _area(
         values[(str(r.unit_id), r.indicator)] = Value.of(r)
     present = {u for u, _ in values}
     rows = [u for u in units if u.unit_id in present] + [municipality]
+    for i in visible:  # the country's figure for the year, where one is loaded
+        country = comparison.national_levels(con, viewer, i.id)
+        for r in country[country["school_year"] == year].itertuples():
+            values[(comparison.NATIONAL, i.id)] = Value(float(r.value), None if pd.isna(r.n) else int(r.n))
+    if any(u == comparison.NATIONAL for u, _ in values):
+        rows.append(Unit("national", comparison.NATIONAL, comparison.NATIONAL_NAME))
     return Area(title, visible, rows, values)
 
 
@@ -136,6 +145,13 @@ def _goals(con, viewer: Viewer, kommune: int, year: int | None, names: dict[str,
     if df.empty:
         return pd.DataFrame(columns=cols)
     df = df.copy()
+    if viewer.sees_all_institutions:  # "5 af 12 skoler opfylder målet" after the municipality's sentence
+        table = institution_counts(df)
+        counts = dict(zip(table["goal_id"], table["words"]))
+        df["sentence"] = [
+            f"{s} {counts[g]}." if level == "municipality" and g in counts else s
+            for g, level, s in zip(df["goal_id"], df["level"], df["sentence"])
+        ]
     df["unit_name"] = [names.get(str(u), str(u)) for u in df["unit_id"]]
     df["_order"] = (df["level"] != "municipality").astype(int)
     return df.sort_values(["goal_id", "_order", "unit_name"])[cols].reset_index(drop=True)
@@ -171,7 +187,15 @@ def status_report(
         areas=areas,
         assessments=assessments,
         definitions=[i for a in areas for i in a.indicators],
+        socioeconomic=_socioeconomic(con, viewer, kommune, year),
     )
+
+
+def _socioeconomic(con, viewer: Viewer, kommune: int, year: int) -> pd.DataFrame:
+    """The year's schools with the ministry's verdict, by name; ``words`` says it in one line."""
+    rows = comparison.socioeconomic(con, viewer, kommune)
+    rows = rows[rows["school_year"] == year].sort_values("unit_name").reset_index(drop=True)
+    return rows.assign(words=[comparison.socioeconomic_words(r) for r in rows.to_dict("records")])
 
 
 @dataclass

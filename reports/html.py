@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 
 from core import danish, schoolyear
-from indicators import STATUS_LABELS
+from indicators import STATUS_LABELS, comparison
 from indicators.catalogue import CATALOGUE, SUBJECTS, Indicator
 from indicators.engine import Value
 from reports.data import (
@@ -169,6 +169,7 @@ def status_html(report: StatusReport) -> str:
         matrix=_goal_matrix(report.goals),
         areas=areas,
         sources=SOURCES,
+        socioeconomic_note=comparison.SOCIOECONOMIC_NOTE,
     )
 
 

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core import danish, schoolyear
-from indicators import STATUS_LABELS
+from indicators import STATUS_LABELS, comparison
 from indicators.catalogue import CATALOGUE, SUBJECTS
 from reports.data import (
     CONFIDENTIAL_MARK,
@@ -150,7 +150,8 @@ def status_xlsx(report: StatusReport) -> bytes:
         set_cell(ws.cell(row, 2), value).alignment = _WRAP
     row += 2
     set_cell(ws.cell(row, 1), "Indhold").font = _BOLD
-    contents = ["Mål"] + [a.title for a in report.areas] + ["Vurderinger", "Definitioner"]
+    contents = ["Mål"] + [a.title for a in report.areas] + (["Baggrund"] if not report.socioeconomic.empty else [])
+    contents += ["Vurderinger", "Definitioner"]
     for name in contents:
         row += 1
         set_cell(ws.cell(row, 2), name)
@@ -187,6 +188,14 @@ def status_xlsx(report: StatusReport) -> bytes:
             f"<{report.min_n}: diskretioneret (færre end {report.min_n}); x: skjult, så en mindre gruppes tal ikke "
             f"kan regnes ud; {danish.MISSING}: ingen data.",
         )
+
+    if not report.socioeconomic.empty:
+        ws = _sheet(wb, "Baggrund", f"Karakterer i forhold til elevernes baggrund {year}", False, [34, 100])
+        _header(ws, 4, ["Skole", "Socioøkonomisk reference"])
+        for row, r in enumerate(report.socioeconomic.to_dict("records"), start=5):
+            set_cell(ws.cell(row, 1), r["unit_name"])
+            set_cell(ws.cell(row, 2), r["words"]).alignment = _WRAP
+        set_cell(ws.cell(row + 2, 1), comparison.SOCIOECONOMIC_NOTE)
 
     ws = _sheet(wb, "Vurderinger", f"Institutionernes vurderinger {year}", False, [30, 24, 90, 24, 12])
     _header(ws, 4, ["Institution", "Emne", "Vurdering", "Skrevet af", "Dato"])

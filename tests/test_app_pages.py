@@ -15,14 +15,15 @@ from core.viewer import Viewer
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 LEADER_SCHOOL = "999001"  # Nørrevangsskolen, the main school with two departments
 PAGES = {
-    "administration": ["overblik", "skoler", "institution", "samtale_page", "dialogue_page", "maal", "data"],
-    "council": ["overblik", "skoler", "samtale_page", "dialogue_page"],
+    "administration": ["overblik", "skoler", "institution", "klynge", "samtale_page", "dialogue_page", "maal", "data"],
+    "council": ["overblik", "skoler", "klynge", "samtale_page", "dialogue_page"],
     "public": ["overblik"],
     f"leader:{LEADER_SCHOOL}": ["institution", "samtale_page", "dialogue_page", "overblik"],
 }
-ALL_PAGES = ["overblik", "skoler", "institution", "samtale_page", "dialogue_page", "maal", "data"]
+ALL_PAGES = ["overblik", "skoler", "institution", "klynge", "samtale_page", "dialogue_page", "maal", "data"]
 TITLES = {
     "overblik": "Overblik – Eksempelby",
+    "klynge": "Klynge – Eksempelby",
     "skoler": "Skoler og dagtilbud",
     "samtale_page": "Skoleudviklingssamtale",
     "maal": "Mål",

@@ -63,6 +63,7 @@ def test_status_report_has_the_other_areas_with_known_values(sample_db, tmp_path
         # the municipality's exam average, pupil-weighted over every school (the special school's few included)
         exam, graded = con.execute(
             "SELECT sum(mean_grade * n_pupils) / sum(n_pupils), sum(n_pupils) FROM exam_grades WHERE school_year = 2024"
+            " AND institution_id IN (SELECT institution_id FROM institutions WHERE municipality_code = 999)"
         ).fetchone()
         special_graded = con.execute(
             "SELECT n_pupils FROM exam_grades WHERE institution_id = '999012' AND school_year = 2024"

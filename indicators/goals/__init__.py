@@ -11,7 +11,14 @@ from indicators.goals.rules import (
     normalise_target,
     validate_goal,
 )
-from indicators.goals.status import EVAL_COLUMNS, STATUS_LABELS, UnitStatus, evaluate_goals, unit_status
+from indicators.goals.status import (
+    EVAL_COLUMNS,
+    STATUS_LABELS,
+    UnitStatus,
+    evaluate_goals,
+    institution_counts,
+    unit_status,
+)
 from indicators.goals.store import (
     add_version,
     changes,
@@ -37,6 +44,7 @@ __all__ = [
     "delete_goal",
     "evaluate_goals",
     "goal_history",
+    "institution_counts",
     "normalise_target",
     "replace_all",
     "save_goal",

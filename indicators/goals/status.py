@@ -29,6 +29,7 @@ EVAL_COLUMNS = [
     "indicator",
     "subject",
     "grade",
+    "scope",
     "level",
     "unit_id",
     "unit_name",
@@ -228,6 +229,7 @@ def evaluate_goals(
                     "indicator": ind.id,
                     "subject": goal["subject"],
                     "grade": goal["grade"],
+                    "scope": goal["scope"],
                     "level": level,
                     "unit_id": unit,
                     "unit_name": mun_name if level == "municipality" else names.get(unit, unit),
@@ -253,3 +255,36 @@ def evaluate_goals(
     out["change_significant"] = out["change_significant"].astype("boolean")
     out["grade"] = out["grade"].astype(object)
     return out
+
+
+_SCOPE_WORDS = {"skoler": "skoler", "dagtilbud": "dagtilbud"}
+
+
+def institution_counts(evaluated: pd.DataFrame) -> pd.DataFrame:
+    """For each goal with institutions in its scope, from ``evaluate_goals`` rows: how many institutions meet it
+    ("5 af 12 skoler opfylder målet"), of those with data; those without data (missing or withheld) apart.
+
+    Computed from the rows the viewer was given, so it tells nothing they could not count themselves; a page
+    shows it only to a viewer who sees every institution in the scope. Columns: goal_id, met, of, no_data, words.
+
+    >>> rows = pd.DataFrame({"goal_id": ["A"] * 5, "scope": ["skoler"] * 5, "level": ["institution"] * 5,
+    ...                      "status": ["met", "met", "not_met", "on_track", "no_data"]})
+    >>> institution_counts(rows)["words"].tolist()
+    ['2 af 4 skoler opfylder målet (1 uden data)']
+    >>> institution_counts(rows.assign(status="no_data"))["words"].tolist()
+    ['ingen af de 5 skoler har data']
+    """
+    columns = ["goal_id", "met", "of", "no_data", "words"]
+    rows = evaluated[evaluated["level"] == "institution"]
+    out = []
+    for goal_id, goal in rows.groupby("goal_id", sort=True):
+        met = int((goal["status"] == "met").sum())
+        no_data = int((goal["status"] == "no_data").sum())
+        of = len(goal) - no_data
+        what = _SCOPE_WORDS.get(str(goal["scope"].iloc[0]), "institutioner")
+        if of:
+            words = f"{met} af {of} {what} opfylder målet" + (f" ({no_data} uden data)" if no_data else "")
+        else:
+            words = f"ingen af de {no_data} {what} har data"
+        out.append({"goal_id": goal_id, "met": met, "of": of, "no_data": no_data, "words": words})
+    return pd.DataFrame(out, columns=columns)
