@@ -314,7 +314,12 @@ def socioeconomic(
     """
     threshold = max(settings.min_n(), 5)  # the ministry's own minimum, and ours when it is larger
     values = engine.compute(
-        con, viewer, "exam_socref_diff", kommune=kommune, levels=("institution",), institutions=institutions
+        con,
+        viewer,
+        "exam_socref_diff",
+        kommune=kommune,
+        levels=("institution",),
+        institutions=None if institutions is None else list(institutions),
     )
     shown = values[values["value"].notna() & ~values["suppressed"].astype(bool) & (values["n"].fillna(0) >= threshold)]
     verdicts = con.execute(
