@@ -344,3 +344,23 @@ def socioeconomic(
 def socioeconomic_words(row) -> str:
     """``Over niveau (+0,4): karaktergennemsnittet ligger signifikant over ...`` for a ``socioeconomic`` row."""
     return f"{row['verdict']} ({danish.change(row['difference'], 'grade')}): {row['meaning']}"
+
+
+# --- coverage: how much of the unit a pooled value covers ----------------------------------------------------
+
+_KIND_WORDS = {"skole": ("skole", "skoler"), "dagtilbud": ("dagtilbud", "dagtilbud")}
+
+
+def coverage_words(covered, units, n, kind: str = "skole") -> str | None:
+    """What a pooled value covers, where it is not the whole unit (None when complete or unknown).
+
+    >>> coverage_words(7, 9, 1200), coverage_words(9, 9, 1500), coverage_words(1, 9, None)
+    ('7 af 9 skoler', None, 'kun 1 af 9 skoler, med ukendt antal besvarelser: den ene skoles tal, ikke hele enhedens')
+    """
+    if covered is None or units is None or pd.isna(covered) or pd.isna(units) or int(covered) >= int(units):
+        return None
+    one, many = _KIND_WORDS.get(kind, ("institution", "institutioner"))
+    words = f"{int(covered)} af {int(units)} {many}"
+    if int(covered) == 1 and (n is None or pd.isna(n)):
+        return f"kun {words}, med ukendt antal besvarelser: den ene {one}s tal, ikke hele enhedens"
+    return words

@@ -200,6 +200,7 @@ def heading(page) -> str:
         ("institution", ["Udvikling", "Trivsel pr. klassetrin", "Klasser"]),
         ("samtale", ["Skoleudviklingssamtale", "Opfølgning på aftalerne fra samtalen i 2023/24", "Hent referatet"]),
         ("dialog", ["Dialog"]),
+        ("klynge", ["Klynge – Eksempelby", "bedst af 7", "Landsplan", "Ret klyngen", "Ret et landsplan-tal"]),
         ("maal", ["Mål", "Opret eller ret et mål", "Ændringshistorik"]),
         ("data", ["Data", "Importlog", "Dækning", "Institutioner"]),
     ],
@@ -278,3 +279,21 @@ def test_upload_through_the_browser_loads(server, page, tmp_path):
     settle(page)
     assert database.current_generation(db) == before + 1
     shoot(page, "forvaltning-data-indlaest")
+
+
+def test_the_council_compares_with_its_cluster_and_never_on_test_results(server, page):
+    url, _ = server
+    page.goto(url)
+    settle(page)
+    choose_viewer(page, "Byråd/udvalg")
+    main_text_when(page, ["Overblik – Eksempelby", "§ 55 b"])
+    settle(page)
+    page.get_by_test_id("stSidebarNav").get_by_text("Klynge", exact=True).click()
+    body = main_text_when(page, ["Klynge – Eksempelby", "bedst af 7", "Landsplan", "i klyngen"])
+    settle(page)
+    for text in ("Nordlund", "Fjordby", "Placering i klyngen", "bedst af 7"):
+        assert text in body
+    for text in ("Andel gode", "nationale test", "overgangstest", "Ret klyngen"):
+        assert text.lower() not in body.lower()
+    assert page.get_by_test_id("stPlotlyChart").count() == 1  # the small multiples, with a sentence and a table
+    shoot(page, "byraad-klynge")
