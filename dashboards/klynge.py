@@ -47,6 +47,7 @@ def overview(ctx: Context, name: str) -> None:
                 ],
                 "95 %-interval": [_interval(r) for r in table.to_dict("records")],
                 "Placering i klyngen": [r or "ikke placeret" for r in table["rank"]],
+                "Kommunens tal dækker": [c or "" for c in table["coverage"]],
                 "Landsplan": [widgets.formatted(v, i) for v, i in zip(table["national"], table["indicator"])],
             }
         ),
@@ -141,6 +142,10 @@ def detail(ctx: Context, name: str) -> None:
                 "95 %-interval": [_interval(r) for r in this_year.to_dict("records")],
                 "Placering": [place.get(u, "") for u in this_year["unit_id"]],
                 "Antal": [danish.integer(n) for n in this_year["n"]],
+                "Dækker": [
+                    comparison.coverage_words(c, u, n, CATALOGUE[indicator_id].institution_kind) or ""
+                    for c, u, n in zip(this_year["covered"], this_year["units"], this_year["n"])
+                ],
             }
         ),
         hide_index=True,

@@ -56,6 +56,8 @@ def goal_card(ctx: Context, goal, schools: str | None = None) -> None:
             chart_type="line",
         )
         st.caption(widgets.target_text(goal))
+        if covers := comparison.coverage_words(goal.covered, goal.units, goal.n, indicator.institution_kind):
+            st.caption(f"Kommunens tal dækker {covers}.")
         if schools:
             st.caption(schools)
         national = widgets.national_text(ctx, goal.indicator, *widgets.goal_filters(goal), goal.school_year)

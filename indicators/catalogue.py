@@ -103,6 +103,11 @@ class Indicator:
     # A target set nationally, drawn on the charts (competence coverage: 95 % of the hours, by 2025/26).
     national_target: float | None = None
 
+    @property
+    def institution_kind(self) -> str:
+        """The kind of institution its values come from: ``dagtilbud`` (language assessments) or ``skole``."""
+        return "dagtilbud" if self.source == "language_assessments" else "skole"
+
 
 # The pupil-level standard deviation of a well-being indicator score (1-5 scale). An ASSUMPTION, not a
 # published figure: the extracts carry no spread, and 0.6 is a cautious round value for a pupil's mean

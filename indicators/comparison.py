@@ -123,6 +123,8 @@ CLUSTER_COLUMNS = [
     "suppressed",
     "n",
     "comparable_group",
+    "covered",
+    "units",
 ]
 
 
@@ -202,6 +204,8 @@ def cluster(con: duckdb.DuckDBPyConnection, viewer: Viewer, name: str, indicator
             "own": False,
             "interval_kind": None,
             "suppressed": False,
+            "covered": pd.NA,
+            "units": pd.NA,
         }
         | {c: country[c] for c in ("school_year", "value", "lower", "upper", "n", "comparable_group")}
     )
@@ -280,10 +284,29 @@ def cluster_overview(con: duckdb.DuckDBPyConnection, viewer: Viewer, name: str, 
                 "suppressed": bool(own["suppressed"].iloc[0]) if not own.empty else False,
                 "rank": own_place.iloc[0] if not own_place.empty else None,
                 "members": int((this_year["unit_id"] != NATIONAL).sum()),
+                "coverage": None
+                if own.empty
+                else coverage_words(
+                    own["covered"].iloc[0],
+                    own["units"].iloc[0],
+                    own["n"].iloc[0],
+                    CATALOGUE[indicator_id].institution_kind,
+                ),
                 "national": country.iloc[0] if not country.empty else math.nan,
             }
         )
-    columns = ["indicator", "school_year", "value", "lower", "upper", "suppressed", "rank", "members", "national"]
+    columns = [
+        "indicator",
+        "school_year",
+        "value",
+        "lower",
+        "upper",
+        "suppressed",
+        "rank",
+        "members",
+        "coverage",
+        "national",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 

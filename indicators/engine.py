@@ -62,6 +62,8 @@ COLUMNS = [
     "suppressed",
     "suppression",
     "comparable_group",
+    "covered",
+    "units",
 ]
 # Well-being intervals stay on the survey's 1-5 scale.
 _SCALE = {"scale5": (1.0, 5.0)}
@@ -240,10 +242,26 @@ def compute(
         )
     df = df[keep]
     df = df[scope.visible(con, viewer, ind, df, own)]
-    return _finish(ind, df)
+    return _finish(ind, df, _units(con, ind, df))
 
 
-def _finish(ind: Indicator, df: pd.DataFrame) -> pd.DataFrame:
+def _units(con: duckdb.DuckDBPyConnection, ind: Indicator, df: pd.DataFrame) -> np.ndarray:
+    """For each pooled row (district, municipality): the institutions of the indicator's kind in its unit, the
+    denominator of its coverage ("7 af 9 skoler"); NaN for an institution or a class."""
+    kind = ind.institution_kind
+    counts = con.execute(
+        """SELECT 'municipality' AS level, CAST(municipality_code AS VARCHAR) AS unit_id, count(*) AS units
+           FROM institutions WHERE kind = ? AND municipality_code IS NOT NULL GROUP BY ALL
+           UNION ALL
+           SELECT 'district', CAST(municipality_code AS VARCHAR) || ':' || district, count(*)
+           FROM institutions WHERE kind = ? AND municipality_code IS NOT NULL AND district IS NOT NULL GROUP BY ALL""",
+        [kind, kind],
+    ).fetchall()
+    units = {(level, unit): n for level, unit, n in counts}
+    return np.array([units.get((lv, str(u)), np.nan) for lv, u in zip(df["level"], df["unit_id"])], dtype="float64")
+
+
+def _finish(ind: Indicator, df: pd.DataFrame, units: np.ndarray) -> pd.DataFrame:
     """Withheld values, intervals and types (rows arrive named and in order from the lattice)."""
     if df.empty:
         return _empty()
@@ -288,8 +306,15 @@ def _finish(ind: Indicator, df: pd.DataFrame) -> pd.DataFrame:
             "suppressed": suppressed,
             "suppression": [_REASONS.get(r) for r in reason],
             "comparable_group": years.map(groups).to_numpy(dtype=object),
+            # Coverage of a pooled value: the institutions in it, of those of the kind in the unit. The structure of
+            # the lattice, which the suppression already assumes a reader knows; withheld with the value.
+            "covered": pd.array(df["covered"], dtype="Int64").to_numpy(dtype=object),
+            "units": units,
         }
     )
+    pooled = out["level"].isin(("municipality", "district")).to_numpy()
+    out["covered"] = pd.array(np.where(pooled & ~suppressed, out["covered"], None), dtype="Int64")
+    out["units"] = pd.array(np.where(pooled, out["units"], None), dtype="Int64")
     out["n"] = out["n"].astype("Int64")
     return out[COLUMNS]
 
@@ -300,7 +325,8 @@ def _empty() -> pd.DataFrame:
     df["value"] = df["value"].astype("float64")
     df["lower"] = df["lower"].astype("float64")
     df["upper"] = df["upper"].astype("float64")
-    df["n"] = df["n"].astype("Int64")
+    for column in ("n", "covered", "units"):
+        df[column] = df[column].astype("Int64")
     df["suppressed"] = df["suppressed"].astype(bool)
     return df
 

@@ -194,7 +194,7 @@ class Lattice:
     """Every value of one indicator in the groups asked for, and the cells each one sums.
 
     ``values``: one row per pooled value (level, unit_id, unit_name, institution_id, mun, district, school_year,
-    subject, grade, value, num, den, s2, n; level shares also ``level_1`` .. ``level_6``, the pupils at each
+    subject, grade, value, num, den, s2, n, covered: the institutions with a cell in it; level shares also ``level_1`` .. ``level_6``, the pupils at each
     performance level). The cells summed by row ``i`` are
     ``members[offsets[i]:offsets[i + 1]]`` (cell ids, unique within the lattice, numbered without gaps within a
     municipality and school year). ``parents``: for each margin (units, grades, subjects), the row of each
@@ -289,6 +289,7 @@ def pool(
                    sum(num) AS num, sum(den) AS den,
                    CASE WHEN count(s2) = count(*) THEN sum(s2) END AS s2,{sums}
                    CASE WHEN level <> 'municipality' THEN any_value(district) END AS district,
+                   count(DISTINCT inst) AS covered,
                    list(cid ORDER BY cid) AS members
             FROM u
             GROUP BY level, unit_id, institution_id, mun, yr, skey, gkey

@@ -52,6 +52,8 @@ class Area:
     indicators: list[Indicator]
     units: list[Unit]
     values: dict[tuple[str, str], Value]  # (unit_id, indicator_id) -> value
+    # Where the municipality's value covers only part of it: "Social trivsel: 7 af 9 skoler"
+    coverage: list[str] = field(default_factory=list)
 
     @property
     def confidential(self) -> bool:
@@ -114,8 +116,13 @@ def _area(
         return None
     municipality = Unit("municipality", str(kommune), kname)
     values = {}
+    coverage = []
     for r in df.itertuples():
         values[(str(r.unit_id), r.indicator)] = Value.of(r)
+        if r.level == "municipality" and (
+            words := comparison.coverage_words(r.covered, r.units, r.n, CATALOGUE[r.indicator].institution_kind)
+        ):
+            coverage.append(f"{CATALOGUE[r.indicator].label}: {words}")
     present = {u for u, _ in values}
     rows = [u for u in units if u.unit_id in present] + [municipality]
     for i in visible:  # the country's figure for the year, where one is loaded
@@ -124,7 +131,7 @@ def _area(
             values[(comparison.NATIONAL, i.id)] = Value(float(r.value), None if pd.isna(r.n) else int(r.n))
     if any(u == comparison.NATIONAL for u, _ in values):
         rows.append(Unit("national", comparison.NATIONAL, comparison.NATIONAL_NAME))
-    return Area(title, visible, rows, values)
+    return Area(title, visible, rows, values, coverage)
 
 
 def _goals(con, viewer: Viewer, kommune: int, year: int | None, names: dict[str, str]) -> pd.DataFrame:

@@ -152,6 +152,7 @@ def _area(area: Area, min_n: int, first_figure: bool) -> dict:
         "indicators": area.indicators,
         "figure": _figure_html(fig, first_figure) if fig else None,
         "rows": rows,
+        "coverage": area.coverage,
     }
 
 

@@ -188,6 +188,9 @@ def status_xlsx(report: StatusReport) -> bytes:
             f"<{report.min_n}: diskretioneret (færre end {report.min_n}); x: skjult, så en mindre gruppes tal ikke "
             f"kan regnes ud; {danish.MISSING}: ingen data.",
         )
+        if area.coverage:
+            text = "Kommunens tal dækker kun en del af institutionerne: " + "; ".join(area.coverage) + "."
+            set_cell(ws.cell(row + 3, 1), text)
 
     if not report.socioeconomic.empty:
         ws = _sheet(wb, "Baggrund", f"Karakterer i forhold til elevernes baggrund {year}", False, [34, 100])

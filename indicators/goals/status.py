@@ -45,6 +45,8 @@ EVAL_COLUMNS = [
     "change_significant",
     "sentence",
     "distance",
+    "covered",
+    "units",
 ]
 
 
@@ -222,6 +224,7 @@ def evaluate_goals(
             series.setdefault((r["level"], r["unit_id"]), {})[r["school_year"]] = r
         for level, unit in units_levels:
             s = unit_status(ind, goal, series.get((level, unit), {}), y)
+            shown = series.get((level, unit), {}).get(s.year, {}) if s.year is not None else {}
             rows.append(
                 {
                     "goal_id": goal["goal_id"],
@@ -245,10 +248,13 @@ def evaluate_goals(
                     "change_significant": pd.NA if s.change_significant is None else s.change_significant,
                     "sentence": sentence(ind, goal, s, threshold),
                     "distance": s.distance,
+                    # the year's coverage of a pooled value ("7 af 9 skoler"; engine.compute)
+                    "covered": shown.get("covered"),
+                    "units": shown.get("units"),
                 }
             )
     out = pd.DataFrame(rows, columns=EVAL_COLUMNS)
-    for col in ("n", "school_year", "target_year", "previous_year"):
+    for col in ("n", "school_year", "target_year", "previous_year", "covered", "units"):
         out[col] = out[col].astype("Int64")
     for col in ("value", "target", "previous_value", "distance"):
         out[col] = out[col].astype("float64")
