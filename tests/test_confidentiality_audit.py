@@ -256,7 +256,8 @@ class Audit:
         for year in sorted({y for (y,) in years} | {2018}):
             report = self._once(self._report, viewer, year)
             for area in report.areas:
-                for unit in area.units:
+                # the country's published figure (Landsplan) is loaded, not computed from the lattice
+                for unit in (u for u in area.units if u.level != "national"):
                     v = area.get(unit.unit_id, indicator_id)
                     if any(i.id == indicator_id for i in area.indicators) and (v.value is not None or v.suppressed):
                         parts.append(
