@@ -13,6 +13,9 @@ SAMPLE_KOMMUNE = 999
 DEFAULT_MIN_N = 5
 # Uploads and imports larger than this are refused before they are read.
 MAX_FILE_BYTES = int(os.environ.get("KVALITETSDIALOG_MAX_FILE_MB", "500")) * 1024 * 1024
+# A worksheet larger than this many cells (rows read x widest row) is refused: a few KB of XLSX
+# can describe millions of cells. 10 million is e.g. 500,000 rows of 20 columns.
+MAX_XLSX_CELLS = int(os.environ.get("KVALITETSDIALOG_MAX_XLSX_CELLS", "10000000"))
 
 
 def db_path(explicit: str | os.PathLike | None = None) -> Path:

@@ -15,7 +15,7 @@ import hashlib
 import mmap
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -24,7 +24,7 @@ import duckdb
 import pyarrow as pa
 
 from core.errors import KvalitetsdialogError, Problem, ValidationError
-from core.settings import MAX_FILE_BYTES
+from core.settings import MAX_FILE_BYTES, MAX_XLSX_CELLS
 
 HEADER_SCAN_ROWS = 50
 _SAMPLE_BYTES = 64 * 1024
@@ -299,6 +299,51 @@ def _cell_text(value: object, number_format: str | None) -> str | None:
     return text if text.strip() else None  # a cell of spaces is empty (the data's trimming is in staging)
 
 
+def _sheet_rows(ws) -> Iterator[tuple[int, list[str | None]]]:
+    """Each row the sheet holds as (spreadsheet row, cell texts up to its last non-empty cell).
+
+    openpyxl's own row iterators pad every row to the width the sheet *declares* (or to its
+    last styled cell): a 17 KB file that declares ``A1:XFD3001`` costs ~750 MB that way. So
+    this reads the cells the file holds with openpyxl's parser, keeps the non-empty ones, and
+    never trusts the declared dimension. Rows the file skips come out as one blank row (a
+    blank row ends the data, however many there are).
+    """
+    from openpyxl.cell.read_only import ReadOnlyCell
+    from openpyxl.worksheet._reader import WorkSheetParser  # the parser behind ws.iter_rows, minus the padding
+
+    wb = ws.parent
+    previous = None
+    with ws._get_source() as src:
+        parser = WorkSheetParser(
+            src,
+            ws._shared_strings,
+            data_only=True,
+            epoch=wb.epoch,
+            date_formats=wb._date_formats,
+            timedelta_formats=wb._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            if previous is not None and number > previous + 1:
+                yield previous + 1, []
+            previous = number
+            texts: dict[int, str] = {}
+            for cell in cells:
+                if cell["value"] is not None:
+                    text = _cell_text(cell["value"], ReadOnlyCell(ws, **cell).number_format)
+                    if text is not None:
+                        texts[cell["column"]] = text
+            yield number, [texts.get(column) for column in range(1, max(texts, default=0) + 1)]
+
+
+def _too_big(display: str, sheet: str, rows: int, columns: int) -> ValidationError:
+    return _fail(
+        display,
+        f"Arket '{sheet}' er for stort til at blive læst: mindst {rows:,} rækker × {columns:,} kolonner med indhold; "
+        f"grænsen er {MAX_XLSX_CELLS:,} celler (KVALITETSDIALOG_MAX_XLSX_CELLS). Fjern tomme eller "
+        "overflødige rækker og kolonner, del udtrækket op, eller gem det som CSV.".replace(",", "."),
+    )
+
+
 def _open_xlsx(path: Path, display: str, known: set[str], sheet: str | None) -> Source:
     import openpyxl  # only needed for workbooks
 
@@ -314,10 +359,12 @@ def _open_xlsx(path: Path, display: str, known: set[str], sheet: str | None) -> 
         ws = wb[sheet] if sheet is not None else wb.worksheets[0]
         rows: list[tuple[int, list[str | None]]] = []
         header_idx = None
-        first = ws.min_row or 1
-        for number, cells in enumerate(ws.iter_rows(), start=first):
-            texts = [_cell_text(c.value, getattr(c, "number_format", None)) for c in cells]
+        width = 0
+        for number, texts in _sheet_rows(ws):
             rows.append((number, texts))
+            width = max(width, len(texts))
+            if len(rows) * width > MAX_XLSX_CELLS:
+                raise _too_big(display, ws.title, len(rows), width)
             if header_idx is None and len(rows) >= HEADER_SCAN_ROWS:
                 header_idx = _find_header([t for _, t in rows], known)
                 if header_idx is None:
@@ -338,9 +385,7 @@ def _open_xlsx(path: Path, display: str, known: set[str], sheet: str | None) -> 
             "Der er ingen overskriftsrække med kendte kolonnenavne blandt de første "
             f"{HEADER_SCAN_ROWS} rækker. Er det det rigtige ark?",
         )
-    header_row, header = rows[header_idx]
-    while header and header[-1] is None:
-        header = header[:-1]
+    header_row, header = rows[header_idx]  # up to its last named column (see _sheet_rows)
     data = []
     for number, texts in rows[header_idx + 1 :]:
         if not any(texts):
