@@ -16,7 +16,7 @@ import pandas as pd
 from core import danish
 from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
-from reports.safe import csv_text
+from reports.safe import to_csv as safe_csv
 
 ACTIONS = {
     "login": "Login",
@@ -88,6 +88,4 @@ def danish_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def to_csv(df: pd.DataFrame) -> bytes:
     """The entries as CSV for Excel (semicolon, UTF-8 with BOM); user-written text cannot become a formula."""
-    frame = danish_frame(df)
-    frame = frame.apply(lambda col: col.map(csv_text))
-    return frame.to_csv(sep=";", index=False).encode("utf-8-sig")
+    return safe_csv(danish_frame(df), sep=";").encode("utf-8-sig")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 
 from core import schoolyear
 from indicators.catalogue import CATALOGUE
 from indicators.goals import FIELDS
+from reports.safe import xlsx_table
 
 COLUMNS = list(FIELDS)  # the sheet's columns are a goal's fields, in order
 
@@ -27,6 +26,4 @@ def to_xlsx(goals: pd.DataFrame) -> bytes:
     sheet["target"] = [target_as_typed(g) for g in goals.to_dict("records")]
     sheet["target_year"] = [schoolyear.long(int(y)) if pd.notna(y) else None for y in sheet["target_year"]]
     sheet["grade"] = [None if pd.isna(g) else int(g) for g in sheet["grade"]]
-    buffer = io.BytesIO()
-    sheet.to_excel(buffer, index=False, sheet_name="Mål", engine="openpyxl")
-    return buffer.getvalue()
+    return xlsx_table("Mål", sheet)

@@ -15,6 +15,7 @@ from core import danish, settings
 from core.errors import KvalitetsdialogError, Problem
 from core.viewer import Viewer
 from loaders import ImportRejected, ImportResult
+from reports import safe
 
 
 def import_upload(
@@ -62,8 +63,8 @@ def rejected_problems(rejection: ImportRejected) -> tuple[list[Problem], int]:
 
 
 def problems_csv(problems: list[Problem]) -> bytes:
-    """The rejected rows' report as CSV for Excel (semicolon, UTF-8 with BOM)."""
-    return problems_frame(problems).to_csv(sep=";", index=False).encode("utf-8-sig")
+    """The rejected rows' report as CSV for Excel (semicolon, UTF-8 with BOM); file names and cells stay text."""
+    return safe.to_csv(problems_frame(problems), sep=";").encode("utf-8-sig")
 
 
 def summary(results: list[ImportResult]) -> str:

@@ -27,6 +27,7 @@ from core.viewer import Viewer
 from indicators.catalogue import CATALOGUE
 from indicators.engine import compute
 from indicators.goals import evaluate_goals
+from reports import safe
 
 EXPORT_COLUMNS = ["indicator", "level", "unit_id", "school_year", "subject", "grade", "value", "n", "suppressed"]
 GOALS_COLUMNS = ["goal_id", "level", "unit_id", "school_year", "indicator", "value", "target", "status"]
@@ -109,7 +110,8 @@ def goals_table(con, viewer: Viewer, kommune: int, year: int | None) -> pd.DataF
 
 
 def _write(table: pd.DataFrame, out: str | None) -> None:
-    text = table.to_csv(index=False, lineterminator="\n")
+    # Ids come from the municipality's files (a daycare's id is free text); the numbers are ours.
+    text = safe.to_csv(table, text_columns=[c for c in ("goal_id", "unit_id") if c in table.columns])
     if out:
         try:
             Path(out).write_text(text, encoding="utf-8")

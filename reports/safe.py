@@ -1,28 +1,45 @@
-"""Text written by users, made safe for spreadsheets (no formula injection).
+"""Text written by users, made safe for spreadsheets (no formula injection): the one path for every file we write.
 
-A cell whose text starts with ``=``, ``+``, ``-`` or ``@`` would be run as a
-formula by Excel or LibreOffice (``=HYPERLINK(...)`` can leak data). Every
-report writes user text through these functions, so it always arrives as text.
+A cell whose text starts with ``=``, ``+``, ``-`` or ``@`` (or with a tab or a line break,
+which some programs strip before they look) would be run as a formula by Excel or
+LibreOffice (``=HYPERLINK(...)`` can leak data). Every XLSX and CSV the product writes
+goes through these functions, so such text always arrives as text.
 
->>> csv_text("=1+1"), csv_text("Læsning"), formula_like("@SUM(A1)")
-("'=1+1", 'Læsning', True)
+>>> csv_text("=1+1"), csv_text("Læsning"), formula_like("@SUM(A1)"), formula_like("\\tcmd")
+("'=1+1", 'Læsning', True, True)
 """
 
 from __future__ import annotations
 
+import io
+
+import pandas as pd
+from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 
-_TRIGGERS = ("=", "+", "-", "@")
+_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def formula_like(value) -> bool:
     """Whether a spreadsheet would read this text as a formula."""
-    return isinstance(value, str) and value.lstrip(" \t\r\n").startswith(_TRIGGERS)
+    return isinstance(value, str) and value.lstrip(" ").startswith(_TRIGGERS)
 
 
 def csv_text(value):
     """A value for a CSV field: formula-like text gets a leading apostrophe (Excel's text mark)."""
     return "'" + value if formula_like(value) else value
+
+
+def to_csv(frame: pd.DataFrame, *, sep: str = ",", text_columns: list[str] | None = None) -> str:
+    """``frame`` as CSV text whose user-written cells (``text_columns``, default: all) stay text in a spreadsheet.
+
+    Columns of numbers written as text (``-0.5``) are left out by the caller: they are data. Lines
+    end in CRLF (RFC 4180), which also makes the writer quote any field holding a carriage return;
+    with a bare LF ending, such a field would split its row and start a new one.
+    """
+    columns = frame.columns if text_columns is None else text_columns
+    safe = frame.assign(**{c: frame[c].map(csv_text) for c in columns})
+    return safe.to_csv(sep=sep, index=False, lineterminator="\r\n")
 
 
 def set_cell(cell: Cell, value) -> Cell:
@@ -34,3 +51,18 @@ def set_cell(cell: Cell, value) -> Cell:
     else:
         cell.value = value
     return cell
+
+
+def xlsx_table(title: str, frame: pd.DataFrame) -> bytes:
+    """``frame`` as a workbook of one sheet: a header row, then one row per record (missing values empty)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    for column, name in enumerate(frame.columns, start=1):
+        set_cell(ws.cell(1, column), str(name))
+    for row, record in enumerate(frame.itertuples(index=False), start=2):
+        for column, value in enumerate(record, start=1):
+            set_cell(ws.cell(row, column), None if pd.isna(value) else value)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
