@@ -96,11 +96,11 @@ def hostile_db(sample_db):
     return sample_db
 
 
-def test_quality_report_and_dialogue_sheet(hostile_db):
+def test_status_report_and_dialogue_sheet(hostile_db):
     with database.read(hostile_db) as con:
-        quality = reports.quality(con, ADMINISTRATION, kommune=999, year=2024, fmt="xlsx")
+        status = reports.status(con, ADMINISTRATION, kommune=999, year=2024, fmt="xlsx")
         dialogue = reports.dialogue(con, ADMINISTRATION, SCHOOL, year=2024, kommune=999, fmt="xlsx")
-    values = xlsx_values(quality)
+    values = xlsx_values(status)
     for text in (HOSTILE["plus"], HOSTILE["hyperlink"], HOSTILE["at"], HOSTILE["tab"]):
         assert text in values  # institution name, goal title, assessment, its author
     values = xlsx_values(dialogue)
