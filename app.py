@@ -19,7 +19,7 @@ from access import roles
 from core import audit, danish, database, settings
 from core.errors import KvalitetsdialogError
 from core.viewer import ADMINISTRATION, Viewer
-from dashboards.context import Context, set_current
+from dashboards.context import Context, set_current, show_error
 from indicators import units
 from loaders import import_log
 
@@ -211,7 +211,7 @@ def main() -> None:
             st.rerun()
         st.error("Databasen ændrer sig lige nu. Genindlæs siden om lidt.")
     except KvalitetsdialogError as e:
-        st.error(f"**{e.title}**\n\n{e.message}")
+        show_error(e)
     except Exception:
         log.exception("Unexpected error in the app")
         st.error(

@@ -17,8 +17,6 @@ from core import audit, database, settings
 from core.errors import KvalitetsdialogError
 from core.viewer import ADMINISTRATION
 
-ORIGIN = "command line"
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m access", description="Roller og revisionslog.")
@@ -37,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         database.ensure(db)
         if args.command == "roles":
-            changed = roles.load_file(db, Path(args.file), ADMINISTRATION, args.user, ORIGIN)
+            changed = roles.load_file(db, Path(args.file), ADMINISTRATION, args.user, audit.command_line())
             print(f"Rollelisten er indlæst: {changed} bruger(e) fik en ny eller ændret rolle.")
             return 0
         with database.read(db) as con:
@@ -56,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             "revisionslog",
             f"{len(df)} rækker til {args.out or 'stdout'}",
             who=args.user,
-            origin=ORIGIN,
+            origin=audit.command_line(),
         )
         return 0
     except KvalitetsdialogError as e:

@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from core import danish
-from core.errors import KvalitetsdialogError
+from core.errors import AccessDenied
 from core.viewer import Viewer
 from reports.safe import to_csv as safe_csv
 
@@ -54,7 +54,7 @@ def entries(
 ) -> pd.DataFrame:
     """Entries newest first, filtered by day range (inclusive), actions and a part of who."""
     if viewer.role != "administration":
-        raise KvalitetsdialogError("Kun forvaltningen kan se revisionsloggen.", "Ingen adgang")
+        raise AccessDenied("Kun forvaltningen kan se revisionsloggen.", "revisionslog")
     where: list[str] = []
     params: list = []
     if since:

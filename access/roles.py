@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from core import audit, danish, database
-from core.errors import KvalitetsdialogError, Problem, ValidationError
+from core.errors import AccessDenied, KvalitetsdialogError, Problem, ValidationError
 from core.viewer import Viewer
 from loaders.reading import name_key, open_source
 
@@ -163,7 +163,7 @@ def read_file(db: Path, path: Path, display: str | None = None) -> list[Assignme
 
 def _require_administration(viewer: Viewer) -> None:
     if viewer.role != "administration":
-        raise KvalitetsdialogError("Kun forvaltningen kan se og rette rollerne.", "Ingen adgang")
+        raise AccessDenied("Kun forvaltningen kan se og rette rollerne.", "roller")
 
 
 def _current(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

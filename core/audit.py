@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import pwd
 from pathlib import Path
 
 import duckdb
@@ -53,3 +55,16 @@ def refused(
 ) -> None:
     """Record a refused request: who asked for what, and why they were refused."""
     record(db, viewer, "denied", error.what, error.message, who=who, origin=origin)
+
+
+def command_line() -> str:
+    """Where a command-line action comes from: the operating-system account that ran it.
+
+    ``--user`` and ``--as`` are claims anyone can type; the account is what the server knows.
+    It is read from the process's user id, not from ``$USER`` (which the caller sets).
+    """
+    try:
+        account = pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:  # a user id without a passwd entry (e.g. in a container)
+        account = f"uid {os.getuid()}"
+    return f"command line (OS account {account})"

@@ -12,7 +12,7 @@ from access import auditlog, roles
 from core import database
 from core.errors import KvalitetsdialogError
 from dashboards import widgets
-from dashboards.context import Context, audit, current
+from dashboards.context import Context, audit, current, show_error
 
 
 def _roles(ctx: Context) -> None:
@@ -67,7 +67,7 @@ def _apply(change, done: str) -> None:
     try:
         n = change()
     except KvalitetsdialogError as e:
-        st.error(f"**{e.title}**\n\n{e.message}")
+        show_error(e)
         return
     st.success(f"{done} ({n} ændring{'er' if n != 1 else ''})", icon=":material/check_circle:")
     st.cache_data.clear()  # role writes do not bump the data generation

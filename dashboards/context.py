@@ -18,7 +18,7 @@ import streamlit as st
 
 from core import audit as audit_log
 from core import database
-from core.errors import AccessDenied
+from core.errors import AccessDenied, KvalitetsdialogError
 from core.viewer import Viewer
 
 _SESSION_KEY = "_kvalitetsdialog_context"
@@ -64,6 +64,14 @@ def _cached(key: str, db: str, generation: int, viewer: str, args: tuple, kwargs
 def audit(ctx: Context, action: str, object: str, details=None) -> None:
     """Record one action of this session (downloads, exports) in the audit log."""
     audit_log.record(ctx.db, ctx.viewer, action, object, details, who=ctx.who, origin=ctx.origin)
+
+
+def show_error(e: KvalitetsdialogError) -> None:
+    """Show a user-facing error; a refusal is also written to the audit log (who asked for what)."""
+    ctx = st.session_state.get(_SESSION_KEY)
+    if isinstance(e, AccessDenied) and ctx is not None:
+        audit_log.refused(ctx.db, ctx.viewer, e, who=ctx.who, origin=ctx.origin)
+    st.error(f"**{e.title}**\n\n{e.message}")
 
 
 def set_current(ctx: Context) -> None:

@@ -12,7 +12,7 @@ import pandas as pd
 
 import loaders
 from core import danish, settings
-from core.errors import KvalitetsdialogError, Problem
+from core.errors import AccessDenied, KvalitetsdialogError, Problem
 from core.viewer import Viewer
 from loaders import ImportRejected, ImportResult
 from reports import safe
@@ -26,7 +26,7 @@ def import_upload(
     ``user`` is who the import log and the audit log name (the logged-in user; default ``app:<viewer>``).
     """
     if viewer.role != "administration":
-        raise KvalitetsdialogError("Kun forvaltningen kan indlæse data.", "Ingen adgang")
+        raise AccessDenied("Kun forvaltningen kan indlæse data.", f"indlæsning: {name}")
     if len(data) > settings.MAX_FILE_BYTES:
         raise KvalitetsdialogError(
             f"{name} fylder {danish.integer(len(data) / 1024 / 1024)} MB; grænsen er "

@@ -9,7 +9,7 @@ import indicators
 from core import danish, schoolyear
 from core.errors import KvalitetsdialogError
 from dashboards import goal_sheet, upload, widgets
-from dashboards.context import Context, audit, current
+from dashboards.context import Context, audit, current, show_error
 from indicators import goals as goal_store
 from indicators.catalogue import CATALOGUE, SUBJECTS
 
@@ -132,7 +132,7 @@ def edit_form(ctx: Context, definitions: pd.DataFrame) -> None:
         try:
             goal_store.save_goal(ctx.db, fields, ctx.who)
         except KvalitetsdialogError as e:
-            st.error(f"**{e.title}**\n\n{e.message}")
+            show_error(e)
             return
         st.session_state["_maal_saved"] = f"Målet '{fields['title']}' er gemt."
         st.rerun()

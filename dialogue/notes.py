@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 
 from core import schoolyear
-from core.errors import KvalitetsdialogError
+from core.errors import AccessDenied, KvalitetsdialogError
 from core.viewer import Viewer
 from dialogue import records
 from loaders import coverage
@@ -57,7 +57,6 @@ _EDITABLE = (
     "follows_up",
     "shared_with_council",
 )
-_DENIED = "Ingen adgang"
 
 
 @dataclass(frozen=True)
@@ -130,7 +129,7 @@ def _check_write(viewer: Viewer, institution_id: str, note_kind: str, changes: d
     """Raise unless the viewer may write this change to a note of this kind."""
     refusal = _refusal(viewer, institution_id, note_kind, changes)
     if refusal is not None:
-        raise KvalitetsdialogError(refusal, _DENIED)
+        raise AccessDenied(refusal, f"note: {NOTE_KINDS.get(note_kind, note_kind)}, institution {institution_id}")
 
 
 # What a page may offer, asked of the same rule the writes enforce (so a form never offers a refusal).

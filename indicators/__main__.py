@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from core import audit, database, schoolyear, settings
-from core.errors import KvalitetsdialogError
+from core.errors import AccessDenied, KvalitetsdialogError
 from core.viewer import Viewer
 from indicators.catalogue import CATALOGUE
 from indicators.engine import compute
@@ -124,7 +124,13 @@ def _write(table: pd.DataFrame, out: str | None) -> None:
 def _audit(db: Path, viewer: Viewer, what: str, out: str | None, rows: int) -> None:
     """Every export is recorded: who, when, what (docs/domain.md, rule 5)."""
     audit.record(
-        db, viewer, "export", what, f"{rows} rækker til {out or 'stdout'}", who=f"cli:{viewer}", origin="command line"
+        db,
+        viewer,
+        "export",
+        what,
+        f"{rows} rækker til {out or 'stdout'}",
+        who=f"cli:{viewer}",
+        origin=audit.command_line(),
     )
 
 
@@ -176,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         _audit(db, viewer, f"indicators {args.command}", args.out, len(table))
     except KvalitetsdialogError as e:
+        if isinstance(e, AccessDenied):
+            audit.refused(db, viewer, e, who=f"cli:{viewer}", origin=audit.command_line())
         print(f"{e.title}: {e.message}", file=sys.stderr)
         return 1
     except Exception:

@@ -7,14 +7,14 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from core.errors import KvalitetsdialogError
+from core.errors import AccessDenied
 from core.viewer import Viewer
 
 
 def batches(con: duckdb.DuckDBPyConnection, viewer: Viewer, limit: int = 200) -> pd.DataFrame:
     """The latest import batches, newest first (administration only)."""
     if viewer.role != "administration":
-        raise KvalitetsdialogError("Kun forvaltningen kan se importerne.", "Ingen adgang")
+        raise AccessDenied("Kun forvaltningen kan se importerne.", "importlog")
     return con.execute(
         """
         SELECT batch_id, imported_at, file_name, kind, status, rows_read, rows_loaded,

@@ -440,14 +440,16 @@ def import_files(
     dry_run: bool = False,
     user: str = "kommandolinje",
     names: list[str] | None = None,
-    origin: str = "command line",
+    origin: str | None = None,
 ) -> list[ImportResult]:
     """Validate every file, then load them all in one transaction (or nothing, raising ``ImportRejected``).
 
     Institution files are validated first, so a data file may refer to institutions
-    that arrive in the same import.
+    that arrive in the same import. ``origin`` (for the audit log) defaults to the command
+    line and the operating-system account running it.
     """
     db = Path(db)
+    origin = origin or audit.command_line()
     files = [Path(f) for f in files]
     names = names or [f.name for f in files]
     database.ensure(db)

@@ -61,10 +61,10 @@ def main(argv: list[str] | None = None) -> int:
         details = {"file": str(out), "year": schoolyear.short(year) if year else "seneste"}
         if args.report != "status":
             details["institution"] = args.institution
-        reports.record_export(db, viewer, f"report:{args.report}", details, origin="command line")
+        reports.record_export(db, viewer, f"report:{args.report}", details, origin=audit.command_line())
     except KvalitetsdialogError as e:
         if isinstance(e, AccessDenied):
-            audit.refused(db, viewer, e, origin="command line")
+            audit.refused(db, viewer, e, origin=audit.command_line())
         print(f"{e.title}: {e.message}", file=sys.stderr)
         return 1
     except Exception:

@@ -15,7 +15,7 @@ import pandas as pd
 
 import indicators
 from core import database, schoolyear, settings
-from core.errors import KvalitetsdialogError
+from core.errors import AccessDenied, KvalitetsdialogError
 from core.viewer import Viewer
 from dialogue.mandatory_tests import MandatoryTests, mandatory_tests
 from dialogue.notes import NOTE_KINDS, Note, open_actions
@@ -236,9 +236,17 @@ def dialogue_sheet(
     row = con.execute(
         "SELECT name, municipality_code FROM institutions WHERE institution_id = ?", [institution_id]
     ).fetchone()
+    what = f"dialogark {institution_id}"
     if row is None or not viewer.sees_institution(institution_id) or viewer.role == "public":
-        raise KvalitetsdialogError(f"Institution {institution_id} findes ikke eller er ikke din.", "Ingen adgang")
-    kommune = settings.kommune(kommune if kommune is not None else row[1])
+        raise AccessDenied(f"Institution {institution_id} findes ikke eller er ikke din.", what)
+    kommune = settings.kommune(kommune)
+    if row[1] != kommune:
+        # The dialogue is the own municipality's: its goals, and test results of its own schools only (§ 55 b).
+        raise AccessDenied(
+            f"Institution {institution_id} hører ikke til kommunen ({kommune}); dialogarket laves kun for "
+            "kommunens egne institutioner.",
+            what,
+        )
     year = year if year is not None else coverage.latest_year(con, viewer)
     if year is None:
         raise KvalitetsdialogError("Databasen har ingen data endnu.", "Ingen data")

@@ -84,7 +84,7 @@ def test_imports_from_the_app_and_the_command_line_are_recorded(sample_db, tmp_p
     assert got == [
         ("chef@x.dk", "trivsel.csv", "indlæst", "app 10.0.0.9"),
         ("chef@x.dk", "fejl.csv", "afvist", "app 10.0.0.9"),
-        ("drift", "trivsel.csv", "uændret", "command line"),
+        ("drift", "trivsel.csv", "uændret", audit.command_line()),
     ]
 
 

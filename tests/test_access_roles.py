@@ -6,7 +6,7 @@ import pytest
 
 from access import __main__ as cli
 from access import roles
-from core import database
+from core import audit, database
 from core.errors import KvalitetsdialogError, ValidationError
 from core.viewer import ADMINISTRATION, Viewer
 from tests.fixtures_files import query, write_csv, write_xlsx
@@ -115,7 +115,7 @@ def test_command_line_loads_the_list(sample_db, tmp_path, capsys):
     assert cli.main(["--db", str(sample_db), "roles", str(path)]) == 0
     assert "4 bruger(e)" in capsys.readouterr().out
     assert query(sample_db, "SELECT DISTINCT who, origin FROM audit_log WHERE action = 'role_change'") == [
-        ("kommandolinje", "command line")
+        ("kommandolinje", audit.command_line())
     ]
     bad = write_csv(tmp_path / "bad.csv", [HEADER, ["x@y.dk", "chef", ""]])
     assert cli.main(["--db", str(sample_db), "roles", str(bad)]) == 1

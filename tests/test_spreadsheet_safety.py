@@ -18,7 +18,7 @@ import reports
 from access import auditlog
 from core import audit, database
 from core.viewer import ADMINISTRATION
-from dashboards import goal_sheet, importing, queries
+from dashboards import goal_sheet, importing
 from dialogue import add_note
 from indicators import goals as goal_store
 from indicators.__main__ import main as indicators_main
@@ -112,7 +112,7 @@ def test_status_report_and_dialogue_sheet(hostile_db):
 
 def test_goal_sheet(hostile_db):
     with database.read(hostile_db) as con:
-        definitions = queries.goal_definitions(con, ADMINISTRATION)
+        definitions = goal_store.current_goals(con, ADMINISTRATION)
     values = xlsx_values(goal_sheet.to_xlsx(definitions))
     assert HOSTILE["hyperlink"] in values and HOSTILE["minus"] in values  # the title and the note, as text
 

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from core import audit, danish, database, schoolyear
-from core.errors import KvalitetsdialogError
+from core.errors import AccessDenied, KvalitetsdialogError
 from core.viewer import Viewer
 from indicators.catalogue import CATALOGUE
 from indicators.goals.rules import FIELDS, clean_goal
@@ -147,7 +147,7 @@ def current_goals(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pd.DataFram
 def changes(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pd.DataFrame:
     """Every goal version, newest first, with Danish column names (administration only)."""
     if viewer.role != "administration":
-        raise KvalitetsdialogError("Kun forvaltningen kan se målenes historik.", "Ingen adgang")
+        raise AccessDenied("Kun forvaltningen kan se målenes historik.", "målhistorik")
     h = goal_history(con).sort_values(["changed_at", "goal_id"], ascending=[False, True])
     return pd.DataFrame(
         {
