@@ -51,9 +51,13 @@ ROLE_PAGES = {
 
 @st.cache_resource(max_entries=4, show_spinner=False)  # one database per process; bounded anyway
 def _ensure_database(db: str) -> None:
-    """Build the sample database when there is none (first start); bring an older one up to date."""
+    """Build the sample database when there is no file (first start); bring an existing one up to date.
+
+    Only a missing file is built from the sample: a real database that lost its sidecar files
+    (restored from a backup) is the same database, and is opened as it is.
+    """
     path = Path(db)
-    if not path.exists() or database.current_generation(path) == 0:
+    if not path.exists():
         from sample_data import build_database
 
         build_database(path)
@@ -152,7 +156,7 @@ def _demo_env() -> bool:
 
 def _run() -> None:
     db = settings.db_path()
-    if database.current_generation(db) == 0:
+    if not db.exists():
         with st.spinner("Bygger eksempeldatabasen ..."):
             _ensure_database(str(db))
     else:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from core import audit, database, schoolyear
+from core import audit, database, schoolyear, settings
 from core.errors import KvalitetsdialogError, Problem, ValidationError
 from indicators.catalogue import SUBJECTS
 from loaders import goals, national, staging
@@ -431,6 +431,39 @@ def _known(db: Path) -> tuple[set[str], set[int]]:
     return institutions, municipalities
 
 
+def _outside_the_demo(
+    db: Path, stage: duckdb.DuckDBPyConnection, prepared: list[_Prepared]
+) -> list[tuple[_Prepared, ValidationError]]:
+    """The files that would bring data of a real municipality into the demo database (the sample's own may).
+
+    The demo's viewer picker lets anyone see everything, so real data must never land there.
+    """
+    with database.read(db) as con:
+        if con.execute("SELECT value FROM meta WHERE key = 'demo'").fetchone() != ("true",):
+            return []
+        municipality = dict(con.execute("SELECT institution_id, municipality_code FROM institutions").fetchall())
+    refused = []
+    for p in prepared:  # institution files come first, so a data file sees the institutions they bring
+        columns = [d[0] for d in stage.execute(f"SELECT * FROM {p.output} LIMIT 0").description]
+        if "institution_id" not in columns:
+            continue  # the goal sheet: the municipality's goals, no data of any institution
+        if p.kind == "institutions" and "municipality_code" in p.carried:
+            for i, code in stage.execute(f"SELECT institution_id, municipality_code FROM {p.output}").fetchall():
+                municipality[i] = code if code is not None else municipality.get(i)
+        ids = [r[0] for r in stage.execute(f"SELECT DISTINCT institution_id FROM {p.output}").fetchall()]
+        foreign = sorted(i for i in ids if municipality.get(i) != settings.SAMPLE_KOMMUNE)
+        if foreign:
+            message = (
+                f"Databasen {db} er demodatabasen med den fiktive Eksempelby Kommune, og filen har data for "
+                f"institutioner uden for den (fx {', '.join(foreign[:3])}). Rigtige data indlæses aldrig i "
+                "demodatabasen, hvor alle kan vælge, hvem de ser som. Indlæs dem i en database for sig: "
+                "python -m loaders import --db data/kommune.duckdb FIL (eller sæt miljøvariablen "
+                "KVALITETSDIALOG_DB=data/kommune.duckdb), og start appen med samme KVALITETSDIALOG_DB."
+            )
+            refused.append((p, ValidationError(p.display, [Problem(p.display, None, None, message)])))
+    return refused
+
+
 def import_files(
     db: Path,
     files: list[Path],
@@ -479,6 +512,9 @@ def import_files(
             if p.kind == "institutions":
                 known_institutions |= {r[0] for r in stage.execute(f"SELECT institution_id FROM {p.output}").fetchall()}
                 known_municipalities |= {code for code, _ in p.municipalities}
+        refused = _outside_the_demo(db, stage, prepared)
+        prepared = [p for p in prepared if all(p is not r for r, _ in refused)]
+        rejected += [(p.display, p.sha256, p.kind, error) for p, error in refused]
         if rejected:
             if not dry_run:
                 _log_rejected(db, rejected, prepared, user, origin)
