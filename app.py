@@ -124,16 +124,24 @@ def _logged_in_viewer(db: Path) -> tuple[str, Viewer]:
         st.write("Log ind med din kommunale konto for at se data om børns læring og trivsel.")
         st.button("Log ind", type="primary", icon=":material/login:", on_click=st.login)
         st.stop()
-    email, subject = st.user.get("email"), st.user.get("sub")
+    claims = st.user.to_dict()
+    identities = roles.identities(claims)
     with database.read(db) as con:
-        found = roles.viewer_for(con, [email, subject])
-    who = found[0] if found else roles.normalise_user(email or subject or "ukendt")
+        found = roles.viewer_for(con, identities)
+    who = found[0] if found else roles.normalise_user(identities[0] if identities else "ukendt")
     if found is None:
-        _audit_once(db, who, None, "login_denied")
+        unverified = claims.get("email") if claims.get("email") not in identities else None
+        _audit_once(db, who, None, "login_denied", {"ubekræftet e-mail": unverified} if unverified else None)
         st.title("Ingen adgang")
         st.info(
             f"Du er logget ind som **{who}**, men du har ikke fået en rolle i Kvalitetsdialog endnu. "
-            "Kontakt forvaltningen, som tildeler adgang, og log derefter ind igen.",
+            "Kontakt forvaltningen, som tildeler adgang, og log derefter ind igen."
+            + (
+                f"\n\nDin e-mailadresse **{unverified}** er ikke bekræftet af login-udbyderen og kan derfor "
+                "ikke give adgang; forvaltningen kan give adgang til dit subject ovenfor."
+                if unverified
+                else ""
+            ),
             icon=":material/lock:",
         )
         st.button("Log ud", icon=":material/logout:", on_click=_log_out, args=(db, who, None))

@@ -12,6 +12,7 @@ same transaction as the change itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -251,6 +252,28 @@ def remove(db: Path, user: str, by: Viewer, who: str, origin: str | None = None)
         return {u: v for u, v in before.items() if u != user}
 
     return _change(db, by, who, origin, apply)
+
+
+def _vouched(value) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def identities(claims: Mapping) -> list[str]:
+    """The identities a logged-in user's role can be assigned to, from the OIDC ID token's claims.
+
+    The subject (``sub``) always; the e-mail address only when the provider vouches for it:
+    ``email_verified`` true, or Entra ID's ``xms_edov`` (the e-mail's domain is verified by the
+    user's tenant). Otherwise a guest or another tenant's user could choose an e-mail claim that
+    matches someone's role.
+
+    >>> identities({"sub": "s1", "email": "a@kommune.dk", "email_verified": True})
+    ['a@kommune.dk', 's1']
+    >>> identities({"sub": "s1", "email": "a@kommune.dk"})
+    ['s1']
+    """
+    email, subject = claims.get("email"), claims.get("sub")
+    vouched = _vouched(claims.get("email_verified")) or _vouched(claims.get("xms_edov"))
+    return [str(i) for i in ((email if vouched else None), subject) if i]
 
 
 def viewer_for(con: duckdb.DuckDBPyConnection, identities: list[str | None]) -> tuple[str, Viewer] | None:

@@ -7,7 +7,9 @@ adgang"), logs out, and every step is in the audit log.
 
 from __future__ import annotations
 
+import json
 import shutil
+import urllib.request
 
 import pytest
 
@@ -128,3 +130,45 @@ def test_leader_officer_and_stranger(app, browser):
     ]
     origins = {o for (o,) in query(db, "SELECT DISTINCT origin FROM audit_log WHERE action = 'login'")}
     assert origins and all(o.startswith("app") for o in origins)
+
+
+def set_claims(provider: str, sub: str, claims: dict) -> None:
+    """Register a user with the provider, with the claims its ID token will carry."""
+    request = urllib.request.Request(
+        f"{provider}/users/{sub}",
+        data=json.dumps(claims).encode(),
+        method="PUT",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 204
+
+
+def test_a_role_is_matched_on_the_subject_or_a_verified_email_only(app, browser, provider):
+    """A guest whose e-mail claim names the leader, unverified, gets "Ingen adgang"; a verified one gets in."""
+    url, db = app
+    set_claims(provider, "gaest-1", {"email": LEADER, "email_verified": False})
+    set_claims(provider, "medarbejder-2", {"email": OFFICER, "email_verified": True})
+
+    context, page = log_in(browser, url, "gaest-1")
+    body = main_text_when(page, ["Ingen adgang", "ikke bekræftet"])
+    shoot(page, "login-ubekraeftet-email")
+    assert "Du er logget ind som gaest-1" in body and "Åbyskolen" not in body
+    assert page.get_by_test_id("stSidebarNav").count() == 0
+    log_out(page)
+    context.close()
+
+    context, page = log_in(browser, url, "medarbejder-2")
+    main_text_when(page, ["Overblik"])
+    assert f"Logget ind som {OFFICER}" in page.get_by_test_id("stSidebar").inner_text()
+    log_out(page)
+    context.close()
+
+    assert query(
+        db, "SELECT who, role, action, details FROM audit_log WHERE who IN ('gaest-1', ?) ORDER BY audit_id", [OFFICER]
+    )[-4:] == [
+        ("gaest-1", None, "login_denied", '{"ubekræftet e-mail": "leder@eksempelby.dk"}'),
+        ("gaest-1", None, "logout", None),
+        (OFFICER, "administration", "login", "administration"),
+        (OFFICER, "administration", "logout", None),
+    ]
