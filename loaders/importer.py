@@ -439,7 +439,7 @@ def _outside_the_demo(
     The demo's viewer picker lets anyone see everything, so real data must never land there.
     """
     with database.read(db) as con:
-        if con.execute("SELECT value FROM meta WHERE key = 'demo'").fetchone() != ("true",):
+        if not database.is_demo(con):
             return []
         municipality = dict(con.execute("SELECT institution_id, municipality_code FROM institutions").fetchall())
     refused = []
