@@ -20,6 +20,7 @@ from core import audit, danish, database, settings
 from core.errors import KvalitetsdialogError
 from core.viewer import ADMINISTRATION, Viewer
 from dashboards.context import Context, set_current, show_error
+from dashboards.widgets import md
 from indicators import units
 from loaders import import_log
 
@@ -134,10 +135,10 @@ def _logged_in_viewer(db: Path) -> tuple[str, Viewer]:
         _audit_once(db, who, None, "login_denied", {"ubekræftet e-mail": unverified} if unverified else None)
         st.title("Ingen adgang")
         st.info(
-            f"Du er logget ind som **{who}**, men du har ikke fået en rolle i Kvalitetsdialog endnu. "
+            f"Du er logget ind som **{md(who)}**, men du har ikke fået en rolle i Kvalitetsdialog endnu. "
             "Kontakt forvaltningen, som tildeler adgang, og log derefter ind igen."
             + (
-                f"\n\nDin e-mailadresse **{unverified}** er ikke bekræftet af login-udbyderen og kan derfor "
+                f"\n\nDin e-mailadresse **{md(unverified)}** er ikke bekræftet af login-udbyderen og kan derfor "
                 "ikke give adgang; forvaltningen kan give adgang til dit subject ovenfor."
                 if unverified
                 else ""
@@ -148,7 +149,7 @@ def _logged_in_viewer(db: Path) -> tuple[str, Viewer]:
         st.stop()
     viewer = found[1]
     _audit_once(db, who, viewer.role, "login", str(viewer))
-    st.sidebar.caption(f"Logget ind som {who}")
+    st.sidebar.caption(f"Logget ind som {md(who)}")
     st.sidebar.button("Log ud", icon=":material/logout:", on_click=_log_out, args=(db, who, viewer.role))
     return who, viewer
 

@@ -35,7 +35,7 @@ def _roles(ctx: Context) -> None:
         if st.form_submit_button("Gem rolle", icon=":material/person_add:"):
             _apply(
                 lambda: roles.assign(ctx.db, user, role, institutions, ctx.viewer, ctx.who, ctx.origin),
-                f"Rollen for {user} er gemt.",
+                f"Rollen for {widgets.md(user)} er gemt.",
             )
     if not table.empty:
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
@@ -45,7 +45,7 @@ def _roles(ctx: Context) -> None:
         if c2.button("Fjern rolle", icon=":material/person_remove:", disabled=chosen is None):
             _apply(
                 lambda: roles.remove(ctx.db, chosen, ctx.viewer, ctx.who, ctx.origin),
-                f"{chosen} har ikke længere en rolle.",
+                f"{widgets.md(chosen)} har ikke længere en rolle.",
             )
 
     upload = st.file_uploader(

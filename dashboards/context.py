@@ -20,6 +20,7 @@ from core import audit as audit_log
 from core import database
 from core.errors import AccessDenied, KvalitetsdialogError
 from core.viewer import Viewer
+from dashboards.widgets import md
 
 _SESSION_KEY = "_kvalitetsdialog_context"
 _FUNCTIONS: dict[str, Callable] = {}
@@ -71,7 +72,7 @@ def show_error(e: KvalitetsdialogError) -> None:
     ctx = st.session_state.get(_SESSION_KEY)
     if isinstance(e, AccessDenied) and ctx is not None:
         audit_log.refused(ctx.db, ctx.viewer, e, who=ctx.who, origin=ctx.origin)
-    st.error(f"**{e.title}**\n\n{e.message}")
+    st.error(f"**{e.title}**\n\n{md(e.message)}")  # messages quote files, cells and names as written
 
 
 def set_current(ctx: Context) -> None:

@@ -68,20 +68,23 @@ def _numbers(ctx: Context, institution_id: str, year: int) -> list[str]:
         st.caption("Ingen af kommunens mål gælder institutionen i dette skoleår.")
         return []
     for g in goals.itertuples():
-        st.markdown(f"{widgets.status_badge(g.status)} **{g.title}**  \n{g.sentence or ''}", unsafe_allow_html=True)
+        st.markdown(widgets.status_badge(g.status), unsafe_allow_html=True)
+        st.markdown(f"**{widgets.md(g.title)}**  \n{g.sentence or ''}")
     if any(indicators.CATALOGUE[i].confidential for i in goals["indicator"]):
         st.caption(":material/lock: Fortroligt efter folkeskolelovens § 55 b – må ikke offentliggøres.")
     return list(goals["goal_id"])
 
 
 def _note_text(note: Note) -> str:
-    lines = [f"*{note.topic_label}*", note.text]
+    """The note as Markdown: our labels around the user's words, which stay as written."""
+    md = widgets.md
+    lines = [f"*{md(note.topic_label)}*", md(note.text)]
     if note.note_kind == "action":
         lines.append(
-            f"**Hvem:** {note.action_owner} · **Frist:** {danish.date(note.action_due)}"
+            f"**Hvem:** {md(note.action_owner)} · **Frist:** {danish.date(note.action_due)}"
             f" · **Status:** {note.action_status}"
         )
-    byline = f"{note.author or ''}, {danish.date(note.written_at)}"
+    byline = f"{md(note.author or '')}, {danish.date(note.written_at)}"
     if note.version > 1:
         byline += f" (version {note.version})"
     if note.shared_with_council:
@@ -121,7 +124,7 @@ def _show(ctx: Context, note: Note) -> None:
                     state = "slettet" if old.deleted else (old.action_status or "")
                     st.caption(
                         f"v{old.version} · {danish.timestamp(old.written_at)} · "
-                        f"{old.author or ''} · {state} — {old.text}"
+                        f"{widgets.md(old.author or '')} · {state} — {widgets.md(old.text)}"
                     )
 
 

@@ -15,6 +15,7 @@ from dashboards.context import Context, current
 from indicators import comparison, units
 from indicators.catalogue import AREAS, CATALOGUE, LEVELS, SUBJECTS
 from loaders.kinds import KINDS, TABLE_KINDS
+from reports.safe import chart_text
 
 
 def choose(ctx: Context) -> pd.Series | None:
@@ -92,7 +93,7 @@ def trend_section(ctx: Context, institution: pd.Series, goals: pd.DataFrame) -> 
         indicators.trend, indicator.id, "municipality", ctx.kommune, subject=subject, grade=grade, kommune=ctx.kommune
     )
     if own["value"].notna().sum() == 0 and not own["suppressed"].any():
-        widgets.empty(f"Der er ingen tal for {indicator.label.lower()} for {institution['name']}.")
+        widgets.empty(f"Der er ingen tal for {indicator.label.lower()} for {widgets.md(institution['name'])}.")
         return
     level_goal = goals[(goals["indicator"] == indicator.id) & goals["direction"].isin([">=", "<="])]
     target = level_goal["target"].iloc[0] if not level_goal.empty else None
@@ -140,7 +141,7 @@ def wellbeing_section(ctx: Context, institution: pd.Series) -> None:
     values = values[(values["school_year"] == year) & (values["grade"] != "all")]
     fig = go.Figure()
     for level, name, colour in (
-        ("institution", institution["name"], widgets.INSTITUTION_COLOUR),
+        ("institution", chart_text(institution["name"]), widgets.INSTITUTION_COLOUR),
         ("municipality", "Kommunen", widgets.MUNICIPALITY_COLOUR),
     ):
         part = values[values["level"] == level].sort_values("grade", key=lambda g: g.astype(int))
@@ -391,7 +392,8 @@ def quality_section(ctx: Context, institution: pd.Series) -> None:
             if all(own.empty for own, _ in frames.values()):
                 kind = KINDS[TABLE_KINDS[CATALOGUE[ids[0]].source]]
                 widgets.empty(
-                    f"Der er ingen tal for {title.lower()} for {name}. Indlæs udtrækket *{kind}* for institutionen."
+                    f"Der er ingen tal for {title.lower()} for {widgets.md(name)}. Indlæs udtrækket *{kind}* for "
+                    "institutionen."
                 )
                 continue
             for column, indicator_id in zip(st.columns(len(ids)), ids):
@@ -426,12 +428,12 @@ def render(ctx: Context) -> None:
     institution = choose(ctx)
     if institution is None:
         return
-    st.title(institution["name"])
+    st.title(widgets.md(institution["name"]))
     kind = "Skole" if institution["kind"] == "skole" else "Dagtilbud"
     details = [kind] + [str(v) for v in (institution["district"],) if pd.notna(v)]
     if pd.notna(institution["parent_name"]):
         details.append(f"afdeling af {institution['parent_name']}")
-    st.caption(" · ".join(details))
+    st.caption(" · ".join(widgets.md(d) for d in details))
     goals = goals_table(ctx, institution.name)
     trend_section(ctx, institution, goals)
     if institution["kind"] == "skole":

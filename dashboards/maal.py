@@ -127,20 +127,20 @@ def edit_form(ctx: Context, definitions: pd.DataFrame) -> None:
         }
         errors = goal_store.validate_goal(fields)
         if errors:
-            st.error("Målet er ikke gemt:\n\n" + "\n".join(f"- {e}" for e in errors))
+            st.error("Målet er ikke gemt:\n\n" + "\n".join(f"- {widgets.md(e)}" for e in errors))
             return
         try:
             goal_store.save_goal(ctx.db, fields, ctx.who)
         except KvalitetsdialogError as e:
             show_error(e)
             return
-        st.session_state["_maal_saved"] = f"Målet '{fields['title']}' er gemt."
+        st.session_state["_maal_saved"] = f"Målet '{widgets.md(fields['title'])}' er gemt."
         st.rerun()
     if chosen != _NEW:
         confirm = st.checkbox("Ja, slet dette mål", key="maal_confirm_delete")
         if st.button("Slet mål", icon=":material/delete:", disabled=not confirm):
             goal_store.delete_goal(ctx.db, chosen, ctx.who)
-            st.session_state["_maal_saved"] = f"Målet '{titles[chosen]}' er slettet."
+            st.session_state["_maal_saved"] = f"Målet '{widgets.md(titles[chosen])}' er slettet."
             st.rerun()
 
 

@@ -35,7 +35,7 @@ def goal_card(ctx: Context, goal, schools: str | None = None) -> None:
     """Title, status, value with a small trend, target, and the engine's sentence (with the change)."""
     indicator = CATALOGUE[goal.indicator]
     with st.container(border=True):
-        st.markdown(f"**{goal.title}**" + (" :material/lock:" if indicator.confidential else ""))
+        st.markdown(f"**{widgets.md(goal.title)}**" + (" :material/lock:" if indicator.confidential else ""))
         st.markdown(widgets.status_badge(goal.status), unsafe_allow_html=True)
         label = (
             " · ".join(

@@ -16,6 +16,7 @@ from indicators import comparison, units
 from indicators.catalogue import CATALOGUE
 from indicators.goals import institution_counts
 from loaders import coverage
+from reports.safe import chart_text
 
 INSTITUTION_PAGE = "dashboards/institution.py"
 _KINDS = {"alle": "Alle", "skole": "Skoler", "dagtilbud": "Dagtilbud"}
@@ -79,7 +80,10 @@ def matrix(ctx: Context, year: int | None, institutions: pd.DataFrame) -> None:
     table = table.reset_index(drop=True)
     # Short, unique headers (the goal id and the start of its wording); the full wording on hover.
     headers = {g: f"{g}: {textwrap.shorten(titles[g], 24, placeholder=' …')}" for g in table.columns}
-    columns = {headers[g]: st.column_config.TextColumn(headers[g], help=titles[g], width=125) for g in table.columns}
+    columns = {
+        headers[g]: st.column_config.TextColumn(headers[g], help=widgets.md(titles[g]), width=125)
+        for g in table.columns
+    }
     table.columns = [headers[g] for g in table.columns]
     table.insert(0, "Institution", [names[i] for i in ids])
     table["Karakterer ift. baggrund"] = socioeconomic_column(ctx, year, ids)
@@ -147,7 +151,8 @@ def ranking(ctx: Context, year: int | None, institutions: pd.DataFrame) -> None:
     widgets.confidential_note(indicator)
     st.plotly_chart(ranking_figure(shown, muni, indicator.id, shown_year), width="stretch")
     hidden = inst[inst["suppressed"].astype(bool)].sort_values("unit_name")
-    caption = widgets.withheld_caption(hidden["unit_name"], hidden["suppression"])
+    names = [widgets.md(n) for n in hidden["unit_name"]]  # names come from the municipality's files
+    caption = widgets.withheld_caption(names, hidden["suppression"])
     if caption:
         st.caption(caption)
 
@@ -158,7 +163,7 @@ def ranking_figure(shown: pd.DataFrame, muni: pd.DataFrame, indicator_id: str, y
     fig = go.Figure(
         go.Scatter(
             x=shown["value"] * scale,
-            y=shown["unit_name"],
+            y=shown["unit_name"].map(chart_text),
             mode="markers",
             marker={"color": widgets.INSTITUTION_COLOUR, "size": 9},
             error_x={

@@ -7,7 +7,7 @@ import hashlib
 import streamlit as st
 
 from core import danish
-from dashboards import importing
+from dashboards import importing, widgets
 from dashboards.context import Context, audit
 from loaders import ImportRejected
 
@@ -17,7 +17,7 @@ def panel(ctx: Context, key: str, caption: str) -> None:
     st.caption(caption + " Filen kontrolleres først; intet bliver skrevet, før du trykker **Indlæs**.")
     done_key, check_key, outcome_key = f"_{key}_done", f"_{key}_check_key", f"_{key}_check"
     if done_key in st.session_state:
-        st.success(st.session_state.pop(done_key), icon=":material/check_circle:")
+        st.success(widgets.md(st.session_state.pop(done_key)), icon=":material/check_circle:")
     # A loaded file leaves the uploader (a new widget key), so "Indlæs" is not offered twice.
     loads = st.session_state.get(f"_{key}_loads", 0)
     upload = st.file_uploader("Vælg en fil", type=["csv", "xlsx"], key=f"{key}_upload" + (f"_{loads}" if loads else ""))
@@ -40,7 +40,7 @@ def panel(ctx: Context, key: str, caption: str) -> None:
         problems, truncated = detail
         total = len(problems) + truncated
         st.error(
-            f"**{upload.name} kan ikke indlæses.** Filen har {danish.integer(total)} fejl og bliver ikke "
+            f"**{widgets.md(upload.name)} kan ikke indlæses.** Filen har {danish.integer(total)} fejl og bliver ikke "
             "indlæst, før de er rettet. Intet er ændret i databasen.",
             icon=":material/error:",
         )
@@ -59,7 +59,7 @@ def panel(ctx: Context, key: str, caption: str) -> None:
         )
         return
 
-    st.info(f"**Kontrol uden fejl.** {importing.summary(detail)}", icon=":material/fact_check:")
+    st.info(f"**Kontrol uden fejl.** {widgets.md(importing.summary(detail))}", icon=":material/fact_check:")
     warnings = [w for r in detail for w in r.warnings]
     if warnings:
         st.dataframe(importing.problems_frame(warnings), hide_index=True, width="stretch")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -14,6 +15,7 @@ from core.errors import KvalitetsdialogError
 from indicators import comparison
 from indicators.catalogue import CATALOGUE, SUBJECTS, Indicator
 from indicators.goals.sentences import target_words
+from reports.safe import chart_text
 
 # Okabe-Ito colours (safe for the common colour-vision deficiencies); the icon
 # and the word carry the status too, so colour is never the only signal.
@@ -30,13 +32,31 @@ NATIONAL_COLOUR = "#555555"
 EMPTY_HINT = "Indlæs data under **Data** (forvaltningen) eller med `python -m loaders import`."
 
 
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation mark
+
+
+def md(text) -> str:
+    r"""Text a user wrote or a file brought, for ``st.markdown``, ``st.caption``, ``st.info`` ...: shown as
+    written, never as Markdown, HTML or Streamlit's directives.
+
+    Every ASCII punctuation mark gets CommonMark's backslash escape; line breaks stay line breaks.
+
+    >>> print(md("<b>**1.**</b>"))
+    \<b\>\*\*1\.\*\*\<\/b\>
+    """
+    return re.sub(r"\r\n?|\n", "  \n", _PUNCTUATION.sub(r"\\\1", str(text)))
+
+
 def status_text(status: str) -> str:
     """Icon and word, e.g. ``✔ Opfyldt``: the same label on every page, table and chart."""
     return f"{STATUS_STYLE[status][0]} {indicators.STATUS_LABELS[status]}"
 
 
 def status_badge(status: str) -> str:
-    """HTML for a coloured badge with icon and word (dark text on every colour for contrast)."""
+    """HTML for a coloured badge with icon and word (dark text on every colour for contrast).
+
+    The only HTML the pages write themselves (``unsafe_allow_html``): it holds our own words, never a user's.
+    """
     colour = STATUS_STYLE[status][1]
     return (
         f'<span style="background:{colour};color:#000;padding:0.1em 0.5em;border-radius:0.4em;'
@@ -154,7 +174,7 @@ def trend_figure(
     unit = CATALOGUE[indicator_id].unit
     scale = 100 if unit == "share" else 1
     fig = go.Figure()
-    for frame, name, colour in zip(segments, names, colours):
+    for frame, name, colour in zip(segments, map(chart_text, names), colours):
         for i, (_, seg) in enumerate(frame.groupby("comparable_group", dropna=False, sort=True)):
             seg = seg.sort_values("school_year")
             x = [schoolyear.short(int(y)) for y in seg["school_year"]]

@@ -32,6 +32,7 @@ from reports.data import (
     Referat,
     StatusReport,
 )
+from reports.safe import chart_text
 from reports.xlsx import SOURCES, STATUS_FILLS
 
 # 180 mm of printable width at 96 dpi is 680 px.
@@ -99,7 +100,7 @@ def area_figure(area: Area) -> go.Figure | None:
     fig = go.Figure(
         go.Bar(
             x=[value * scale for _, value in bars],
-            y=[name for name, _ in bars],
+            y=[chart_text(name) for name, _ in bars],
             orientation="h",
             marker_color="#0072B2",
             name="Institution",

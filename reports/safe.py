@@ -1,4 +1,4 @@
-"""Text written by users, made safe for spreadsheets (no formula injection): the one path for every file we write.
+"""Text written by users, made safe for spreadsheets (no formula injection) and for charts (no markup).
 
 A cell whose text starts with ``=``, ``+``, ``-`` or ``@`` (or with a tab or a line break,
 which some programs strip before they look) would be run as a formula by Excel or
@@ -11,6 +11,7 @@ goes through these functions, so such text always arrives as text.
 
 from __future__ import annotations
 
+import html
 import io
 
 import pandas as pd
@@ -66,3 +67,9 @@ def xlsx_table(title: str, frame: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def chart_text(text) -> str:
+    """User text for a Plotly label, legend or hover: Plotly reads ``<b>``, ``<a href>`` ... in
+    text as markup, and entities as the characters they stand for, so escaping keeps it as written."""
+    return html.escape(str(text), quote=False)

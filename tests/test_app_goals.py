@@ -12,7 +12,7 @@ from core.viewer import ADMINISTRATION
 from dashboards import goal_sheet
 from indicators import goals
 from loaders import import_files
-from tests.test_app_pages import main_text, open_page
+from tests.test_app_pages import main_text, open_page, shown
 
 
 def by_label(widgets, label: str):
@@ -40,7 +40,7 @@ def test_a_new_goal_is_saved_and_recorded(sample_db, monkeypatch):
     assert not at.exception and not at.error, [e.value for e in at.error]
     # 5 (typed as a percentage) is stored as the share 0.05; 2026/27 as its start year.
     assert goal_rows(sample_db, "F1") == [(1, "abs_mean_pct", "kommune", "<=", 0.05, 2026, "app:administration")]
-    assert "Målet 'Fravær højst 5 %' er gemt." in [s.value for s in at.main.success]
+    assert "Målet 'Fravær højst 5 %' er gemt." in [shown(s.value) for s in at.main.success]
     assert "Fravær højst 5 %" in main_text(at)  # in the status table and the change history
 
 
@@ -50,7 +50,7 @@ def test_an_invalid_goal_shows_every_problem_and_writes_nothing(sample_db, monke
     by_label(at.text_input, "Mål-id").input("F2")
     by_label(at.selectbox, "Retning").set_value(">=")
     by_label(at.button, "Gem mål").click().run()  # no title, no target year
-    message = at.main.error[0].value
+    message = shown(at.main.error[0].value)
     assert "Målet er ikke gemt" in message
     assert "Titel (målformulering) mangler." in message
     assert goal_rows(sample_db, "F2") == []

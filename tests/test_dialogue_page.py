@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from core import database
 from core.viewer import Viewer
 from dialogue import add_note
+from tests.test_app_pages import shown
 from tests.test_reports import rdb  # noqa: F401  (the fixture: three schools with data)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +58,7 @@ def with_notes(rdb):
 
 
 def markdown(at: AppTest) -> str:
-    return "\n".join(m.value for m in at.markdown)
+    return "\n".join(shown(m.value) for m in at.markdown)
 
 
 def test_leader_sees_numbers_notes_and_carried_actions(with_notes):
