@@ -9,10 +9,9 @@ from pathlib import Path
 import streamlit as st
 
 from access import auditlog, roles
-from core import database
 from core.errors import KvalitetsdialogError
 from dashboards import widgets
-from dashboards.context import Context, audit, current, show_error
+from dashboards.context import Context, current, download, show_error
 
 
 def _roles(ctx: Context) -> None:
@@ -87,22 +86,22 @@ def _log(ctx: Context) -> None:
     )
     who = c3.text_input("Hvem (del af navnet)")
     since, until = (days[0], days[-1]) if days else (None, None)  # one day while the range is half picked
+    chosen = {"since": since, "until": until, "actions": tuple(actions), "who": who or None}
     # The log grows with every click, so it is read fresh, never from the page cache.
-    with database.read(ctx.db) as con:
-        entries = auditlog.entries(con, ctx.viewer, since=since, until=until, actions=tuple(actions), who=who or None)
+    entries = ctx.read_now(auditlog.entries, **chosen)
     if entries.empty:
         widgets.empty("Ingen hændelser i den valgte periode.")
         return
     st.dataframe(auditlog.danish_frame(entries), hide_index=True, width="stretch")
-    st.download_button(
+    download(
+        ctx,
         "Hent loggen (CSV)",
-        auditlog.to_csv(entries),
+        lambda: auditlog.to_csv(ctx.read_now(auditlog.entries, **chosen)),  # as it is at the click
         file_name=f"revisionslog-{today}.csv",
         mime="text/csv",
-        icon=":material/download:",
+        what="revisionslog",
+        details={"fra": str(since), "til": str(until), "handlinger": list(actions), "hvem": who or None},
         key="audit_csv",
-        on_click=audit,
-        args=(ctx, "download", "revisionslog", f"{len(entries)} rækker"),
     )
 
 

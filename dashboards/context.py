@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -55,6 +56,12 @@ class Context:
             audit_log.refused(self.db, self.viewer, e, who=self.who, origin=self.origin)
             raise
 
+    def read_now(self, fn: Callable, *args, **kwargs):
+        """``fn(con, viewer, *args, **kwargs)`` on a fresh read connection, not cached (e.g. the audit log,
+        which grows with every click, and files made on a download's click)."""
+        with database.read(self.db) as con:
+            return fn(con, self.viewer, *args, **kwargs)
+
 
 @st.cache_data(max_entries=2000, ttl=3600, show_spinner=False)
 def _cached(key: str, db: str, generation: int, viewer: str, args: tuple, kwargs: tuple):
@@ -65,6 +72,42 @@ def _cached(key: str, db: str, generation: int, viewer: str, args: tuple, kwargs
 def audit(ctx: Context, action: str, object: str, details=None) -> None:
     """Record one action of this session (downloads, exports) in the audit log."""
     audit_log.record(ctx.db, ctx.viewer, action, object, details, who=ctx.who, origin=ctx.origin)
+
+
+def download(
+    ctx: Context,
+    label: str,
+    build: Callable[[], bytes],
+    *,
+    file_name: str,
+    mime: str,
+    what: str,
+    details=None,
+    action: str = "download",
+    key: str | None = None,
+    container: Any = st,
+) -> None:
+    """A download button whose file is built, and recorded in the audit log, only when it is clicked.
+
+    Streamlit serves a button's bytes at ``/media/<hash>`` as soon as the page draws it, so
+    anyone holding that URL would get the file without the click that writes the audit row.
+    With a callable Streamlit makes the file when the click asks for it (on a thread of its
+    own, outside the script run, so ``build`` reads with ``ctx.read_now``, not the page cache),
+    and the audit row is committed before the file is handed over. A refusal is recorded too.
+    """
+
+    def make() -> bytes:
+        try:
+            data = build()
+        except AccessDenied as e:
+            audit_log.refused(ctx.db, ctx.viewer, e, who=ctx.who, origin=ctx.origin)
+            raise
+        audit(ctx, action, what, details)
+        return data
+
+    container.download_button(
+        label, make, file_name=file_name, mime=mime, icon=":material/download:", on_click="ignore", key=key
+    )
 
 
 def show_error(e: KvalitetsdialogError) -> None:

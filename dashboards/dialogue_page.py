@@ -16,7 +16,7 @@ import indicators
 import reports
 from core import danish, schoolyear
 from dashboards import widgets
-from dashboards.context import Context, current
+from dashboards.context import Context, current, download
 from dialogue import (
     ACTION_STATUSES,
     NOTE_KINDS,
@@ -183,34 +183,35 @@ def _add_form(ctx: Context, institution_id: str, year: int, goal_ids: list[str],
                 )
 
 
-def _record_download(ctx: Context, what: str, details: dict) -> None:
-    reports.record_export(ctx.db, ctx.viewer, what, details, who=ctx.who, origin=ctx.origin)
-
-
 def _downloads(ctx: Context, institution_id: str, year: int) -> None:
+    """The dialogue sheet and the status report, each made (and audited as an export) when it is clicked."""
     st.subheader("Hent")
     c1, c2, c3 = st.columns(3)
     details = {"institution": institution_id, "year": schoolyear.short(year)}
     for col, fmt, label in ((c1, "xlsx", "Dialogark (XLSX)"), (c2, "html", "Dialogark til udskrift (HTML)")):
-        col.download_button(
+        download(
+            ctx,
             label,
-            ctx.read(reports.dialogue, institution_id, year=year, kommune=ctx.kommune, fmt=fmt),
+            lambda fmt=fmt: ctx.read_now(reports.dialogue, institution_id, year=year, kommune=ctx.kommune, fmt=fmt),
             file_name=f"dialog-{institution_id}-{year}.{fmt}",
             mime=reports.FORMATS[fmt],
-            icon=":material/download:",
-            on_click=_record_download,
-            args=(ctx, "report:dialogue", details),
+            what="report:dialogue",
+            details=details,
+            action="export",
+            container=col,
         )
     if ctx.viewer.role in ("administration", "council") and c3.toggle("Statusrapport for kommunen"):
         for fmt in ("xlsx", "html"):
-            c3.download_button(
+            download(
+                ctx,
                 f"Statusrapport {schoolyear.short(year)} ({fmt.upper()})",
-                ctx.read(reports.status, kommune=ctx.kommune, year=year, fmt=fmt),
+                lambda fmt=fmt: ctx.read_now(reports.status, kommune=ctx.kommune, year=year, fmt=fmt),
                 file_name=f"statusrapport-{year}.{fmt}",
                 mime=reports.FORMATS[fmt],
-                icon=":material/download:",
-                on_click=_record_download,
-                args=(ctx, "report:status", {"year": schoolyear.short(year)}),
+                what="report:status",
+                details={"year": schoolyear.short(year)},
+                action="export",
+                container=c3,
             )
 
 

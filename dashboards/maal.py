@@ -9,7 +9,7 @@ import indicators
 from core import danish, schoolyear
 from core.errors import KvalitetsdialogError
 from dashboards import goal_sheet, upload, widgets
-from dashboards.context import Context, audit, current, show_error
+from dashboards.context import Context, current, download, show_error
 from indicators import goals as goal_store
 from indicators.catalogue import CATALOGUE, SUBJECTS
 
@@ -162,14 +162,13 @@ def render(ctx: Context) -> None:
     edit_form(ctx, definitions)
     st.subheader("Målark")
     if not definitions.empty:
-        st.download_button(
+        download(
+            ctx,
             "Hent målarket (XLSX)",
-            goal_sheet.to_xlsx(definitions),
+            lambda: goal_sheet.to_xlsx(ctx.read_now(goal_store.current_goals)),
             file_name="maal.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            icon=":material/download:",
-            on_click=audit,
-            args=(ctx, "download", "målark"),
+            what="målark",
         )
     upload.panel(ctx, "maal", "Indlæs et rettet målark (XLSX eller CSV).")
     history(ctx)

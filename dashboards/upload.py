@@ -8,7 +8,7 @@ import streamlit as st
 
 from core import danish
 from dashboards import importing, widgets
-from dashboards.context import Context, audit
+from dashboards.context import Context, download
 from loaders import ImportRejected
 
 
@@ -47,15 +47,14 @@ def panel(ctx: Context, key: str, caption: str) -> None:
         st.dataframe(importing.problems_frame(problems), hide_index=True, width="stretch")
         if truncated:
             st.caption(f"... og {danish.integer(truncated)} fejl mere.")
-        st.download_button(
+        download(
+            ctx,
             "Hent de afviste rækker (CSV)",
-            importing.problems_csv(problems),
+            lambda: importing.problems_csv(problems),
             file_name=f"afvist-{upload.name}.csv",
             mime="text/csv",
-            icon=":material/download:",
+            what=f"afviste rækker: {upload.name}",
             key=f"{key}_rejected",
-            on_click=audit,
-            args=(ctx, "download", f"afviste rækker: {upload.name}"),
         )
         return
 
