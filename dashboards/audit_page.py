@@ -17,7 +17,8 @@ from dashboards.context import Context, current, download, show_error
 def _roles(ctx: Context) -> None:
     st.subheader("Roller")
     st.caption(
-        "Hvem der kan logge ind, og hvad de ser. En bruger er en e-mailadresse eller et OIDC-subject; "
+        "Hvem der kan logge ind, og hvad de ser. En bruger er et OIDC-subject eller en e-mailadresse (som kun "
+        "gælder, når login-udbyderen har bekræftet den); "
         "en leder ser kun sine egne institutioner. Hver ændring skrives i revisionsloggen."
     )
     table = ctx.read(roles.assignments)
