@@ -15,8 +15,8 @@ import pandas as pd
 
 from core import danish
 from core.errors import AccessDenied
+from core.safe import to_csv as safe_csv
 from core.viewer import Viewer
-from reports.safe import to_csv as safe_csv
 
 ACTIONS = {
     "login": "Login",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from core import schoolyear
+from core.safe import xlsx_table
 from indicators.catalogue import CATALOGUE
 from indicators.goals import FIELDS
-from reports.safe import xlsx_table
 
 COLUMNS = list(FIELDS)  # the sheet's columns are a goal's fields, in order
 

@@ -11,11 +11,10 @@ from pathlib import Path
 import pandas as pd
 
 import loaders
-from core import danish, settings
+from core import danish, safe, settings
 from core.errors import AccessDenied, KvalitetsdialogError, Problem
 from core.viewer import Viewer
 from loaders import ImportRejected, ImportResult
-from reports import safe
 
 
 def import_upload(

@@ -10,12 +10,12 @@ import streamlit as st
 
 import indicators
 from core import danish, schoolyear
+from core.safe import chart_text
 from dashboards import widgets
 from dashboards.context import Context, current
 from indicators import comparison, units
 from indicators.catalogue import AREAS, CATALOGUE, LEVELS, SUBJECTS
 from loaders.kinds import KINDS, TABLE_KINDS
-from reports.safe import chart_text
 
 
 def choose(ctx: Context) -> pd.Series | None:

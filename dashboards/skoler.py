@@ -10,13 +10,13 @@ import streamlit as st
 
 import indicators
 from core import danish, schoolyear
+from core.safe import chart_text
 from dashboards import widgets
 from dashboards.context import Context, current
 from indicators import comparison, units
 from indicators.catalogue import CATALOGUE
 from indicators.goals import institution_counts
 from loaders import coverage
-from reports.safe import chart_text
 
 INSTITUTION_PAGE = "dashboards/institution.py"
 _KINDS = {"alle": "Alle", "skole": "Skoler", "dagtilbud": "Dagtilbud"}

@@ -12,10 +12,10 @@ import streamlit as st
 import indicators
 from core import danish, schoolyear, settings
 from core.errors import KvalitetsdialogError
+from core.safe import chart_text
 from indicators import comparison
 from indicators.catalogue import CATALOGUE, SUBJECTS, Indicator
 from indicators.goals.sentences import target_words
-from reports.safe import chart_text
 
 # Okabe-Ito colours (safe for the common colour-vision deficiencies); the icon
 # and the word carry the status too, so colour is never the only signal.

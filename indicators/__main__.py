@@ -21,13 +21,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core import audit, database, schoolyear, settings
+from core import audit, database, safe, schoolyear, settings
 from core.errors import AccessDenied, KvalitetsdialogError
 from core.viewer import Viewer
 from indicators.catalogue import CATALOGUE
 from indicators.engine import compute
 from indicators.goals import evaluate_goals
-from reports import safe
 
 EXPORT_COLUMNS = ["indicator", "level", "unit_id", "school_year", "subject", "grade", "value", "n", "suppressed"]
 GOALS_COLUMNS = ["goal_id", "level", "unit_id", "school_year", "indicator", "value", "target", "status"]

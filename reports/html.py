@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 
 from core import danish, schoolyear
+from core.safe import chart_text
 from indicators import STATUS_LABELS, comparison
 from indicators.catalogue import CATALOGUE, SUBJECTS, Indicator
 from indicators.engine import Value
@@ -32,7 +33,6 @@ from reports.data import (
     Referat,
     StatusReport,
 )
-from reports.safe import chart_text
 from reports.xlsx import SOURCES, STATUS_FILLS
 
 # 180 mm of printable width at 96 dpi is 680 px.

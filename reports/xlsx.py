@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core import danish, schoolyear
+from core.safe import set_cell
 from indicators import STATUS_LABELS, comparison
 from indicators.catalogue import CATALOGUE, SUBJECTS
 from reports.data import (
@@ -27,7 +28,6 @@ from reports.data import (
     StatusReport,
     Value,
 )
-from reports.safe import set_cell
 
 # The same decimals as core.danish.value shows on the pages (well-being with two).
 NUMBER_FORMATS = {"share": "0.0 %", "score": "0.0", "scale5": "0.00", "grade": "0.0"}

@@ -12,11 +12,10 @@ import pytest
 from openpyxl import load_workbook
 
 import reports
-from core import database
+from core import database, safe
 from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
 from dialogue import add_note
-from reports import safe
 from reports.__main__ import main
 
 ADMIN = Viewer.parse("administration")

@@ -16,14 +16,13 @@ import pytest
 
 import reports
 from access import auditlog
-from core import audit, database
+from core import audit, database, safe
 from core.viewer import ADMINISTRATION
 from dashboards import goal_sheet, importing
 from dialogue import add_note
 from indicators import goals as goal_store
 from indicators.__main__ import main as indicators_main
 from loaders import ImportRejected, import_files
-from reports import safe
 from tests.fixtures_files import write_csv
 
 HOSTILE = {
