@@ -19,8 +19,8 @@ from access import roles
 from core import audit, danish, database, settings
 from core.errors import KvalitetsdialogError
 from core.viewer import ADMINISTRATION, Viewer
-from dashboards.context import Context, set_current, show_error
-from dashboards.widgets import md
+from dashboards.context import Context, set_current
+from dashboards.widgets import md, show_error
 from indicators import units
 from loaders import import_log
 

@@ -162,9 +162,15 @@ def read_file(db: Path, path: Path, display: str | None = None) -> list[Assignme
     return assignments
 
 
-def _require_administration(viewer: Viewer) -> None:
+def _require_administration(viewer: Viewer, change: tuple[Path, str, str | None] | None = None) -> None:
+    """Only the administration reads or changes roles. A refused change ``(db, who, origin)`` is
+    recorded in the audit log here; a refused read where it is caught (the page, the command)."""
     if viewer.role != "administration":
-        raise AccessDenied("Kun forvaltningen kan se og rette rollerne.", "roller")
+        refusal = AccessDenied("Kun forvaltningen kan se og rette rollerne.", "roller")
+        if change is not None:
+            db, who, origin = change
+            audit.refused(Path(db), viewer, refusal, who=who, origin=origin)
+        raise refusal
 
 
 def _current(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -187,7 +193,7 @@ def _put(con: duckdb.DuckDBPyConnection, a: Assignment, who: str) -> None:
 
 def _change(db: Path, by: Viewer, who: str, origin: str | None, apply) -> int:
     """Run ``apply(con, before)`` -> {user: new viewer text or None}; audit each real change; count them."""
-    _require_administration(by)
+    _require_administration(by, (db, who, origin))
     with database.write(Path(db), changes_data=False) as con:
         con.execute("BEGIN")
         try:
@@ -213,7 +219,7 @@ def _change(db: Path, by: Viewer, who: str, origin: str | None, apply) -> int:
 
 def load_file(db: Path, path: Path, by: Viewer, who: str, origin: str | None = None, display: str | None = None) -> int:
     """Replace every assignment with the file's (validated first); returns how many users changed."""
-    _require_administration(by)
+    _require_administration(by, (db, who, origin))
     assignments = read_file(db, path, display)
 
     def apply(con, before):
@@ -229,7 +235,7 @@ def assign(
     db: Path, user: str, role_text: str, institutions_text: str | None, by: Viewer, who: str, origin: str | None = None
 ) -> int:
     """Give one user a role (added or changed); raises ``KvalitetsdialogError`` with the problems."""
-    _require_administration(by)
+    _require_administration(by, (db, who, origin))
     with database.read(Path(db)) as con:
         known = _institution_ids(con)
     assignment, problems = check(user, role_text, institutions_text, known)

@@ -11,7 +11,7 @@ import streamlit as st
 from access import auditlog, roles
 from core.errors import KvalitetsdialogError
 from dashboards import widgets
-from dashboards.context import Context, current, download, show_error
+from dashboards.context import Context, current, download
 
 
 def _roles(ctx: Context) -> None:
@@ -67,7 +67,7 @@ def _apply(change, done: str) -> None:
     try:
         n = change()
     except KvalitetsdialogError as e:
-        show_error(e)
+        widgets.show_error(e)
         return
     st.success(f"{done} ({n} ændring{'er' if n != 1 else ''})", icon=":material/check_circle:")
     st.cache_data.clear()  # role writes do not bump the data generation

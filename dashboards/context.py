@@ -19,9 +19,8 @@ import streamlit as st
 
 from core import audit as audit_log
 from core import database
-from core.errors import AccessDenied, KvalitetsdialogError
+from core.errors import AccessDenied
 from core.viewer import Viewer
-from dashboards.widgets import md
 
 _SESSION_KEY = "_kvalitetsdialog_context"
 _FUNCTIONS: dict[str, Callable] = {}
@@ -50,17 +49,25 @@ class Context:
         """
         key = f"{fn.__module__}.{fn.__qualname__}"
         _FUNCTIONS.setdefault(key, fn)
-        try:
-            return _cached(key, str(self.db), self.generation, str(self.viewer), args, tuple(sorted(kwargs.items())))
-        except AccessDenied as e:  # refused by the layer below: on the record, then shown as any error
-            audit_log.refused(self.db, self.viewer, e, who=self.who, origin=self.origin)
-            raise
+        kwargs_key = tuple(sorted(kwargs.items()))
+        return self._on_record(lambda: _cached(key, str(self.db), self.generation, str(self.viewer), args, kwargs_key))
 
     def read_now(self, fn: Callable, *args, **kwargs):
         """``fn(con, viewer, *args, **kwargs)`` on a fresh read connection, not cached (e.g. the audit log,
-        which grows with every click, and files made on a download's click)."""
-        with database.read(self.db) as con:
-            return fn(con, self.viewer, *args, **kwargs)
+        which grows with every click, and files made on a download's click); a refusal as in ``read``."""
+
+        def fresh():
+            with database.read(self.db) as con:
+                return fn(con, self.viewer, *args, **kwargs)
+
+        return self._on_record(fresh)
+
+    def _on_record(self, read: Callable):
+        try:
+            return read()
+        except AccessDenied as e:  # refused by the layer below: on the record, then shown as any error
+            audit_log.refused(self.db, self.viewer, e, who=self.who, origin=self.origin)
+            raise
 
 
 @st.cache_data(max_entries=2000, ttl=3600, show_spinner=False)
@@ -92,30 +99,18 @@ def download(
     Streamlit serves a button's bytes at ``/media/<hash>`` as soon as the page draws it, so
     anyone holding that URL would get the file without the click that writes the audit row.
     With a callable Streamlit makes the file when the click asks for it (on a thread of its
-    own, outside the script run, so ``build`` reads with ``ctx.read_now``, not the page cache),
-    and the audit row is committed before the file is handed over. A refusal is recorded too.
+    own, outside the script run, so ``build`` reads with ``ctx.read_now``, not the page cache,
+    which also records a refusal), and the audit row is committed before the file is handed over.
     """
 
     def make() -> bytes:
-        try:
-            data = build()
-        except AccessDenied as e:
-            audit_log.refused(ctx.db, ctx.viewer, e, who=ctx.who, origin=ctx.origin)
-            raise
+        data = build()
         audit(ctx, action, what, details)
         return data
 
     container.download_button(
         label, make, file_name=file_name, mime=mime, icon=":material/download:", on_click="ignore", key=key
     )
-
-
-def show_error(e: KvalitetsdialogError) -> None:
-    """Show a user-facing error; a refusal is also written to the audit log (who asked for what)."""
-    ctx = st.session_state.get(_SESSION_KEY)
-    if isinstance(e, AccessDenied) and ctx is not None:
-        audit_log.refused(ctx.db, ctx.viewer, e, who=ctx.who, origin=ctx.origin)
-    st.error(f"**{e.title}**\n\n{md(e.message)}")  # messages quote files, cells and names as written
 
 
 def set_current(ctx: Context) -> None:

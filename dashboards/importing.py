@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 import loaders
-from core import danish, safe, settings
+from core import audit, danish, safe, settings
 from core.errors import AccessDenied, KvalitetsdialogError, Problem
 from core.viewer import Viewer
 from loaders import ImportRejected, ImportResult
@@ -25,7 +25,9 @@ def import_upload(
     ``user`` is who the import log and the audit log name (the logged-in user; default ``app:<viewer>``).
     """
     if viewer.role != "administration":
-        raise AccessDenied("Kun forvaltningen kan indlæse data.", f"indlæsning: {name}")
+        refusal = AccessDenied("Kun forvaltningen kan indlæse data.", f"indlæsning: {name}")
+        audit.refused(db, viewer, refusal, who=user or f"app:{viewer}", origin=origin)
+        raise refusal
     if len(data) > settings.MAX_FILE_BYTES:
         raise KvalitetsdialogError(
             f"{name} fylder {danish.integer(len(data) / 1024 / 1024)} MB; grænsen er "

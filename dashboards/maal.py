@@ -9,7 +9,7 @@ import indicators
 from core import danish, schoolyear
 from core.errors import KvalitetsdialogError
 from dashboards import goal_sheet, upload, widgets
-from dashboards.context import Context, current, download, show_error
+from dashboards.context import Context, current, download
 from indicators import goals as goal_store
 from indicators.catalogue import CATALOGUE, SUBJECTS
 
@@ -132,7 +132,7 @@ def edit_form(ctx: Context, definitions: pd.DataFrame) -> None:
         try:
             goal_store.save_goal(ctx.db, fields, ctx.who)
         except KvalitetsdialogError as e:
-            show_error(e)
+            widgets.show_error(e)
             return
         st.session_state["_maal_saved"] = f"Målet '{widgets.md(fields['title'])}' er gemt."
         st.rerun()

@@ -227,6 +227,14 @@ def trend_figure(
 _FLASH = "_write_flash"
 
 
+def show_error(e: KvalitetsdialogError) -> None:
+    """A user-facing error, its title in bold; the message quotes files, cells and names as written.
+
+    (A refusal is already in the audit log: the layer that refused, or ``Context.read``, recorded it.)
+    """
+    st.error(f"**{e.title}**\n\n{md(e.message)}")
+
+
 def write(ctx, fn, *args, success: str, **kwargs) -> None:
     """Run ``fn(db, viewer, *args, author=..., origin=..., **kwargs)`` as this session's viewer.
 
@@ -236,7 +244,7 @@ def write(ctx, fn, *args, success: str, **kwargs) -> None:
     try:
         fn(ctx.db, ctx.viewer, *args, author=ctx.who, origin=ctx.origin, **kwargs)
     except KvalitetsdialogError as e:
-        st.error(f"**{e.title}**: {e.message}")
+        show_error(e)
         return
     st.session_state[_FLASH] = success
     st.rerun()

@@ -277,13 +277,16 @@ def add_note(
         follows_up=follows_up,
         shared_with_council=shared_with_council,
     )
-    _check_write(viewer, institution_id, note_kind, {k: v for k, v in note.items() if v})
-    with records.transaction(db) as con:
+
+    def change(con) -> str:
+        _check_write(viewer, institution_id, note_kind, {k: v for k, v in note.items() if v})
         known = con.execute("SELECT count(*) FROM institutions WHERE institution_id = ?", [institution_id]).fetchall()
         if known == [(0,)]:
             raise KvalitetsdialogError(f"Institution {institution_id} findes ikke.", "Ugyldig note")
         _store(con, viewer, _validate(con, note), 1, "add", sorted(k for k, v in note.items() if v), author, origin)
-    return note_id
+        return note_id
+
+    return records.write(db, viewer, author, origin, change)
 
 
 def _current(con, note_id: str) -> dict:
@@ -304,7 +307,8 @@ def edit_note(
     unknown = set(changes) - set(_EDITABLE)
     if unknown:
         raise KvalitetsdialogError(f"Kan ikke ændre {', '.join(sorted(unknown))}.", "Ugyldig note")
-    with records.transaction(db) as con:
+
+    def change(con) -> int:
         note = _current(con, note_id)
         changed = {k: v for k, v in changes.items() if v != note[k]}
         if not changed:
@@ -315,17 +319,22 @@ def edit_note(
             note["shared_with_council"] = False
         version = note["version"] + 1
         _store(con, viewer, _validate(con, note), version, "edit", sorted(changed), author, origin)
-    return version
+        return version
+
+    return records.write(db, viewer, author, origin, change)
 
 
 def delete_note(db: Path, viewer: Viewer, note_id: str, *, author: str | None = None, origin: str | None = None) -> int:
     """Add a deleted version (the history stays); returns its version number."""
-    with records.transaction(db) as con:
+
+    def change(con) -> int:
         note = _current(con, note_id)
         _check_write(viewer, note["institution_id"], note["note_kind"], {"deleted": True})
         version = note["version"] + 1
         _store(con, viewer, note, version, "delete", ["deleted"], author, origin)
-    return version
+        return version
+
+    return records.write(db, viewer, author, origin, change)
 
 
 # --- reads -----------------------------------------------------------------

@@ -84,6 +84,15 @@ def date_or_none(value, what: str, title: str) -> dt.date | None:
         raise KvalitetsdialogError(f"{what} '{value}' er ikke en dato (skriv fx 2025-06-30).", title) from None
 
 
+def write(db: Path, viewer: Viewer, author: str | None, origin: str | None, change):
+    """Run ``change(con)`` in one transaction and return its result; a refusal is audited on its own and raised."""
+    try:
+        with transaction(db) as con:
+            return change(con)
+    except AccessDenied as e:
+        refuse(db, viewer, e, author=author, origin=origin)
+
+
 def refuse(
     db: Path, viewer: Viewer, error: AccessDenied, *, author: str | None = None, origin: str | None = None
 ) -> NoReturn:

@@ -305,15 +305,6 @@ def _validate_agreement(agreement: dict) -> dict:
 # --- writes ----------------------------------------------------------------
 
 
-def _write(db: Path, viewer: Viewer, author: str | None, origin: str | None, change):
-    """Run ``change(con)`` in one transaction; a refusal is audited on its own and raised."""
-    try:
-        with records.transaction(db) as con:
-            return change(con)
-    except AccessDenied as e:
-        records.refuse(db, viewer, e, author=author, origin=origin)
-
-
 def _details(row: dict, changed) -> dict:
     return {
         "institution_id": row["institution_id"],
@@ -405,7 +396,7 @@ def create_samtale(
         _append_samtale(con, viewer, row, "add", [k for k in values if row.get(k)], author, origin)
         return samtale["samtale_id"]
 
-    return _write(db, viewer, author, origin, change)
+    return records.write(db, viewer, author, origin, change)
 
 
 def edit_samtale(
@@ -429,7 +420,7 @@ def edit_samtale(
         _append_samtale(con, viewer, candidate, "edit", changed, author, origin)
         return candidate["version"]
 
-    return _write(db, viewer, author, origin, change)
+    return records.write(db, viewer, author, origin, change)
 
 
 def delete_samtale(
@@ -444,7 +435,7 @@ def delete_samtale(
         _append_samtale(con, viewer, samtale, "delete", ["deleted"], author, origin)
         return samtale["version"]
 
-    return _write(db, viewer, author, origin, change)
+    return records.write(db, viewer, author, origin, change)
 
 
 def add_agreement(
@@ -482,7 +473,7 @@ def add_agreement(
         _append_agreement(con, viewer, row, "add", ["text", "owner", "due", "status"], author, origin)
         return agreement_id
 
-    return _write(db, viewer, author, origin, change)
+    return records.write(db, viewer, author, origin, change)
 
 
 def edit_agreement(
@@ -506,7 +497,7 @@ def edit_agreement(
         _append_agreement(con, viewer, candidate, "edit", changed, author, origin)
         return candidate["version"]
 
-    return _write(db, viewer, author, origin, change)
+    return records.write(db, viewer, author, origin, change)
 
 
 def delete_agreement(
@@ -523,7 +514,7 @@ def delete_agreement(
         _append_agreement(con, viewer, agreement, "delete", ["deleted"], author, origin)
         return agreement["version"]
 
-    return _write(db, viewer, author, origin, change)
+    return records.write(db, viewer, author, origin, change)
 
 
 def save_strategic_frame(
@@ -571,7 +562,7 @@ def save_strategic_frame(
         )
         return row["version"]
 
-    return _write(db, viewer, author, origin, change)
+    return records.write(db, viewer, author, origin, change)
 
 
 # --- reads -----------------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from access.__main__ import main as access_main
-from core import audit, database
+from core import database
 from core.errors import AccessDenied
 from core.viewer import Viewer
 from indicators.__main__ import main as indicators_main
@@ -91,12 +91,13 @@ def _page_that_catches_a_refusal(db: str) -> None:
     from core.errors import KvalitetsdialogError
     from core.viewer import Viewer
     from dashboards import importing
-    from dashboards.context import Context, set_current, show_error
+    from dashboards.context import Context, set_current
+    from dashboards.widgets import show_error
 
     ctx = Context(Path(db), Viewer.parse("council"), 1, 999, demo=False, user="byraad@x.dk", origin="app 10.0.0.3")
     set_current(ctx)
     try:
-        importing.import_upload(ctx.db, ctx.viewer, "trivsel.csv", b"x", dry_run=True, user=ctx.who)
+        importing.import_upload(ctx.db, ctx.viewer, "trivsel.csv", b"x", dry_run=True, user=ctx.who, origin=ctx.origin)
     except KvalitetsdialogError as e:
         show_error(e)
 
@@ -132,7 +133,8 @@ def test_every_command_records_the_os_account(two_db, tmp_path):
 
 
 def test_refusals_are_one_kind_of_error(two_db):
-    """Every "Ingen adgang" in the layers below the pages is an AccessDenied, so a page or command can audit it."""
+    """Every "Ingen adgang" below the pages is an AccessDenied. A refused change is recorded where it is
+    refused (once); a refused read where it is caught (Context.read, a command)."""
     from access import auditlog, roles
     from dashboards import importing
     from dialogue import add_note
@@ -151,8 +153,9 @@ def test_refusals_are_one_kind_of_error(two_db):
         ):
             with pytest.raises(AccessDenied):
                 call()
+    assert refusals(two_db) == []  # reads: the caller records them
     with pytest.raises(AccessDenied):
-        importing.import_upload(two_db, council, "x.csv", b"x", dry_run=True)
+        importing.import_upload(two_db, council, "x.csv", b"x", dry_run=True, user="byraad", origin="app a")
     with pytest.raises(AccessDenied):
         add_note(
             two_db,
@@ -161,8 +164,19 @@ def test_refusals_are_one_kind_of_error(two_db):
             school_year=2020,
             note_kind="assessment",
             text="x",
+            author="leder",
+            origin="app b",
         )
     with pytest.raises(AccessDenied):
-        roles.assign(two_db, "y@x.dk", "forvaltning", "", council, "y@x.dk")
-    audit.refused(two_db, council, AccessDenied("nej", "noget"), who="z", origin="app")
-    assert refusals(two_db)[-1] == ("z", "council", "noget", "nej", "app")
+        roles.assign(two_db, "y@x.dk", "forvaltning", "", council, "byraad", "app c")
+    assert refusals(two_db) == [
+        ("byraad", "council", "indlæsning: x.csv", "Kun forvaltningen kan indlæse data.", "app a"),
+        ("byraad", "council", "roller", "Kun forvaltningen kan se og rette rollerne.", "app c"),
+        (
+            "leder",
+            "leader",
+            "note: Institutionens vurdering, institution 999002",
+            "Du kan ikke skrive noter for institution 999002.",
+            "app b",
+        ),
+    ]

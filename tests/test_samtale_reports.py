@@ -9,7 +9,7 @@ from markupsafe import escape
 from openpyxl import load_workbook
 
 import reports
-from core import database
+from core import audit, database
 from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
 from dialogue import samtale as s
@@ -120,6 +120,6 @@ def test_command_writes_the_referat_and_audits_a_refusal(referat_db, tmp_path, c
             "SELECT who, action, object, origin FROM audit_log WHERE action IN ('export', 'denied') ORDER BY audit_id"
         ).fetchall()
     assert rows == [
-        ("leader:999001", "export", "report:samtale", "command line"),
-        ("leader:999002", "denied", "samtale:999001:2021", "command line"),
+        ("leader:999001", "export", "report:samtale", audit.command_line()),
+        ("leader:999002", "denied", "samtale:999001:2021", audit.command_line()),
     ]
