@@ -19,7 +19,7 @@ import streamlit as st
 import reports
 from core import danish, schoolyear
 from dashboards import widgets
-from dashboards.context import Context, current
+from dashboards.context import Context, current, download
 from dialogue import samtale as samtaler
 from dialogue.mandatory_tests import mandatory_tests
 from dialogue.notes import ACTION_STATUSES, dialogue_years
@@ -304,24 +304,22 @@ def _history(ctx: Context, samtale: samtaler.Samtale) -> None:
         )
 
 
-def _record_download(ctx: Context, details: dict) -> None:
-    reports.record_export(ctx.db, ctx.viewer, "report:samtale", details, who=ctx.who, origin=ctx.origin)
-
-
 def _downloads(ctx: Context, institution_id: str, year: int) -> None:
+    """The referat, made (and audited as an export) when it is clicked."""
     st.subheader("Hent referatet")
     st.caption(f"{_LOCK} Referatet indeholder testresultater, som er fortrolige efter folkeskolelovens § 55 b.")
-    details = {"institution": institution_id, "year": schoolyear.short(year)}
     c1, c2 = st.columns(2)
     for col, fmt, label in ((c1, "xlsx", "Referat (XLSX)"), (c2, "html", "Referat til udskrift (HTML, A4)")):
-        col.download_button(
+        download(
+            ctx,
             label,
-            ctx.read(reports.samtale, institution_id, year=year, fmt=fmt),
+            lambda fmt=fmt: ctx.read_now(reports.samtale, institution_id, year=year, fmt=fmt),
             file_name=f"skoleudviklingssamtale-{institution_id}-{year}.{fmt}",
             mime=reports.FORMATS[fmt],
-            icon=":material/download:",
-            on_click=_record_download,
-            args=(ctx, details),
+            what="report:samtale",
+            details={"institution": institution_id, "year": schoolyear.short(year)},
+            action="export",
+            container=col,
         )
 
 

@@ -18,6 +18,7 @@ import duckdb
 
 import indicators
 from core.viewer import Viewer
+from dialogue import records
 from dialogue.samtale import check_read
 from indicators.catalogue import CATALOGUE, Indicator
 from indicators.engine import Value
@@ -59,6 +60,8 @@ def mandatory_tests(
     check_read(viewer, institution_id, school_year)
     found = con.execute("SELECT municipality_code FROM institutions WHERE institution_id = ?", [institution_id])
     kommune = (found.fetchone() or [None])[0]
+    if kommune is not None:  # the engine keeps test results to the municipality it is given: it must be ours
+        records.check_own_municipality(kommune, institution_id, f"samtale:{institution_id}:{school_year}")
     rows: list[TestRow] = []
     for ind in CATALOGUE.values():
         if not ind.confidential or kommune is None:

@@ -14,11 +14,10 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
 
 import duckdb
 
-from core import audit, database
+from core import audit, database, settings
 from core.errors import AccessDenied, KvalitetsdialogError
 from core.viewer import Viewer
 
@@ -85,17 +84,24 @@ def date_or_none(value, what: str, title: str) -> dt.date | None:
 
 
 def write(db: Path, viewer: Viewer, author: str | None, origin: str | None, change):
-    """Run ``change(con)`` in one transaction and return its result; a refusal is audited on its own and raised."""
+    """Run ``change(con)`` in one transaction and return its result; a refusal is recorded in the audit log
+    on its own (who tried what, though nothing changed) and raised."""
     try:
         with transaction(db) as con:
             return change(con)
     except AccessDenied as e:
-        refuse(db, viewer, e, author=author, origin=origin)
+        audit.refused(Path(db), viewer, e, who=author, origin=origin)
+        raise
 
 
-def refuse(
-    db: Path, viewer: Viewer, error: AccessDenied, *, author: str | None = None, origin: str | None = None
-) -> NoReturn:
-    """Record the refusal in the audit log, then raise it."""
-    audit.refused(Path(db), viewer, error, who=author, origin=origin)
-    raise error
+def check_own_municipality(municipality_code: int | None, institution_id: str, what: str, kommune=None) -> None:
+    """Raise ``AccessDenied`` unless the institution is the own municipality's (``kommune``, else
+    ``settings.kommune()``): the dialogue and the samtale are the municipality's with its own
+    institutions, and test results are confidential outside it (folkeskoleloven § 55 b)."""
+    own = settings.kommune(kommune)
+    if municipality_code != own:
+        raise AccessDenied(
+            f"Institution {institution_id} hører ikke til kommunen ({own}); dialogen og "
+            "skoleudviklingssamtalen gælder kun kommunens egne institutioner.",
+            what,
+        )

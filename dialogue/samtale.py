@@ -26,7 +26,10 @@ Who may do what (as for notes; docs/domain.md, "Who sees what"):
   (the council sees what the administration approved); a status is a fact to
   follow, not a text to approve, so it does not;
 - the council reads the samtaler the administration shared (and the frame);
-- the public reads nothing of it.
+- the public reads nothing of it;
+- a samtale is held only with the own municipality's schools: another
+  municipality's school (loaded for comparison) is refused, whoever asks,
+  since its test results are confidential outside it.
 
 Every refusal (a leader asking for another school's samtale, a leader
 writing the referat, the council or the public writing anything) raises
@@ -375,10 +378,11 @@ def create_samtale(
     def change(con) -> str:
         _check_write(viewer, institution_id, f"samtale:{institution_id}:{school_year}", {"create"})
         school = con.execute(
-            "SELECT name, kind FROM institutions WHERE institution_id = ?", [institution_id]
+            "SELECT name, kind, municipality_code FROM institutions WHERE institution_id = ?", [institution_id]
         ).fetchone()
         if school is None:
             raise KvalitetsdialogError(f"Institution {institution_id} findes ikke.", _INVALID)
+        records.check_own_municipality(school[2], institution_id, f"samtale:{institution_id}:{school_year}")
         if school[1] != "skole":
             raise KvalitetsdialogError(
                 f"{school[0]} er et dagtilbud: skoleudviklingssamtalen holdes med skoler (dagtilbud bruger Dialog).",
@@ -610,6 +614,7 @@ def school_samtale(
             f"Institution {institution_id} er ikke en skole: skoleudviklingssamtalen holdes med skoler.",
             "Ingen samtale",
         )
+    records.check_own_municipality(school[2], institution_id, f"samtale:{institution_id}:{school_year}")
     found = _samtaler(con, "institution_id = ? AND school_year = ?", [institution_id, school_year])
     samtale = found[0] if found and _may_read(viewer, found[0]) else None
     shown = samtale is not None or viewer.role != "council"  # the follow-up is part of what the council is shown

@@ -17,6 +17,7 @@ import indicators
 from core import database, schoolyear, settings
 from core.errors import AccessDenied, KvalitetsdialogError
 from core.viewer import Viewer
+from dialogue import records
 from dialogue.mandatory_tests import MandatoryTests, mandatory_tests
 from dialogue.notes import NOTE_KINDS, Note, open_actions
 from dialogue.notes import notes as read_notes
@@ -239,14 +240,8 @@ def dialogue_sheet(
     what = f"dialogark {institution_id}"
     if row is None or not viewer.sees_institution(institution_id) or viewer.role == "public":
         raise AccessDenied(f"Institution {institution_id} findes ikke eller er ikke din.", what)
+    records.check_own_municipality(row[1], institution_id, what, kommune)
     kommune = settings.kommune(kommune)
-    if row[1] != kommune:
-        # The dialogue is the own municipality's: its goals, and test results of its own schools only (§ 55 b).
-        raise AccessDenied(
-            f"Institution {institution_id} hører ikke til kommunen ({kommune}); dialogarket laves kun for "
-            "kommunens egne institutioner.",
-            what,
-        )
     year = year if year is not None else coverage.latest_year(con, viewer)
     if year is None:
         raise KvalitetsdialogError("Databasen har ingen data endnu.", "Ingen data")

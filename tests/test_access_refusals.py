@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -56,7 +57,9 @@ def two_db(db, monkeypatch):
 
 
 def refusals(db):
-    return query(db, "SELECT who, role, object, details, origin FROM audit_log WHERE action = 'denied' ORDER BY 1")
+    return query(
+        db, "SELECT who, role, object, details, origin FROM audit_log WHERE action = 'denied' ORDER BY who, object"
+    )
 
 
 def test_council_gets_no_dialogue_sheet_of_another_municipality(two_db, tmp_path, capsys):
@@ -81,6 +84,81 @@ def test_a_leader_asking_for_another_school_is_refused_and_audited(two_db, tmp_p
     assert "Institution 999002 findes ikke eller er ikke din." in capsys.readouterr().err
     assert refusals(two_db) == [
         ("leader:999001", "leader", "dialogark 999002", "Institution 999002 findes ikke eller er ikke din.", CLI)
+    ]
+
+
+def test_no_samtale_with_another_municipalitys_school(two_db, tmp_path, capsys):
+    """The samtale's test results came from the engine with the school's own municipality as the own one:
+    as the council of 999, Skole K's 80 % good readers (8 of 10). A samtale is held with the own schools only."""
+    from dialogue import samtale
+    from dialogue.mandatory_tests import mandatory_tests
+
+    refused = "Institution 101001 hører ikke til kommunen (999)"
+    with database.read(two_db) as con, pytest.raises(AccessDenied, match=re.escape(refused)):
+        mandatory_tests(con, Viewer.parse("council"), "101001", 2020)
+    with pytest.raises(AccessDenied, match="hører ikke til kommunen"):
+        samtale.create_samtale(
+            two_db, Viewer.parse("administration"), institution_id="101001", school_year=2020, author="chef"
+        )
+    out = tmp_path / "k.html"
+    argv = ["samtale", "--db", str(two_db), "--institution", "101001", "--year", "2020/21", "--as", "council"]
+    assert reports_main([*argv, "--out", str(out)]) == 1
+    assert not out.exists() and refused in capsys.readouterr().err
+    assert [(who, obj, origin) for who, _, obj, _, origin in refusals(two_db)] == [
+        ("chef", "samtale:101001:2020", None),
+        ("council", "samtale:101001:2020", CLI),
+    ]
+    # The own school's results, as before: 6 of 10 good readers.
+    with database.read(two_db) as con:
+        own = mandatory_tests(con, Viewer.parse("council"), "999001", 2020)
+    good = next(r for r in own.rows if r.indicator.id == "nt_share_good")
+    assert good.school[2020].value == pytest.approx(0.6)
+
+
+def _samtale_page_refusals(db: str) -> None:
+    """As app.py runs a page for a leader of A: a read of B's samtale, and a note for B, each refused and shown."""
+    from pathlib import Path
+
+    from core import database
+    from core.errors import KvalitetsdialogError
+    from core.viewer import Viewer
+    from dashboards import widgets
+    from dashboards.context import Context, set_current
+    from dialogue import add_note, samtale
+
+    generation = database.current_generation(Path(db))
+    ctx = Context(Path(db), Viewer.parse("leader:999001"), generation, 999, False, "leder@x.dk", "app 10.0.0.4")
+    set_current(ctx)
+    try:
+        ctx.read(samtale.school_samtale, "999002", 2020)
+    except KvalitetsdialogError as e:
+        widgets.show_error(e)
+    widgets.write(
+        ctx, add_note, institution_id="999002", school_year=2020, note_kind="assessment", text="x", success="gemt"
+    )
+
+
+def test_a_refusal_on_a_page_is_audited_once(two_db):
+    """Context.read recorded a refused read and the page's error display recorded it again; a refused
+    write (recorded by the layer that refuses it) was shown and recorded by the display only."""
+    at = AppTest.from_function(_samtale_page_refusals, args=(str(two_db),), default_timeout=30).run()
+    assert not at.exception
+    assert len(at.error) == 2
+    assert refusals(two_db) == [
+        (
+            "leder@x.dk",
+            "leader",
+            "note: Institutionens vurdering, institution 999002",
+            "Du kan ikke skrive noter for institution 999002.",
+            "app 10.0.0.4",
+        ),
+        (
+            "leder@x.dk",
+            "leader",
+            "samtale:999002:2020",
+            "Du har ikke adgang til skoleudviklingssamtalen for institution 999002.",
+            "app 10.0.0.4",
+        ),
     ]
 
 

@@ -15,6 +15,10 @@ import shutil
 
 import pytest
 
+from core import database
+from core.viewer import ADMINISTRATION
+from dialogue import samtale
+from loaders import coverage
 from tests.fixtures_files import query
 from tests.test_app_data import BAD
 from tests.test_browser_app import (
@@ -32,11 +36,13 @@ pytestmark = pytest.mark.browser
 MEDIA = re.compile(rb"/media/[0-9a-f]{16,}\.(?:xlsx|html|csv|txt|json|bin|pdf|zip)")
 AUDITED = "SELECT count(*) FROM audit_log WHERE action IN ('export', 'download')"
 PAGES = {
-    "Forvaltning": ["", "skoler", "institution", "dialog", "maal", "data", "adgang"],
-    "Byråd/udvalg": ["", "skoler", "dialog"],
-    "Leder: Nørrevangsskolen": ["", "dialog", "overblik"],
+    "Forvaltning": ["", "skoler", "institution", "samtale", "dialog", "maal", "data", "adgang"],
+    "Byråd/udvalg": ["", "skoler", "samtale", "dialog"],
+    "Leder: Nørrevangsskolen": ["", "samtale", "dialog", "overblik"],
     "Offentlig": [""],
 }
+# What a page shows once its downloads are drawn.
+SHOWS = {"dialog": "Hent", "samtale": "Hent referatet"}
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +52,12 @@ def app(sample_db_master, tmp_path_factory):
     db = tmp / "sample.duckdb"
     shutil.copy(sample_db_master, db)
     shutil.copy(f"{sample_db_master}.generation", f"{db}.generation")
+    # Nørrevangsskolen (the first school, so every viewer's samtale page opens on it) gets a samtale in
+    # the year the page starts on, shared with the council: its referat is offered to all three viewers.
+    with database.read(db) as con:
+        year = coverage.latest_year(con, ADMINISTRATION)
+    samtale_id = samtale.create_samtale(db, ADMINISTRATION, institution_id="999001", school_year=year)
+    samtale.edit_samtale(db, ADMINISTRATION, samtale_id, shared_with_council=True)
     with streamlit_server(db, tmp / "streamlit.log", "--server.address", "127.0.0.1") as url:
         yield url, db, tmp
 
@@ -96,7 +108,7 @@ def test_no_file_is_served_without_its_audit_row(app, watched, tmp_path):
             choose_viewer(page, viewer)
             settle(page)
         for path in paths:
-            open_page(page, path, "Hent" if path == "dialog" else "")
+            open_page(page, path, SHOWS.get(path, ""))
             served.update(fetchable(page, url, media))
             if path == "dialog" and viewer in ("Forvaltning", "Byråd/udvalg"):
                 page.get_by_text("Statusrapport for kommunen").click()  # the toggle that offers the report
@@ -116,6 +128,8 @@ def test_no_file_is_served_without_its_audit_row(app, watched, tmp_path):
     [
         ("dialog", "Dialogark (XLSX)", "report:dialogue"),
         ("dialog", "Dialogark til udskrift (HTML)", "report:dialogue"),
+        ("samtale", "Referat (XLSX)", "report:samtale"),
+        ("samtale", "Referat til udskrift (HTML, A4)", "report:samtale"),
         ("maal", "Hent målarket (XLSX)", "målark"),
         ("adgang", "Hent loggen (CSV)", "revisionslog"),
     ],

@@ -1,7 +1,7 @@
 """No text a user wrote or a file brought is ever rendered as HTML or markup, in a real browser.
 
 A goal's title and note, an institution's name (from the municipality's own list), a dialogue
-note and its author carry script, an image, a link and markup; every page is visited as every
+note and its author, a samtale's participants, areas, referat, agreement and frame carry script, an image, a link and markup; every page is visited as every
 kind of viewer, and the page must hold no element they created, no script may have run, and
 the text must read as written.
 """
@@ -15,7 +15,7 @@ import pytest
 
 from core import database
 from core.viewer import ADMINISTRATION
-from dialogue import add_note
+from dialogue import add_note, samtale
 from indicators import goals as goal_store
 from loaders import coverage, import_files
 from tests.fixtures_files import write_csv
@@ -94,6 +94,15 @@ def hostile(sample_db_master, tmp_path_factory):
             shared_with_council=True,
             author=AUTHOR,
         )
+    # The school's samtale, shared with the council: hostile participants, areas, referat, agreement, frame.
+    samtale_id = samtale.create_samtale(
+        db, ADMINISTRATION, institution_id="999001", school_year=year, leader_names=AUTHOR, author=AUTHOR
+    )
+    samtale.edit_samtale(
+        db, ADMINISTRATION, samtale_id, development_areas=TITLE, summary=NOTE, shared_with_council=True
+    )
+    samtale.add_agreement(db, ADMINISTRATION, samtale_id, text=NOTE, owner=AUTHOR, due=f"{year + 1}-06-30")
+    samtale.save_strategic_frame(db, ADMINISTRATION, kommune=999, school_year=year, topics=TITLE)
     with streamlit_server(db, tmp / "streamlit.log", "--server.address", "127.0.0.1") as url:
         yield url
 
@@ -105,6 +114,7 @@ VISITS = [
         ("skoler", ["Skoler og dagtilbud"]),
         ("institution", ["Udvikling", "Nørrevangsskolen"]),
         ("dialog", ["Hvad viser tallene", "window.__xss=5", "XFED"]),
+        ("samtale", ["Referat af drøftelsen", "window.__xss=5", "XFED"]),
         ("maal", ["Opret eller ret et mål"]),
         ("data", ["Importlog"]),
         ("adgang", ["Revisionslog"]),
@@ -113,9 +123,11 @@ VISITS = [
     ("Byråd/udvalg", "", ["Overblik"]),
     ("Byråd/udvalg", "skoler", ["Skoler og dagtilbud"]),
     ("Byråd/udvalg", "dialog", ["Hvad viser tallene", "window.__xss=5"]),
+    ("Byråd/udvalg", "samtale", ["Referat af drøftelsen", "window.__xss=5", "XFED"]),
     ("Offentlig", "", ["Overblik"]),
     (f"Leder: {NAME}", "", ["Udvikling"]),  # the leader's start page: their institution
     (f"Leder: {NAME}", "dialog", ["Hvad viser tallene", "window.__xss=5"]),
+    (f"Leder: {NAME}", "samtale", ["Referat af drøftelsen", "window.__xss=5", "XFED"]),
 ]
 
 
