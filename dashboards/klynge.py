@@ -14,6 +14,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from core import danish, schoolyear
+from core.safe import chart_text
 from dashboards import widgets
 from dashboards.context import Context, current
 from indicators import comparison, units
@@ -64,7 +65,13 @@ def small_multiples(frame: pd.DataFrame, indicator_id: str) -> go.Figure:
     municipalities = frame[frame["unit_id"] != comparison.NATIONAL]
     names = list(dict.fromkeys(municipalities["unit_name"]))
     rows = math.ceil(len(names) / _COLUMNS)
-    fig = make_subplots(rows=rows, cols=_COLUMNS, subplot_titles=names, shared_yaxes=True, vertical_spacing=0.12)
+    fig = make_subplots(
+        rows=rows,
+        cols=_COLUMNS,
+        subplot_titles=[chart_text(n) for n in names],
+        shared_yaxes=True,
+        vertical_spacing=0.12,
+    )
     country = frame[frame["unit_id"] == comparison.NATIONAL].sort_values("school_year")
     for i, name in enumerate(names):
         row, col = i // _COLUMNS + 1, i % _COLUMNS + 1
@@ -168,7 +175,9 @@ def edit(ctx: Context, members: pd.DataFrame, name: str | None) -> None:
             key=f"klynge_members_{cluster_name}",
         )
         if st.button("Gem klyngen", key="klynge_save"):
-            widgets.write(ctx, edits.save_cluster, cluster_name, codes, success=f"Klyngen {cluster_name} er gemt.")
+            widgets.write(
+                ctx, edits.save_cluster, cluster_name, codes, success=f"Klyngen {widgets.md(cluster_name)} er gemt."
+            )
     with st.expander("Ret et landsplan-tal", icon=":material/public:"):
         indicator_id = st.selectbox(
             "Indikator", list(CATALOGUE), format_func=widgets.indicator_label, key="landsplan_indicator"
@@ -205,7 +214,9 @@ def render(ctx: Context) -> None:
         widgets.empty("Der er ingen klynger endnu.")
     else:
         others = members.loc[(members["cluster"] == name) & (members["municipality_code"] != ctx.kommune), "name"]
-        st.write(f"{name}: {own_name} og {', '.join(others) or 'ingen andre kommuner'}.")
+        # cluster and municipality names come from files and the administration's typing: text, never markup
+        listed = ", ".join(widgets.md(o) for o in others) or "ingen andre kommuner"
+        st.write(f"{widgets.md(name)}: {widgets.md(own_name)} og {listed}.")
         overview(ctx, name)
         detail(ctx, name)
     if ctx.viewer.role == "administration":

@@ -24,8 +24,9 @@ from pathlib import Path
 
 import duckdb
 
-from core import audit, database, schoolyear, settings
+from core import audit, database, schoolyear
 from core.errors import KvalitetsdialogError, Problem, ValidationError
+from core.schema import SYNTHETIC_MUNICIPALITIES
 from indicators.catalogue import SUBJECTS
 from loaders import goals, national, staging
 from loaders.kinds import KINDS, SHAPES
@@ -434,7 +435,8 @@ def _known(db: Path) -> tuple[set[str], set[int]]:
 def _outside_the_demo(
     db: Path, stage: duckdb.DuckDBPyConnection, prepared: list[_Prepared]
 ) -> list[tuple[_Prepared, ValidationError]]:
-    """The files that would bring data of a real municipality into the demo database (the sample's own may).
+    """The files that would bring data of a real municipality into the demo database (the sample's fictional
+    municipalities, Eksempelby and its cluster neighbours, may).
 
     The demo's viewer picker lets anyone see everything, so real data must never land there.
     """
@@ -451,7 +453,7 @@ def _outside_the_demo(
             for i, code in stage.execute(f"SELECT institution_id, municipality_code FROM {p.output}").fetchall():
                 municipality[i] = code if code is not None else municipality.get(i)
         ids = [r[0] for r in stage.execute(f"SELECT DISTINCT institution_id FROM {p.output}").fetchall()]
-        foreign = sorted(i for i in ids if municipality.get(i) != settings.SAMPLE_KOMMUNE)
+        foreign = sorted(i for i in ids if municipality.get(i) not in SYNTHETIC_MUNICIPALITIES)
         if foreign:
             message = (
                 f"Databasen {db} er demodatabasen med den fiktive Eksempelby Kommune, og filen har data for "
