@@ -70,7 +70,7 @@ def _pick_viewer(institutions) -> Viewer:
     labels = {"council": "Byråd/udvalg", "administration": "Forvaltning"}
     for row in institutions.itertuples():
         labels[f"leader:{row.institution_id}"] = f"Leder: {row.name}"
-    labels["public"] = "Offentlig"
+    labels["public"] = "Offentligheden"
     # Only the picker's first choice; the picker (and its banner) is there either way.
     default = os.environ.get("KVALITETSDIALOG_VIEWER", "administration")
     if st.session_state.get("viewer") not in labels:

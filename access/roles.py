@@ -38,7 +38,12 @@ ROLE_NAMES = {
     "leader": ("leader", "leder", "skoleleder", "dagtilbudsleder", "institutionsleder"),
     "public": ("public", "offentlig", "offentligheden"),
 }
-ROLE_LABELS = {"administration": "Forvaltning", "council": "Byråd/udvalg", "leader": "Leder", "public": "Offentlig"}
+ROLE_LABELS = {
+    "administration": "Forvaltning",
+    "council": "Byråd/udvalg",
+    "leader": "Leder",
+    "public": "Offentligheden",
+}
 _ROLE_KEYS = {name_key(alias): role for role, aliases in ROLE_NAMES.items() for alias in aliases}
 _SPLIT = re.compile(r"[\s,;/]+")
 

@@ -98,9 +98,9 @@ def pandas_indicator(t: dict[str, pd.DataFrame], ind_id: str, min_n: int, kommun
         inst = inst[inst["municipality_code"] == kommune]
     if ind.source == "tests":
         p = t["test_pupil_results"]
-        p = p[(p["test_kind"] == ind.test_kind) & p["subject"].isin(ind.subjects)]
+        p = p[p["test_kind"].isin(ind.test_kinds) & p["subject"].isin(ind.subjects)]
         a = t["test_aggregates"]
-        a = a[(a["test_kind"] == ind.test_kind) & a["subject"].isin(ind.subjects)]
+        a = a[a["test_kind"].isin(ind.test_kinds) & a["subject"].isin(ind.subjects)]
         if ind_id.startswith("nt_share"):
             chosen = {"nt_share_good": GOOD_LEVELS, "nt_share_top": TOP_LEVELS, "nt_share_poor": POOR_LEVELS}[ind_id]
             p = p[p["level"].notna()].assign(x=lambda d: d["level"].isin(chosen).astype(float))

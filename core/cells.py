@@ -77,6 +77,8 @@ CREATE MACRO kv_year_t(t) AS CASE
          AND (CAST(t[1:4] AS INTEGER) + 1) % 100 = CAST(t[6:7] AS INTEGER) THEN CAST(t[1:4] AS SMALLINT)
     END;
 CREATE MACRO kv_year(x) AS kv_year_t(regexp_replace(coalesce(x, ''), '\\s', '', 'g'));
+CREATE MACRO kv_calendar_year(x) AS CASE
+    WHEN regexp_full_match(trim(coalesce(x, '')), '(19|20)[0-9]{{2}}') THEN CAST(trim(x) AS SMALLINT) END;
 CREATE MACRO kv_grade(x) AS CASE
     WHEN regexp_full_match(lower(x), '[0-9]{{1,2}}\\s*\\.?\\s*(klasse|kl\\.?|klassetrin)?')
         THEN CAST(regexp_extract(x, '^[0-9]+') AS TINYINT)

@@ -53,8 +53,9 @@ def integer(value) -> str:
     return format_decimal(round(value), format="#,##0", locale=LOCALE)
 
 
-# Well-being means move in hundredths from year to year; one decimal would hide every change.
-_DECIMALS = {"scale5": 2}
+# Well-being means are shown with one decimal, as the ministry shows them (changes at school level are
+# rarely significant: more decimals would invite over-reading). Exports keep full precision.
+_DECIMALS = {"scale5": 1}
 
 
 def as_shown(x, unit: str) -> float:

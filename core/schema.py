@@ -328,6 +328,15 @@ CREATE TABLE strategic_frame_versions (
 );
 """
 
+# Issue 16: a transition or skills test row may be one profile area of the test (NULL = the whole test); the
+# language assessment may count by calendar year (the ministry's daycare statistics) and may carry the number
+# of children of the age enrolled, so that pages can say how many were assessed out of how many.
+_V6 = """
+ALTER TABLE test_pupil_results ADD COLUMN profile_area VARCHAR;
+ALTER TABLE language_assessments ADD COLUMN n_enrolled INTEGER;
+ALTER TABLE language_assessments ADD COLUMN period VARCHAR NOT NULL DEFAULT 'school_year';  -- | calendar_year
+"""
+
 
 # What the own municipality compares itself with (issue 13): the country's published figures and clusters of
 # municipalities. Both are public; neither is ever used to compute anything else.
@@ -368,6 +377,7 @@ MIGRATIONS: list[tuple[int, Callable[[duckdb.DuckDBPyConnection], object]]] = [
     (3, _seed_municipalities),
     (4, lambda con: con.execute(_V4)),
     (5, _v5),
+    (6, lambda con: con.execute(_V6)),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -76,7 +76,7 @@ def _apply(change, done: str) -> None:
 def _log(ctx: Context) -> None:
     st.subheader("Revisionslog")
     st.caption(
-        "Logins, indlæsninger, eksporter og downloads, mål-, note- og rolleændringer: hvem, hvornår, hvad "
+        "Logins, indlæsninger, eksporter og downloads, mål-, notat- og rolleændringer: hvem, hvornår, hvad "
         "og hvorfra. Loggen kan kun læses; ingen funktion i Kvalitetsdialog retter eller sletter i den."
     )
     c1, c2, c3 = st.columns([2, 3, 2])

@@ -68,7 +68,7 @@ def _numbers(ctx: Context, institution_id: str, year: int) -> list[str]:
         st.caption("Ingen af kommunens mål gælder institutionen i dette skoleår.")
         return []
     for g in goals.itertuples():
-        st.markdown(widgets.status_badge(g.status), unsafe_allow_html=True)
+        st.markdown(widgets.status_badge(g.shown), unsafe_allow_html=True)
         st.markdown(f"**{widgets.md(g.title)}**  \n{g.sentence or ''}")
     if any(indicators.CATALOGUE[i].confidential for i in goals["indicator"]):
         st.caption(":material/lock: Fortroligt efter folkeskolelovens § 55 b – må ikke offentliggøres.")
@@ -114,7 +114,7 @@ def _show(ctx: Context, note: Note) -> None:
                 if st.form_submit_button("Gem ny version"):
                     widgets.write(ctx, edit_note, note.note_id, success="Noten er gemt som en ny version.", **changes)
             if may_delete(ctx.viewer, note) and st.button(
-                "Slet noten", key=f"delete_{note.note_id}", icon=":material/delete:"
+                "Slet notatet", key=f"delete_{note.note_id}", icon=":material/delete:"
             ):
                 widgets.write(ctx, delete_note, note.note_id, success="Noten er slettet (historikken er gemt).")
             history = ctx.read(note_history, note.note_id)
@@ -178,7 +178,7 @@ def _add_form(ctx: Context, institution_id: str, year: int, goal_ids: list[str],
                     note_kind=kind,
                     topic_kind=topic[0],
                     topic=topic[1],
-                    success="Noten er gemt.",
+                    success="Notatet er gemt.",
                     **fields,
                 )
 
@@ -218,7 +218,7 @@ def _downloads(ctx: Context, institution_id: str, year: int) -> None:
 def render(ctx: Context) -> None:
     st.title("Dialog")
     if ctx.viewer.role == "public":
-        st.info("Dialognoter er ikke offentlige.", icon=":material/lock:")
+        st.info("Dialognotater er ikke offentlige.", icon=":material/lock:")
         return
     chosen = _choose(ctx)
     if chosen is None:
@@ -226,7 +226,7 @@ def render(ctx: Context) -> None:
     institution_id, year = chosen
     widgets.flash()
     if ctx.viewer.role == "council":
-        st.caption("Udvalget ser de noter, forvaltningen har delt.")
+        st.caption("Udvalget ser de notater, forvaltningen har delt.")
 
     this_year = ctx.read(notes, institution_id, year)
     carried = ctx.read(open_actions, institution_id, year)

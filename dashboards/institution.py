@@ -13,8 +13,8 @@ from core import danish, schoolyear
 from core.safe import chart_text
 from dashboards import widgets
 from dashboards.context import Context, current
-from indicators import comparison, units
-from indicators.catalogue import AREAS, CATALOGUE, LEVELS, SUBJECTS
+from indicators import comparison, language, units
+from indicators.catalogue import AREAS, CATALOGUE, INDSKOLING, LEVELS, SUBJECTS, caution_in
 from loaders.kinds import KINDS, TABLE_KINDS
 
 
@@ -43,7 +43,7 @@ def goals_table(ctx: Context, institution_id: str) -> pd.DataFrame:
     table = pd.DataFrame(
         {
             "Mål": goals["title"],
-            "Status": goals["status"].map(widgets.status_text),
+            "Status": goals["shown"].map(widgets.status_text),
             "Værdi": [widgets.formatted(r.value, r.indicator) for r in goals.itertuples()],
             "Skoleår": [schoolyear.short(int(y)) if pd.notna(y) else "" for y in goals["school_year"]],
             "Målsætning": [widgets.target_text(r) for r in goals.itertuples()],
@@ -77,7 +77,7 @@ def trend_section(ctx: Context, institution: pd.Series, goals: pd.DataFrame) -> 
             "Klassetrin",
             [None, *range(0, 10)],
             key="inst_grade",
-            format_func=lambda g: "Alle klassetrin" if g is None else f"{g}. klasse",
+            format_func=lambda g: widgets.grade_label(indicator, g),
         )
     subject = None if subject == "all" else subject
     own = ctx.read(
@@ -107,11 +107,43 @@ def trend_section(ctx: Context, institution: pd.Series, goals: pd.DataFrame) -> 
             names + [comparison.NATIONAL_NAME],
             colours + [widgets.NATIONAL_COLOUR],
         )
-    fig = widgets.trend_figure(frames, indicator.id, names=names, colours=colours, target=target)
+    year_text = schoolyear.short
+    if indicator.source == "language_assessments":
+        periods = ctx.read(language.coverage, kommune=ctx.kommune, institutions=(institution.name,))
+        year_text = language.year_texts(periods)
+    fig = widgets.trend_figure(frames, indicator.id, names=names, colours=colours, target=target, year_text=year_text)
     st.plotly_chart(fig, width="stretch")
-    caption = widgets.withheld_caption([schoolyear.short(int(y)) for y in own["school_year"]], own["suppression"])
+    caption = widgets.withheld_caption(
+        [year_text(int(y)) for y in own["school_year"]], own["suppression"], widgets.persons(institution["kind"])
+    )
     if caption:
         st.caption(caption)
+    note = caution_in(indicator, own["school_year"].tolist() + muni["school_year"].tolist())
+    if note:
+        st.caption(note)
+
+
+def language_section(ctx: Context, institution: pd.Series) -> None:
+    """How many children were assessed out of how many enrolled, year by year, and what the shares mean."""
+    st.subheader("Sprogvurdering: hvem er vurderet")
+    cov = ctx.read(language.coverage, kommune=ctx.kommune, institutions=(institution.name,))
+    own = cov[cov["level"] == "institution"].sort_values("school_year", ascending=False)
+    if own.empty:
+        widgets.empty(f"Der er ingen sprogvurdering for {institution['name']}.")
+        return
+    muni = cov[cov["level"] == "municipality"].set_index("school_year")
+    rows = []
+    for r in own.itertuples():
+        m = muni.loc[r.school_year] if r.school_year in muni.index else None
+        rows.append(
+            {
+                "År": language.year_text(r.school_year, r.period),
+                institution["name"]: language.assessed_text(r.assessed, r.enrolled),
+                "Kommunen": "" if m is None else language.assessed_text(m["assessed"], m["enrolled"]),
+            }
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption(language.MEANING)
 
 
 def _fits(indicator, kind: str) -> bool:
@@ -147,7 +179,10 @@ def wellbeing_section(ctx: Context, institution: pd.Series) -> None:
         part = values[values["level"] == level].sort_values("grade", key=lambda g: g.astype(int))
         fig.add_trace(
             go.Bar(
-                x=[f"{int(g)}. kl." for g in part["grade"]],
+                x=[
+                    f"{int(g)}. kl." + (" (indskoling)" if int(g) < indicator.grades_from else "")
+                    for g in part["grade"]
+                ],
                 y=part["value"],
                 name=name,
                 marker_color=colour,
@@ -164,6 +199,12 @@ def wellbeing_section(ctx: Context, institution: pd.Series) -> None:
         legend={"orientation": "h"},
     )
     st.plotly_chart(danish.style_figure(fig), width="stretch")
+    if (values["grade"].astype(int) < indicator.grades_from).any():
+        st.caption(
+            f"{INDSKOLING}: de yngste elever besvarer en kortere måling med 20 enklere spørgsmål. Deres værdi er "
+            f"et andet mål, vises for sig og indgår ikke i værdien for alle klassetrin, i kommunens værdi eller i "
+            f"målene."
+        )
     own = values[values["level"] == "institution"].sort_values("grade", key=lambda g: g.astype(int))
     caption = widgets.withheld_caption([f"{int(g)}. klasse" for g in own["grade"]], own["suppression"], "besvarelser")
     if caption:
@@ -309,7 +350,8 @@ _QUALITY_NOTES = {
     "Overgang til ungdomsuddannelse": "Året er det skoleår, eleverne forlod 9. klasse; tallet efter 15 måneder "
     "kommer et år senere end tallet efter 3 måneder.",
     "Kompetencedækning": "Andel af de planlagte timer, der undervises af en lærer med undervisningskompetence "
-    f"i faget (nationalt mål: {danish.pct(CATALOGUE['comp_coverage'].national_target, 0)}). "
+    f"i faget. Referencen {danish.pct(CATALOGUE['comp_coverage'].reference, 0)} er et tidligere nationalt mål, "
+    "ikke et gældende krav. "
     "Timer, ikke elever: tallet diskretioneres ikke.",
 }
 
@@ -405,7 +447,8 @@ def quality_section(ctx: Context, institution: pd.Series) -> None:
                     ids[0],
                     names=[name, "Kommunen"],
                     colours=[widgets.INSTITUTION_COLOUR, widgets.MUNICIPALITY_COLOUR],
-                    target=CATALOGUE[ids[0]].national_target,
+                    target=CATALOGUE[ids[0]].reference,
+                    target_label="Reference (tidligere nationalt mål)",
                     height=300,
                 )
                 # the legend below the year labels, not on top of them
@@ -436,6 +479,8 @@ def render(ctx: Context) -> None:
     st.caption(" · ".join(widgets.md(d) for d in details))
     goals = goals_table(ctx, institution.name)
     trend_section(ctx, institution, goals)
+    if institution["kind"] == "dagtilbud":
+        language_section(ctx, institution)
     if institution["kind"] == "skole":
         wellbeing_section(ctx, institution)
         quality_section(ctx, institution)

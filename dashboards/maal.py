@@ -30,12 +30,12 @@ def status_overview(ctx: Context) -> None:
         return
     muni = evaluated[evaluated["level"] == "municipality"]
     inst = evaluated[evaluated["level"] == "institution"]
-    per_goal = inst.groupby("goal_id")["status"].value_counts().unstack(fill_value=0)
+    per_goal = inst.groupby("goal_id")["shown"].value_counts().unstack(fill_value=0)
     table = pd.DataFrame(
         {
             "Mål": muni["title"],
             "Indikator": muni["indicator"].map(widgets.indicator_label),
-            "Status (kommunen)": muni["status"].map(widgets.status_text),
+            "Status (kommunen)": muni["shown"].map(widgets.status_text),
             "Værdi": [widgets.formatted(r.value, r.indicator) for r in muni.itertuples()],
             "Målsætning": [widgets.target_text(r) for r in muni.itertuples()],
             "Institutioner": [

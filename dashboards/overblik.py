@@ -36,7 +36,7 @@ def goal_card(ctx: Context, goal, schools: str | None = None) -> None:
     indicator = CATALOGUE[goal.indicator]
     with st.container(border=True):
         st.markdown(f"**{widgets.md(goal.title)}**" + (" :material/lock:" if indicator.confidential else ""))
-        st.markdown(widgets.status_badge(goal.status), unsafe_allow_html=True)
+        st.markdown(widgets.status_badge(goal.shown), unsafe_allow_html=True)
         label = (
             " · ".join(
                 part
@@ -108,7 +108,7 @@ def render(ctx: Context) -> None:
             "Kommunen har ingen mål endnu. Forvaltningen kan oprette dem under **Mål** eller indlæse målarket."
         )
         return
-    counts = goals["status"].value_counts()
+    counts = goals["shown"].value_counts()
     st.markdown(
         " &nbsp; ".join(f"{widgets.status_badge(s)} {danish.integer(counts.get(s, 0))}" for s in widgets.STATUS_STYLE),
         unsafe_allow_html=True,
@@ -119,7 +119,7 @@ def render(ctx: Context) -> None:
                 goal_card(ctx, goal, schools.get(goal.goal_id))
     st.caption(
         "Ændringer kaldes *ikke signifikante*, når usikkerheden er større end ændringen. "
-        f"Tal bygget på færre end {danish.integer(widgets.min_n())} elever vises ikke, og heller ikke tal, "
+        f"Tal bygget på færre end {danish.integer(widgets.min_n())} elever eller børn vises ikke, og heller ikke tal, "
         "der ville gøre det muligt at regne dem ud."
         + (
             " :material/lock: = fortroligt efter folkeskolelovens § 55 b; må ikke offentliggøres."

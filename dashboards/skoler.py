@@ -68,7 +68,7 @@ def matrix(ctx: Context, year: int | None, institutions: pd.DataFrame) -> None:
     sort_by = st.selectbox(
         "Sortér efter afstand til målet for", list(titles), format_func=titles.get, key="skoler_sort"
     )
-    table = goals.assign(cell=goals["status"].map(widgets.status_text)).pivot_table(
+    table = goals.assign(cell=goals["shown"].map(widgets.status_text)).pivot_table(
         index="unit_id", columns="goal_id", values="cell", aggfunc="first"
     )[list(titles)]
     distance = goals[goals["goal_id"] == sort_by].set_index("unit_id")["distance"]
@@ -152,7 +152,8 @@ def ranking(ctx: Context, year: int | None, institutions: pd.DataFrame) -> None:
     st.plotly_chart(ranking_figure(shown, muni, indicator.id, shown_year), width="stretch")
     hidden = inst[inst["suppressed"].astype(bool)].sort_values("unit_name")
     names = [widgets.md(n) for n in hidden["unit_name"]]  # names come from the municipality's files
-    caption = widgets.withheld_caption(names, hidden["suppression"])
+    who = widgets.persons("dagtilbud" if indicator.source == "language_assessments" else "skole")
+    caption = widgets.withheld_caption(names, hidden["suppression"], who)
     if caption:
         st.caption(caption)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -22,6 +23,7 @@ from indicators.goals.sentences import target_words
 STATUS_STYLE = {
     "met": ("✔", "#009E73"),
     "on_track": ("➜", "#56B4E9"),
+    "not_on_track": ("➘", "#F0C05A"),
     "not_met": ("✖", "#E69F00"),
     "no_data": ("–", "#BBBBBB"),
 }
@@ -132,6 +134,18 @@ def withheld_caption(labels, suppression, counted: str = "elever") -> str | None
     return " ".join(parts) or None
 
 
+def persons(kind: str) -> str:
+    """Who a count counts: ``børn`` in daycare, ``elever`` at school."""
+    return "børn" if kind == "dagtilbud" else "elever"
+
+
+def grade_label(indicator: Indicator, grade: int | None) -> str:
+    """``Alle klassetrin`` (4.-9. for well-being), ``6. klasse``, ``2. klasse (indskoling)``."""
+    if grade is None:
+        return "Alle klassetrin" if not indicator.grades_from else f"Alle klassetrin ({indicator.grades_from}.-9.)"
+    return f"{grade}. klasse" + (" (indskoling)" if grade < indicator.grades_from else "")
+
+
 def min_n() -> int:
     return settings.min_n()
 
@@ -169,15 +183,18 @@ def trend_figure(
     colours: list[str],
     target: float | None = None,
     height: int = 320,
+    year_text: Callable[[int], str] = schoolyear.short,
+    target_label: str = "Mål",
 ) -> go.Figure:
-    """Lines per unit with an interval band; each comparable segment is its own line (a visible break)."""
+    """Lines per unit with an interval band; each comparable segment is its own line (a visible break): test
+    kinds on different scales are never joined. ``year_text`` writes a year (calendar years for daycare)."""
     unit = CATALOGUE[indicator_id].unit
     scale = 100 if unit == "share" else 1
     fig = go.Figure()
     for frame, name, colour in zip(segments, map(chart_text, names), colours):
         for i, (_, seg) in enumerate(frame.groupby("comparable_group", dropna=False, sort=True)):
             seg = seg.sort_values("school_year")
-            x = [schoolyear.short(int(y)) for y in seg["school_year"]]
+            x = [year_text(int(y)) for y in seg["school_year"]]
             if {"lower", "upper"} <= set(seg.columns) and seg["lower"].notna().any():
                 fig.add_trace(
                     go.Scatter(
@@ -212,7 +229,7 @@ def trend_figure(
         fig.add_hline(
             y=target * scale,
             line={"color": TARGET_COLOUR, "dash": "dash"},
-            annotation_text=f"Mål {formatted(target, indicator_id)}",
+            annotation_text=f"{target_label} {formatted(target, indicator_id)}",
         )
     fig.update_layout(
         height=height,

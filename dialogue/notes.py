@@ -112,9 +112,9 @@ def _refusal(viewer: Viewer, institution_id: str, note_kind: str, changes: dict)
     if viewer.role == "administration":
         return None
     if viewer.role != "leader" or institution_id not in viewer.institutions:
-        return f"Du kan ikke skrive noter for institution {institution_id}."
+        return f"Du kan ikke skrive notater for institution {institution_id}."
     if changes.get("shared_with_council"):
-        return "Kun forvaltningen kan dele noter med udvalget."
+        return "Kun forvaltningen kan dele notater med udvalget."
     if note_kind in _LEADER_KINDS:
         return None
     if note_kind == "action" and set(changes) <= {"action_status", "shared_with_council"}:
@@ -181,7 +181,7 @@ def may_delete(viewer: Viewer, note: Note) -> bool:
 
 def _validate(con: duckdb.DuckDBPyConnection, note: dict) -> dict:
     """Normalise a note's fields and raise on anything inconsistent; returns the note."""
-    bad = lambda msg: KvalitetsdialogError(msg, "Ugyldig note")  # noqa: E731
+    bad = lambda msg: KvalitetsdialogError(msg, "Ugyldigt notat")  # noqa: E731
     note["text"] = (note.get("text") or "").strip()
     if note["note_kind"] not in NOTE_KINDS:
         raise bad(f"Ukendt notetype '{note['note_kind']}'.")
@@ -190,10 +190,10 @@ def _validate(con: duckdb.DuckDBPyConnection, note: dict) -> dict:
     if note["topic_kind"] == "institution":
         note["topic"] = None
     elif not note.get("topic"):
-        raise bad("Angiv hvilket mål eller område noten handler om.")
+        raise bad("Angiv hvilket mål eller område notatet handler om.")
     if not note["text"]:
-        raise bad("Noten er tom.")
-    note["action_due"] = records.date_or_none(note.get("action_due"), "Fristen", "Ugyldig note")
+        raise bad("Notatet er tomt.")
+    note["action_due"] = records.date_or_none(note.get("action_due"), "Fristen", "Ugyldigt notat")
     if note["note_kind"] == "action":
         note["action_status"] = note.get("action_status") or "åben"
         if note["action_status"] not in ACTION_STATUSES:
@@ -282,7 +282,7 @@ def add_note(
         _check_write(viewer, institution_id, note_kind, {k: v for k, v in note.items() if v})
         known = con.execute("SELECT count(*) FROM institutions WHERE institution_id = ?", [institution_id]).fetchall()
         if known == [(0,)]:
-            raise KvalitetsdialogError(f"Institution {institution_id} findes ikke.", "Ugyldig note")
+            raise KvalitetsdialogError(f"Institution {institution_id} findes ikke.", "Ugyldigt notat")
         _store(con, viewer, _validate(con, note), 1, "add", sorted(k for k, v in note.items() if v), author, origin)
         return note_id
 
@@ -306,7 +306,7 @@ def edit_note(
     """
     unknown = set(changes) - set(_EDITABLE)
     if unknown:
-        raise KvalitetsdialogError(f"Kan ikke ændre {', '.join(sorted(unknown))}.", "Ugyldig note")
+        raise KvalitetsdialogError(f"Kan ikke ændre {', '.join(sorted(unknown))}.", "Ugyldigt notat")
 
     def change(con) -> int:
         note = _current(con, note_id)

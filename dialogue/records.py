@@ -4,7 +4,7 @@ A change is one transaction: the new version and its audit entry commit
 together or not at all. A refusal is recorded in the audit log on its own
 and then raised, so the log shows who tried what even though nothing changed.
 
->>> date_or_none("2025-06-30", "Fristen", "Ugyldig note"), date_or_none("", "Fristen", "Ugyldig note")
+>>> date_or_none("2025-06-30", "Fristen", "Ugyldigt notat"), date_or_none("", "Fristen", "Ugyldigt notat")
 (datetime.date(2025, 6, 30), None)
 """
 

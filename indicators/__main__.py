@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     helps = {
         "export": "Alle indikatorværdier, som brugeren må se. Ikke-fortrolige indikatorer for alle kommuner "
-        "i data; nationale test og overgangstest (fortrolige, folkeskoleloven § 55 b) kun for "
+        "i data; nationale test, overgangstest og færdighedstest (fortrolige, folkeskolelovens § 55 b) kun for "
         "egen kommune (--kommune) og dens institutioner.",
         "goals": "Målenes status for egen kommune (--kommune) og dens institutioner.",
     }
@@ -175,8 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         if table["indicator"].map(lambda i: i in CATALOGUE and CATALOGUE[i].confidential).any():
             # docs/formats.md fixes the CSV's columns, so the § 55 b mark goes beside it, not into it.
             print(
-                "Fortroligt - folkeskolelovens § 55 b: udtrækket indeholder resultater fra de nationale test eller "
-                "overgangstestene og må ikke offentliggøres.",
+                "Fortroligt - folkeskolelovens § 55 b: udtrækket indeholder resultater fra de nationale test, "
+                "overgangstestene eller færdighedstestene og må ikke offentliggøres.",
                 file=sys.stderr,
             )
         _audit(db, viewer, f"indicators {args.command}", args.out, len(table))

@@ -3,8 +3,9 @@
 Everything that decides what an indicator means lives here: its Danish label,
 unit, source table, which subjects and test kinds it covers, whether it is
 confidential under folkeskoleloven § 55 b, and which direction is better.
-Comparability (the scale break between 2021/22 and 2022/23, the sample-only
-2019/20) is data too, so trends and year-on-year goals never cross it.
+Comparability (the scale breaks between 2021/22 and 2022/23 and between 2025/26
+and 2026/27, the sample-only 2019/20) is data too, so trends and year-on-year
+goals never cross it; so is the caution between 2022/23 and 2023/24.
 """
 
 from __future__ import annotations
@@ -69,8 +70,13 @@ class TestKind:
 TEST_KINDS: dict[str, TestKind] = {
     "national_test": TestKind("national_test", "Nationale test", 2010, 2021, non_comparable_years=(2019,)),
     "overgangstest": TestKind("overgangstest", "Nationale overgangstest", 2022, 2025),
-    # From 2026/27: færdighedstest; its scale is not yet published. Add it here when it is.
+    # Its result scale is not yet published: points out of the maximum (and a level where an extract has one).
+    "faerdighedstest": TestKind("faerdighedstest", "Færdighedstest", 2026, None),
 }
+_LEVEL_KINDS = tuple(TEST_KINDS)  # every test kind may carry the six levels, each on its own scale
+# Years of one test kind that were tested at different times of the year: compared only with a caution.
+CAUTION_YEARS: dict[str, tuple[int, ...]] = {"overgangstest": (2022, 2023)}
+CAUTION = "Sammenlign med forsigtighed: 2022/23 og 2023/24 blev testet på forskellige tidspunkter af skoleåret."
 
 
 def default_test_kind(school_year: int) -> str | None:
@@ -90,8 +96,11 @@ class Indicator:
     better: str  # higher | lower
     confidential: bool = False  # § 55 b: national and transition tests
     subjects: tuple[str, ...] = ()  # subject ids it applies to; () = no subject dimension
-    test_kind: str | None = None  # the test scale it is defined on
+    test_kinds: tuple[str, ...] = ()  # the test kinds it is computed for, each on its own scale
     has_grades: bool = False  # can be split and filtered by grade
+    # 'all' grades pools the grades from this one up; a lower grade's value is shown apart, never pooled
+    # (well-being: the five indicators exist for grades 4-9; grades 0-3 answer a shorter survey).
+    grades_from: int = 0
     pooled: bool = True  # False: institution level only (never pooled)
     description: str = ""
     # The 95 % interval the engine attaches: "wilson" (a share of independent pupils or children),
@@ -100,8 +109,9 @@ class Indicator:
     interval: str | None = None
     # The assumed pupil-level standard deviation for interval "assumed_sd" (overridable, see assumed_sd).
     sd: float | None = None
-    # A target set nationally, drawn on the charts (competence coverage: 95 % of the hours, by 2025/26).
-    national_target: float | None = None
+    # A reference drawn on the charts, not a goal: competence coverage's 95 % of the hours was a national goal
+    # (by 2025/26) that has since been relaxed, so it is shown as "tidligere nationalt mål".
+    reference: float | None = None
 
     @property
     def institution_kind(self) -> str:
@@ -114,6 +124,8 @@ class Indicator:
 # of several 1-5 items. A municipality that has pupil-level data can compute its own and set it with
 # KVALITETSDIALOG_WB_SD (see ``assumed_sd``). Intervals built from it are marked approximate.
 WELLBEING_SD = 0.6
+WELLBEING_GRADES_FROM = 4  # grades 0-3 (indskolingen) answer 20 simpler questions: another measure
+INDSKOLING = "Indskoling (0.-3. klasse)"
 WB_SD_ENV = "KVALITETSDIALOG_WB_SD"
 
 _LEVEL_SUBJECTS = ("dansk_laesning", "matematik")
@@ -128,7 +140,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "higher",
         True,
         _LEVEL_SUBJECTS,
-        "national_test",
+        _LEVEL_KINDS,
         True,
         interval="wilson",
         description="Elever på niveau God eller bedre / testede elever med et niveau",
@@ -141,7 +153,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "higher",
         True,
         _LEVEL_SUBJECTS,
-        "national_test",
+        _LEVEL_KINDS,
         True,
         interval="wilson",
         description="Elever på niveau Fremragende / testede elever med et niveau",
@@ -154,7 +166,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "lower",
         True,
         _LEVEL_SUBJECTS,
-        "national_test",
+        _LEVEL_KINDS,
         True,
         interval="wilson",
         description="Elever på niveau Ikke tilstrækkelig eller Mangelfuld / testede elever med et niveau",
@@ -167,7 +179,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "higher",
         True,
         _ALL_SUBJECTS,
-        "national_test",
+        ("national_test",),
         True,
         interval="t",
         description="Gennemsnit af den normbaserede score (1-100)",
@@ -180,10 +192,23 @@ INDICATORS: tuple[Indicator, ...] = (
         "higher",
         True,
         _LEVEL_SUBJECTS,
-        "overgangstest",
+        ("overgangstest",),
         True,
         interval="t",
         description="Gennemsnit af point / maksimale point",
+    ),
+    Indicator(
+        "ft_mean_correct",
+        "Andel korrekte svar (færdighedstest)",
+        "share",
+        "tests",
+        "higher",
+        True,
+        _LEVEL_SUBJECTS,
+        ("faerdighedstest",),
+        True,
+        interval="t",
+        description="Gennemsnit af point / maksimale point (færdighedstest fra 2026/27, sin egen skala)",
     ),
     Indicator(
         "wb_social",
@@ -192,9 +217,10 @@ INDICATORS: tuple[Indicator, ...] = (
         "wellbeing",
         "higher",
         has_grades=True,
+        grades_from=WELLBEING_GRADES_FROM,
         interval="assumed_sd",
         sd=WELLBEING_SD,
-        description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser",
+        description="Trivselsmålingens indikator (1-5) for 4.-9. klasse, vægtet med antal besvarelser",
     ),
     Indicator(
         "wb_academic",
@@ -203,9 +229,10 @@ INDICATORS: tuple[Indicator, ...] = (
         "wellbeing",
         "higher",
         has_grades=True,
+        grades_from=WELLBEING_GRADES_FROM,
         interval="assumed_sd",
         sd=WELLBEING_SD,
-        description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser",
+        description="Trivselsmålingens indikator (1-5) for 4.-9. klasse, vægtet med antal besvarelser",
     ),
     Indicator(
         "wb_support",
@@ -214,9 +241,10 @@ INDICATORS: tuple[Indicator, ...] = (
         "wellbeing",
         "higher",
         has_grades=True,
+        grades_from=WELLBEING_GRADES_FROM,
         interval="assumed_sd",
         sd=WELLBEING_SD,
-        description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser",
+        description="Trivselsmålingens indikator (1-5) for 4.-9. klasse, vægtet med antal besvarelser",
     ),
     Indicator(
         "wb_order",
@@ -225,9 +253,10 @@ INDICATORS: tuple[Indicator, ...] = (
         "wellbeing",
         "higher",
         has_grades=True,
+        grades_from=WELLBEING_GRADES_FROM,
         interval="assumed_sd",
         sd=WELLBEING_SD,
-        description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser",
+        description="Trivselsmålingens indikator (1-5) for 4.-9. klasse, vægtet med antal besvarelser",
     ),
     Indicator(
         "wb_general",
@@ -236,9 +265,10 @@ INDICATORS: tuple[Indicator, ...] = (
         "wellbeing",
         "higher",
         has_grades=True,
+        grades_from=WELLBEING_GRADES_FROM,
         interval="assumed_sd",
         sd=WELLBEING_SD,
-        description="Trivselsmålingens indikator (1-5), vægtet med antal besvarelser",
+        description="Trivselsmålingens indikator (1-5) for 4.-9. klasse, vægtet med antal besvarelser",
     ),
     Indicator(
         "la_share_general",
@@ -327,7 +357,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "share",
         "competence",
         "higher",
-        national_target=0.95,
+        reference=0.95,
         description="Timer med undervisningskompetence / planlagte timer",
     ),
 )
@@ -338,6 +368,7 @@ CATALOGUE: dict[str, Indicator] = {i.id: i for i in INDICATORS}
 AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Nationale test", ("nt_share_good", "nt_share_top", "nt_share_poor", "nt_mean_score")),
     ("Overgangstest", ("tt_mean_correct",)),
+    ("Færdighedstest", ("ft_mean_correct",)),
     ("Trivsel", ("wb_general", "wb_social", "wb_academic", "wb_support", "wb_order")),
     ("Sprogvurdering", ("la_share_general", "la_share_focused", "la_share_special")),
     ("Fravær", ("abs_mean_pct", "abs_share_over_10")),
@@ -388,16 +419,21 @@ def comparable_group(indicator: Indicator, year: int) -> str:
     """The group of school years whose values of an indicator lie on one scale.
 
     Values in different groups are never compared or joined by a line: each test
-    kind is its own group, and a non-comparable year (2019/20) is a group of its own.
+    kind is its own group (a year belongs to the test kind of its time), and a
+    non-comparable year (2019/20) is a group of its own.
 
-    >>> comparable_group(CATALOGUE["nt_share_good"], 2018), comparable_group(CATALOGUE["nt_share_good"], 2019)
-    ('national_test', 'national_test_2019')
+    >>> good = CATALOGUE["nt_share_good"]
+    >>> comparable_group(good, 2018), comparable_group(good, 2019), comparable_group(good, 2022), comparable_group(good, 2026)
+    ('national_test', 'national_test_2019', 'overgangstest', 'faerdighedstest')
     >>> comparable_group(CATALOGUE["wb_social"], 2019)
     'all'
     """
-    if indicator.test_kind is None:
+    if not indicator.test_kinds:
         return "all"
-    kind = TEST_KINDS[indicator.test_kind]
+    kind_id = default_test_kind(year)
+    if kind_id not in indicator.test_kinds:
+        return f"none_{year}"  # the indicator has no scale that year
+    kind = TEST_KINDS[kind_id]
     if year in kind.non_comparable_years:
         return f"{kind.id}_{year}"
     return kind.id
@@ -406,12 +442,29 @@ def comparable_group(indicator: Indicator, year: int) -> str:
 def comparable(indicator: Indicator, year_a: int, year_b: int) -> bool:
     """Whether two school years' values of an indicator may be compared or joined by a line.
 
-    >>> comparable(CATALOGUE["nt_share_good"], 2018, 2020), comparable(CATALOGUE["nt_share_good"], 2018, 2019)
-    (True, False)
+    >>> good = CATALOGUE["nt_share_good"]
+    >>> comparable(good, 2018, 2020), comparable(good, 2018, 2019), comparable(good, 2021, 2022), comparable(good, 2022, 2024)
+    (True, False, False, True)
     """
-    if indicator.test_kind is not None:
-        # An indicator is defined on one test kind; years outside that kind's span have another scale.
-        years_kind = {default_test_kind(year_a), default_test_kind(year_b)}
-        if years_kind != {indicator.test_kind}:
-            return False
-    return comparable_group(indicator, year_a) == comparable_group(indicator, year_b)
+    group = comparable_group(indicator, year_a)
+    return not group.startswith("none_") and group == comparable_group(indicator, year_b)
+
+
+def caution(indicator: Indicator, year_a: int, year_b: int) -> str | None:
+    """The caution to print where two comparable years are compared (2022/23 against 2023/24), else None.
+
+    >>> caution(CATALOGUE["tt_mean_correct"], 2023, 2022) == CAUTION, caution(CATALOGUE["tt_mean_correct"], 2023, 2024)
+    (True, None)
+    """
+    if year_a == year_b or not comparable(indicator, year_a, year_b):
+        return None
+    for kind in indicator.test_kinds:
+        if {year_a, year_b} <= set(CAUTION_YEARS.get(kind, ())):
+            return CAUTION
+    return None
+
+
+def caution_in(indicator: Indicator, years) -> str | None:
+    """The caution for a series of years (a trend chart, a report table): when any two of them need it."""
+    ys = sorted({int(y) for y in years})
+    return next((c for a in ys for b in ys if a < b and (c := caution(indicator, a, b))), None)

@@ -63,6 +63,7 @@ WELLBEING = {
     "wb_general": "general",
 }
 LEVEL_SETS = {"nt_share_good": GOOD_LEVELS, "nt_share_top": TOP_LEVELS, "nt_share_poor": POOR_LEVELS}
+MEAN_CORRECT = ("tt_mean_correct", "ft_mean_correct")  # points / max points, each on its test kind's scale
 # Weighted source values: indicator -> (table, value column, weight column).
 WEIGHTED = {
     "abs_mean_pct": ("absence", "absence_pct", "n_pupils"),
@@ -90,10 +91,11 @@ def _where(kommune: int | None, years: list[int] | None) -> tuple[list[str], dic
 
 
 def _test_cells(ind: Indicator, where: list[str]) -> tuple[str, dict]:
-    """Cells of a test indicator, one per subject, from pupil rows and aggregated rows. Level shares also
-    count the pupils at each performance level (``level_1`` .. ``level_6``)."""
-    params: dict = {"test_kind": ind.test_kind, "subjects": list(ind.subjects)}
-    filters = [*where, "test_kind = $test_kind", "list_contains($subjects, subject)"]
+    """Cells of a test indicator, one per subject, from pupil rows and aggregated rows of the test kinds it is
+    computed for (whole tests: a row of one profile area is not a result of its own). Level shares also count
+    the pupils at each performance level (``level_1`` .. ``level_6``)."""
+    params: dict = {"test_kinds": list(ind.test_kinds), "subjects": list(ind.subjects)}
+    filters = [*where, "list_contains($test_kinds, test_kind)", "list_contains($subjects, subject)"]
     counts = ""
     if ind.id in LEVEL_SETS:
         x, has = "CAST(list_contains($levels, level) AS DOUBLE)", "level IS NOT NULL"
@@ -101,7 +103,7 @@ def _test_cells(ind: Indicator, where: list[str]) -> tuple[str, dict]:
         counts = "".join(f", count(*) FILTER (level = {i}) AS level_{i}" for i in LEVELS)
     elif ind.id == "nt_mean_score":
         x, has = "score", "score IS NOT NULL"
-    elif ind.id == "tt_mean_correct":
+    elif ind.id in MEAN_CORRECT:
         x, has = "points / max_points", "points IS NOT NULL AND max_points > 0"
     else:
         raise AssertionError(ind.id)
@@ -112,9 +114,9 @@ def _test_cells(ind: Indicator, where: list[str]) -> tuple[str, dict]:
         FROM (SELECT institution_id AS inst, school_year AS yr, grade, class, subject, level, {x} AS x,
                      row_number() OVER (PARTITION BY institution_id, school_year, grade, class, pupil_key
                                         ORDER BY subject) = 1 AS first
-              FROM test_pupil_results WHERE {" AND ".join([*filters, has])})
+              FROM test_pupil_results WHERE {" AND ".join([*filters, has, "profile_area IS NULL"])})
         GROUP BY ALL"""
-    if ind.id == "tt_mean_correct":
+    if ind.id in MEAN_CORRECT:
         return pupil, params  # aggregated extracts carry no points
     if ind.id in LEVEL_SETS:
         counted = " + ".join(f"level_{i}" for i in LEVEL_SETS[ind.id])
@@ -222,6 +224,7 @@ def build(
         grades=ind.has_grades,
         # only sources whose grade may be NULL (all grades together) need to know whether grade rows exist
         grade_rows_first=ind.has_grades and ind.source != "tests",
+        grades_from=ind.grades_from,
         subjects=bool(ind.subjects),
         counts=ind.id in LEVEL_SETS,
     )
@@ -235,22 +238,26 @@ def pool(
     units: tuple[str, ...],
     grades: bool,
     grade_rows_first: bool = False,
+    grades_from: int = 0,
     subjects: bool = False,
     counts: bool = False,
 ) -> Lattice:
     """Sum cells (columns inst, yr, grade, class, subject, num, den, s2, n, n_pool, known) into every value of
     the lattice: each of ``units`` (institution, district, municipality, class), each grade and ``all``
     (``grades``), each subject and ``all`` (``subjects``; else each subject alone). ``grade_rows_first``: an
-    institution's all-grades row (grade NULL) counts only when it has no grade rows that year. ``counts``:
-    the cells carry ``level_1`` .. ``level_6``, summed alike."""
+    institution's all-grades row (grade NULL) counts only when it has no grade rows that year. ``grades_from``:
+    ``all`` pools the grades from this one up; a lower grade is a value of its own, part of no total (well-being:
+    grades 0-3 answer another survey). ``counts``: the cells carry ``level_1`` .. ``level_6``, summed alike."""
+    params = {**params, "grades_from": int(grades_from)}
     detail = (
-        "bool_or(cells.grade IS NOT NULL) OVER (PARTITION BY cells.inst, cells.yr, cells.subject)"
+        "coalesce(bool_or(cells.grade >= $grades_from) OVER (PARTITION BY cells.inst, cells.yr, cells.subject), false)"
         if grade_rows_first
         else "true"
     )
     if grades:
         grade_sql = """SELECT *, CAST(grade AS VARCHAR) AS gkey FROM c WHERE grade IS NOT NULL
-                       UNION ALL SELECT *, 'all' AS gkey FROM c WHERE grade IS NOT NULL OR NOT detail"""
+                       UNION ALL SELECT *, 'all' AS gkey FROM c
+                       WHERE grade >= $grades_from OR (grade IS NULL AND NOT detail)"""
     else:
         grade_sql = "SELECT *, NULL::VARCHAR AS gkey FROM c"
     subject_sql = "SELECT *, subject AS skey, n AS nn FROM g"
@@ -326,7 +333,8 @@ def pool(
            AND unit_total.school_year = q.school_year AND unit_total.subject_key = q.subject_key
            AND unit_total.grade_key = q.grade_key
         LEFT JOIN q AS grade_total
-            ON q.grade <> 'all' AND grade_total.grade = 'all' AND grade_total.level = q.level
+            ON q.grade <> 'all' AND TRY_CAST(q.grade AS INTEGER) >= $grades_from
+           AND grade_total.grade = 'all' AND grade_total.level = q.level
            AND grade_total.unit_id = q.unit_id AND grade_total.inst_key = q.inst_key
            AND grade_total.school_year = q.school_year AND grade_total.subject_key = q.subject_key
         LEFT JOIN q AS subject_total

@@ -35,7 +35,12 @@ def _map(pairs: dict) -> str:
 WELLBEING_WORDS = vocabulary(WELLBEING_INDICATORS, _WELLBEING_ALIASES)
 _TEST_KIND_WORDS = vocabulary(
     {k: t.label for k, t in TEST_KINDS.items()},
-    {"national test": "national_test", "nationale overgangstest": "overgangstest"},
+    {
+        "national test": "national_test",
+        "nationale overgangstest": "overgangstest",
+        "nationale færdighedstest": "faerdighedstest",
+        "færdighedstest": "faerdighedstest",
+    },
 )
 _DEFAULT_KINDS = {y: default_test_kind(y) for y in range(2000, 2060) if default_test_kind(y)}
 

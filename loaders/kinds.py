@@ -6,7 +6,8 @@ over the staged row that is true when the row is wrong), the keys that must be
 unique, the table it loads into and what a corrected extract replaces.
 
 Rule conditions and output expressions read the staged values: ``v_name`` is a
-column's value and ``m_name`` whether its cell is missing (``loaders.staging``).
+column's value and ``m_name`` whether its cell is missing (``loaders.staging``);
+a column whose type has a kind of value (``KINDS_OF_VALUE``) also ``k_name``.
 """
 
 from __future__ import annotations
@@ -75,13 +76,20 @@ TYPES: dict[str, tuple[str, str | None]] = {
     "num": ("kv_num({c})", "'{value}' er ikke et tal"),
     "pct": ("kv_num({c}) / 100", "'{value}' er ikke en procentsats (fx 12,5 eller 12,5 %)"),
     "year": ("kv_year({c})", "'{value}' er ikke et skoleår; skriv det som 2024/2025 eller 2024/25"),
+    "period": (
+        "coalesce(kv_year({c}), kv_calendar_year({c}))",
+        "'{value}' er hverken et kalenderår (fx 2025) eller et skoleår (fx 2024/2025 eller 2024/25)",
+    ),
     "grade": ("kv_grade({c})", "'{value}' er ikke et klassetrin; skriv fx 2, 2. eller 2. klasse"),
     "level": (
         "kv_level({c})",
         "'{value}' er ikke et præstationsniveau; brug " + ", ".join(LEVELS.values()) + " eller 1-6",
     ),
     "subject": ("kv_subject({c})", "ukendt fag '{value}'; brug " + ", ".join(SUBJECTS.values())),
-    "test_kind": ("kv_test_kind({c})", "ukendt testtype '{value}'; brug national test eller overgangstest"),
+    "test_kind": (
+        "kv_test_kind({c})",
+        "ukendt testtype '{value}'; brug national test, overgangstest eller færdighedstest",
+    ),
     "wellbeing": (
         "kv_wellbeing({c})",
         "ukendt trivselsindikator '{value}'; brug " + ", ".join(WELLBEING_INDICATORS.values()),
@@ -92,6 +100,9 @@ TYPES: dict[str, tuple[str, str | None]] = {
     "institution": ("kv_text({c})", None),  # must exist in the institution table
     "municipality": ("kv_int({c})", "'{value}' er ikke en kommunekode"),
 }
+
+# Cell type -> SQL over the trimmed text cell {c} giving what kind of value it held (as ``k_name``).
+KINDS_OF_VALUE = {"period": "CASE WHEN kv_year({c}) IS NOT NULL THEN 'school_year' ELSE 'calendar_year' END"}
 
 UNKNOWN_INSTITUTION = (
     "institutionen '{value}' findes ikke i institutionstabellen; "
@@ -300,7 +311,10 @@ OWN_LIST = Shape(
 
 # --- national tests -------------------------------------------------------------------
 
-_SUBJECT = Col("subject", "fag", ("fag", "profilområde", "testfag", "subject"), "subject", needed=True)
+# "profilområde" names the subject in some extracts, the profile area in others: a file with a subject column
+# beside it has profile areas (loaders.staging.match tries a column's names in this order).
+_SUBJECT = Col("subject", "fag", ("fag", "testfag", "subject", "profilområde"), "subject", needed=True)
+_PROFILE_AREA = Col("profile_area", "profilområde", ("profilområde", "delområde", "profile_area"), required=False)
 _TEST_KIND = Col("test_kind", "testtype", ("testtype", "test_kind"), "test_kind", required=False)
 _NO_DEFAULT_KIND = Rule(
     "test_kind_default",
@@ -321,6 +335,7 @@ PUPIL_TESTS = Shape(
         _grade(),
         Col("class", "klasse", ("klasse", "class"), required=False),
         _SUBJECT,
+        _PROFILE_AREA,
         _TEST_KIND,
         Col("level", "præstationsniveau", ("præstationsniveau", "niveau", "level"), "level", required=False),
         Col("score", "score", ("score", "normbaseret score", "percentil"), "num", required=False),
@@ -332,7 +347,7 @@ PUPIL_TESTS = Shape(
     output=(("pupil_key", "v_pupil"),)
     + _plain("institution", "school_year", "grade", "class", "subject")
     + (_TEST_KIND_OUT,)
-    + _plain("level", "score", "points", "max_points"),
+    + _plain("level", "score", "points", "max_points", "profile_area"),
     scope=("school_year", "institution_id", "subject"),
     rules=(
         _GRADE_RANGE,
@@ -340,11 +355,17 @@ PUPIL_TESTS = Shape(
         Rule("score_range", "score", "v_score NOT BETWEEN 1 AND 100", "scoren '{value}' ligger ikke mellem 1 og 100"),
         Rule("points_non_negative", "points", "v_points < 0", "point kan ikke være negative"),
         Rule("points_above_max", "points", "v_points > v_max_points", "point '{value}' er flere end maks point"),
+        Rule(
+            "profile_area_kind",
+            "profile_area",
+            "v_profile_area IS NOT NULL AND coalesce(v_test_kind, kv_default_test_kind(v_school_year)) = 'national_test'",
+            "profilområdet '{value}' hører til en overgangstest eller færdighedstest, ikke de gamle nationale test",
+        ),
     ),
     unique=(
         Unique(
             "tested_twice",
-            ("pupil", "subject", "school_year"),
+            ("pupil", "subject", "school_year", "profile_area"),
             "pupil",
             "eleven '{value}' er testet to gange i samme fag og skoleår (også i række {first})",
         ),
@@ -483,19 +504,35 @@ LANGUAGE = Shape(
     "standard",
     "sprogvurdering",
     (
-        Col("school_year", "skoleår", ("år", "skoleår", "school_year"), "year", needed=True),
+        # A calendar year (2025, as the ministry reports daycare assessments) or a school year.
+        Col("school_year", "år", ("år", "skoleår", "school_year", "kalenderår", "year"), "period", needed=True),
         _institution(),
         _INSTITUTION_NAME,
         _count("n_assessed", "antal vurderede", "vurderede", needed=True),
         _count("n_general", "generel indsats"),
         _count("n_focused", "fokuseret indsats"),
         _count("n_special", "særlig indsats"),
+        _count("n_enrolled", "antal indskrevne", "indskrevne", "antal børn", required=False),
     ),
     detect=("institution", "n_assessed"),
     table="language_assessments",
-    output=_plain("institution", "school_year", "n_assessed", "n_general", "n_focused", "n_special"),
+    output=_plain("institution", "school_year", "n_assessed", "n_general", "n_focused", "n_special", "n_enrolled")
+    + (("period", "k_school_year"),),
     rules=(
-        *_non_negative("n_assessed", "n_general", "n_focused", "n_special"),
+        *_non_negative("n_assessed", "n_general", "n_focused", "n_special", "n_enrolled"),
+        Rule(
+            "enrolled_below_assessed",
+            "n_enrolled",
+            "v_n_enrolled < v_n_assessed",
+            "antal indskrevne '{value}' er færre end antal vurderede",
+        ),
+        Rule(
+            "one_period_kind",
+            "school_year",
+            "v_school_year IS NOT NULL AND k_school_year <> (SELECT min(k_school_year) FROM vals "
+            "WHERE v_school_year IS NOT NULL)",
+            "filen blander kalenderår og skoleår; brug det ene eller det andet i hele filen",
+        ),
         Rule(
             "parts_sum",
             "n_assessed",
@@ -505,7 +542,7 @@ LANGUAGE = Shape(
             "antal vurderede '{value}' passer ikke med summen af generel, fokuseret og særlig indsats",
         ),
     ),
-    unique=(_unique("institution", "school_year", what="institution og skoleår"),),
+    unique=(_unique("institution", "school_year", what="institution og år"),),
 )
 
 ABSENCE = Shape(

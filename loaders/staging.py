@@ -20,6 +20,7 @@ import duckdb
 from core.errors import Problem
 from loaders import cells
 from loaders.kinds import (
+    KINDS_OF_VALUE,
     SHAPES,
     TYPES,
     UNKNOWN_INSTITUTION,
@@ -92,12 +93,15 @@ class Match:
 
 
 def match(shape: Shape, header: list[str]) -> Match:
+    """Each column takes the first free header cell with its label, else with its first alias present, and so on
+    (so a name two columns share goes to the one that lists it first, e.g. ``profilområde``)."""
     index: dict[str, int] = {}
+    cells = [name_key(cell) for cell in header]
     for col in shape.columns:
-        keys = _keys(col)
-        for i, cell in enumerate(header):
-            if name_key(cell) in keys and i not in index.values():
-                index[col.name] = i
+        for key in dict.fromkeys(name_key(a) for a in (col.label, *col.aliases)):
+            free = [i for i, cell in enumerate(cells) if cell == key and i not in index.values()]
+            if free:
+                index[col.name] = free[0]
                 break
     return Match(shape, index, header)
 
@@ -135,6 +139,10 @@ def build(stage: duckdb.DuckDBPyConnection, m: Match, row_sql: str) -> None:
     values, joins, texts = [f"{row_sql.format(t='raw')} AS _row"], [], []
     for col in m.shape.columns:
         i = m.index.get(col.name)
+        if col.type in KINDS_OF_VALUE:  # what kind of value the cell held, as ``k_name``
+            kind = KINDS_OF_VALUE[col.type].format(c="cell") if i is not None else "NULL::VARCHAR"
+        else:
+            kind = None
         # The one place where a cell's stray whitespace goes: every check and value sees it trimmed.
         cell = f"kv_trim(raw.c{i})" if i is not None else "NULL::VARCHAR"
         value = TYPES[col.type][0]
@@ -143,12 +151,16 @@ def build(stage: duckdb.DuckDBPyConnection, m: Match, row_sql: str) -> None:
             # DISTINCT in a subquery: over ``SELECT DISTINCT c, f(c)`` DuckDB computes f on every row.
             stage.execute(
                 f"CREATE OR REPLACE TABLE lookup_{i} AS SELECT text, {value.format(c='cell')} AS value, "
-                f"kv_missing(cell) AS missing FROM (SELECT text, kv_trim(text) AS cell "
-                f"FROM (SELECT DISTINCT c{i} AS text FROM raw))"
+                f"kv_missing(cell) AS missing{'' if kind is None else f', {kind} AS kind'} "
+                f"FROM (SELECT text, kv_trim(text) AS cell FROM (SELECT DISTINCT c{i} AS text FROM raw))"
             )
             joins.append(f"LEFT JOIN lookup_{i} ON lookup_{i}.text IS NOT DISTINCT FROM raw.c{i}")
             values += [f"lookup_{i}.value AS v_{col.name}", f"lookup_{i}.missing AS m_{col.name}"]
+            if kind is not None:
+                values.append(f"lookup_{i}.kind AS k_{col.name}")
         else:
+            if kind is not None:
+                values.append(f"{kind} AS k_{col.name}")
             values += [f"{value.format(c=cell)} AS v_{col.name}", f"kv_missing({cell}) AS m_{col.name}"]
     stage.execute(f"CREATE OR REPLACE TABLE vals AS SELECT {', '.join(values)} FROM raw {' '.join(joins)}")
     stage.execute(

@@ -5,7 +5,7 @@
 >>> with database.write(db) as con:
 ...     _ = con.execute("INSERT INTO institutions (institution_id, name, kind, municipality_code) "
 ...                     "VALUES ('D1', 'Solsikken', 'dagtilbud', 999)")
-...     _ = con.execute("INSERT INTO language_assessments VALUES (1, 'D1', 2024, 20, 17, 2, 1)")
+...     _ = con.execute("INSERT INTO language_assessments VALUES (1, 'D1', 2024, 20, 17, 2, 1, NULL, DEFAULT)")
 >>> with database.read(db) as con:
 ...     page = status(con, Viewer.parse("council"), kommune=999, fmt="html").decode()
 >>> "<h1>Statusrapport 2024/25 – Eksempelby Kommune</h1>" in page, "Solsikken" in page

@@ -22,7 +22,7 @@ from dialogue.mandatory_tests import MandatoryTests, mandatory_tests
 from dialogue.notes import NOTE_KINDS, Note, open_actions
 from dialogue.notes import notes as read_notes
 from dialogue.samtale import SchoolSamtale, school_samtale
-from indicators import comparison, units
+from indicators import comparison, language, units
 from indicators.catalogue import AREAS, CATALOGUE, Indicator
 from indicators.engine import Value
 from indicators.goals import institution_counts
@@ -55,6 +55,7 @@ class Area:
     values: dict[tuple[str, str], Value]  # (unit_id, indicator_id) -> value
     # Where the municipality's value covers only part of it: "Social trivsel: 7 af 9 skoler"
     coverage: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the numbers mean, printed under the table
 
     @property
     def confidential(self) -> bool:
@@ -132,7 +133,21 @@ def _area(
             values[(comparison.NATIONAL, i.id)] = Value(float(r.value), None if pd.isna(r.n) else int(r.n))
     if any(u == comparison.NATIONAL for u, _ in values):
         rows.append(Unit("national", comparison.NATIONAL, comparison.NATIONAL_NAME))
-    return Area(title, visible, rows, values, coverage)
+    notes = _language_notes(con, viewer, kommune, year, rows) if visible[0].source == "language_assessments" else []
+    return Area(title, visible, rows, values, coverage, notes)
+
+
+def _language_notes(con, viewer: Viewer, kommune: int, year: int, rows: list[Unit]) -> list[str]:
+    """What the language assessment's shares mean, and how many children were assessed out of how many."""
+    cov = language.coverage(con, viewer, kommune=kommune)
+    cov = cov[cov["school_year"] == year].set_index("unit_id")
+    lines = [
+        f"{u.name}: {text}"
+        for u in rows
+        if u.unit_id in cov.index
+        and (text := language.assessed_text(cov.at[u.unit_id, "assessed"], cov.at[u.unit_id, "enrolled"]))
+    ]
+    return [language.MEANING, *lines]
 
 
 def _goals(con, viewer: Viewer, kommune: int, year: int | None, names: dict[str, str]) -> pd.DataFrame:
@@ -147,6 +162,7 @@ def _goals(con, viewer: Viewer, kommune: int, year: int | None, names: dict[str,
         "value",
         "target",
         "status",
+        "shown",
         "sentence",
     ]
     df = indicators.evaluate_goals(con, viewer, kommune=kommune, year=year)

@@ -79,7 +79,7 @@ def _goal_matrix(goals: pd.DataFrame) -> list[tuple[tuple[str, ...], list[tuple[
     get separate tables), so no table is mostly empty.
     """
     inst = goals[goals["level"] == "institution"]
-    status = {(r.unit_name, r.goal_id): r.status for r in inst.itertuples()}
+    status = {(r.unit_name, r.goal_id): r.shown for r in inst.itertuples()}
     groups: dict[tuple[str, ...], list[str]] = {}
     for name, rows in inst.groupby("unit_name", sort=True):
         groups.setdefault(tuple(dict.fromkeys(rows["goal_id"])), []).append(name)
@@ -154,6 +154,7 @@ def _area(area: Area, min_n: int, first_figure: bool) -> dict:
         "figure": _figure_html(fig, first_figure) if fig else None,
         "rows": rows,
         "coverage": area.coverage,
+        "notes": area.notes,
     }
 
 

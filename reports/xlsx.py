@@ -30,9 +30,15 @@ from reports.data import (
 )
 
 # The same decimals as core.danish.value shows on the pages (well-being with two).
-NUMBER_FORMATS = {"share": "0.0 %", "score": "0.0", "scale5": "0.00", "grade": "0.0"}
+NUMBER_FORMATS = {"share": "0.0 %", "score": "0.0", "scale5": "0.0", "grade": "0.0"}
 # The app's status palette (Okabe-Ito, safe for colour-vision deficiencies); the word is always there too.
-STATUS_FILLS = {"met": "009E73", "on_track": "56B4E9", "not_met": "E69F00", "no_data": "BBBBBB"}
+STATUS_FILLS = {
+    "met": "009E73",
+    "on_track": "56B4E9",
+    "not_on_track": "F0C05A",
+    "not_met": "E69F00",
+    "no_data": "BBBBBB",
+}
 SOURCES = {
     "tests": "Børne- og Undervisningsministeriet: nationale test (udtræk fra STIL)",
     "wellbeing": "Den nationale trivselsmåling (STIL)",
@@ -115,7 +121,7 @@ def _goal_rows(ws: Worksheet, row: int, goals, min_n: int, with_unit: bool) -> i
         _number(ws.cell(row, col), Value(value, None), g.indicator, min_n)
         target = None if g.target is None or g.target != g.target else g.target
         _number(ws.cell(row, col + 1), Value(target, None), g.indicator, min_n)
-        _status(ws.cell(row, col + 2), g.status)
+        _status(ws.cell(row, col + 2), g.shown)
         set_cell(ws.cell(row, col + 3), g.sentence or "").alignment = _WRAP
     return row
 
@@ -191,6 +197,8 @@ def status_xlsx(report: StatusReport) -> bytes:
         if area.coverage:
             text = "Kommunens tal dækker kun en del af institutionerne: " + "; ".join(area.coverage) + "."
             set_cell(ws.cell(row + 3, 1), text)
+        for k, line in enumerate(area.notes, start=row + (4 if area.coverage else 3)):
+            set_cell(ws.cell(k, 1), line)
 
     if not report.socioeconomic.empty:
         ws = _sheet(wb, "Baggrund", f"Karakterer i forhold til elevernes baggrund {year}", False, [34, 100])

@@ -49,6 +49,7 @@ NEW_DAYCARE = "DT20"  # opened 2024/25: a single, tiny first assessment
 
 WELLBEING_YEARS = range(2015, 2025)
 TRANSITION_YEARS = range(2022, 2025)
+SKILLS_YEAR = 2026  # the first færdighedstest, autumn 2026
 # Quality-report extracts (absence, exams, youth transition, competence coverage).
 QUALITY_YEARS = range(2019, 2025)
 # Competence coverage: (subject as the extract writes it, weekly lessons per class, coverage at effect 0).
@@ -90,6 +91,9 @@ TRANSITION_TESTS = (
     ("matematik", 8, 50),
 )
 _LEVEL_SUBJECTS = ("dansk_laesning", "matematik")
+# Profile areas of the færdighedstest in reading (the sample's only file that has them; its maths rows are
+# whole tests only, to keep the file small), each a third of the points.
+PROFILE_AREAS = {"dansk_laesning": ("Sprogforståelse", "Afkodning", "Tekstforståelse")}
 # Pseudonymous pupil keys: an affine bijection on 9-digit numbers looks random but never collides.
 _KEY_MOD, _KEY_MUL = 10**9, 738_219_467
 
@@ -420,6 +424,8 @@ def _national_test_year(rng, pupils: Pupils, effects: np.ndarray, year: int, all
 
 
 def _transition_year(rng, pupils: Pupils, effects: np.ndarray, year: int) -> dict[str, np.ndarray]:
+    """Points per pupil and test, and the level the ministry classifies each result at (from the same
+    latent value as the points, so no further random draws: the points stay as they were)."""
     parts = []
     for subject, grade, max_points in TRANSITION_TESTS:
         idx = _sitting(rng, pupils, year, grade, None)
@@ -432,14 +438,43 @@ def _transition_year(rng, pupils: Pupils, effects: np.ndarray, year: int) -> dic
                 np.full(len(idx), list(SUBJECTS).index(subject)),
                 points,
                 np.full(len(idx), max_points),
+                np.searchsorted(_LEVEL_CUTS, t) + 1,
             )
         )
-    return _stack(pupils, parts, ("points", "max_points"))
+    return _stack(pupils, parts, ("points", "max_points", "level"))
 
 
-def _stack(pupils: Pupils, parts, value_names: tuple[str, str]) -> dict[str, np.ndarray]:
-    """Concatenate per-test results, ordered by school, grade, subject, class and pupil key."""
-    idx, grade, subject, a, b = (np.concatenate(c) for c in zip(*parts))
+def _skills_year(rng, pupils: Pupils, schools: Schools, year: int) -> dict[str, np.ndarray]:
+    """The færdighedstest: points per pupil and test (no level: its scale is not yet published), and in
+    reading per profile area (the whole test's points split over three areas of equal maximum)."""
+    effect = schools.effect + schools.trend * (year - 2019.5)  # beyond the years of yearly noise
+    rows: dict[str, list] = {k: [] for k in ("idx", "grade", "subject", "area", "points", "max_points")}
+    for subject, grade, max_points in TRANSITION_TESTS:
+        idx = _sitting(rng, pupils, year, grade, None)
+        t = _latent(rng, pupils, idx, effect)
+        area_max = max_points // 3
+        area_points = [rng.binomial(area_max, 1 / (1 + np.exp(-(0.9 * t + 0.5)))) for _ in range(3)]
+        results = [(sum(area_points), 3 * area_max)]
+        if subject in PROFILE_AREAS:
+            results += [(p, area_max) for p in area_points]
+        for area, (points, top) in enumerate(results):
+            rows["idx"].append(idx)
+            rows["grade"].append(np.full(len(idx), grade))
+            rows["subject"].append(np.full(len(idx), list(SUBJECTS).index(subject)))
+            rows["area"].append(np.full(len(idx), area))  # 0 = the whole test
+            rows["points"].append(points)
+            rows["max_points"].append(np.full(len(idx), top))
+    out = {k: np.concatenate(v) for k, v in rows.items()}
+    idx = out.pop("idx")
+    school, cls, key = pupils.school[idx], pupils.cls[idx], pupils.key[idx]
+    order = np.lexsort((out["area"], key, cls, out["subject"], out["grade"], school))
+    return {"school": school[order], "cls": cls[order], "key": key[order]} | {k: v[order] for k, v in out.items()}
+
+
+def _stack(pupils: Pupils, parts, value_names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Concatenate per-test results (pupil index, grade, subject, *values), ordered by school, grade, subject,
+    class and pupil key."""
+    idx, grade, subject, *values = (np.concatenate(c) for c in zip(*parts))
     school, cls, key = pupils.school[idx], pupils.cls[idx], pupils.key[idx]
     order = np.lexsort((key, cls, subject, grade, school))
     return {
@@ -448,9 +483,7 @@ def _stack(pupils: Pupils, parts, value_names: tuple[str, str]) -> dict[str, np.
         "subject": subject[order],
         "cls": cls[order],
         "key": key[order],
-        value_names[0]: a[order],
-        value_names[1]: b[order],
-    }
+    } | {name: v[order] for name, v in zip(value_names, values)}
 
 
 def _wellbeing(rng, schools: Schools, pupils: Pupils) -> dict[str, np.ndarray]:
@@ -493,6 +526,8 @@ def _language(rng, daycares: Daycares, years: range) -> dict[str, np.ndarray]:
     p_general = np.clip(daycares.p_general[dc] + daycares.trend[dc] * (year - 2021), 0.5, 0.99)
     general = rng.binomial(n, p_general)
     focused = rng.binomial(n - general, 2 / 3)
+    # Assessment in daycare is selective: a third to three quarters of the children of the age are assessed.
+    enrolled = np.ceil(n / rng.uniform(0.35, 0.75, len(n))).astype(int)
     return {
         "year": year,
         "daycare": dc,
@@ -500,6 +535,7 @@ def _language(rng, daycares: Daycares, years: range) -> dict[str, np.ndarray]:
         "general": general,
         "focused": focused,
         "special": n - general - focused,
+        "enrolled": enrolled,
     }
 
 
@@ -881,7 +917,27 @@ def _transition_columns(rows, schools: Schools, year: int, with_kind: bool) -> d
         columns["testtype"] = pa.array(["overgangstest"] * n, pa.string())
     columns["point"] = _strings(rows["points"])
     columns["maks point"] = _strings(rows["max_points"])
+    columns["præstationsniveau"] = _take(list(LEVELS.values()), rows["level"] - 1)
     return columns
+
+
+def _skills_columns(rows, schools: Schools, year: int) -> dict[str, pa.Array]:
+    """As a municipal extract of the færdighedstest might look: Danish headers, the test kind named, one row
+    per pupil for the whole test (empty profile area) and one per profile area."""
+    n = len(rows["key"])
+    areas = [[None, *PROFILE_AREAS[s]] if s in PROFILE_AREAS else [None] * 4 for s in SUBJECTS]
+    return {
+        "Elev ID": _keys(rows["key"]),
+        "Institutionsnummer": _take(schools.ids, rows["school"]),
+        "Skoleår": pa.array([schoolyear.short(year)] * n, pa.string()),
+        "Klassetrin": _take([f"{g}. klasse" for g in range(11)], rows["grade"]),
+        "Klasse": _class_labels(rows["grade"], rows["cls"]),
+        "Fag": _take(list(SUBJECTS.values()), rows["subject"]),
+        "Testtype": pa.array(["Færdighedstest"] * n, pa.string()),
+        "Profilområde": _take([a for row in areas for a in row], rows["subject"] * 4 + rows["area"]),
+        "Antal korrekte": _strings(rows["points"]),
+        "Maks point": _strings(rows["max_points"]),
+    }
 
 
 def _wellbeing_columns(rows, schools: Schools) -> dict[str, pa.Array]:
@@ -906,6 +962,7 @@ def _language_columns(rows, daycares: Daycares) -> dict[str, pa.Array]:
         "generel indsats": _strings(rows["general"]),
         "fokuseret indsats": _strings(rows["focused"]),
         "særlig indsats": _strings(rows["special"]),
+        "antal indskrevne": _strings(rows["enrolled"]),
     }
 
 
@@ -1021,7 +1078,7 @@ SAMPLE_GOALS = (
         ">=",
         80,
         "2021/22",
-        "Folkeskoleloven (2014)",
+        "Aftalepartierne bag folkeskolereformen (2013)",
         "Nationalt resultatmål 1.1",
     ),
     (
@@ -1034,7 +1091,7 @@ SAMPLE_GOALS = (
         ">=",
         80,
         "2021/22",
-        "Folkeskoleloven (2014)",
+        "Aftalepartierne bag folkeskolereformen (2013)",
         "Nationalt resultatmål 1.1",
     ),
     (
@@ -1047,12 +1104,12 @@ SAMPLE_GOALS = (
         "stigende",
         None,
         None,
-        "Folkeskoleloven (2014)",
+        "Aftalepartierne bag folkeskolereformen (2013)",
         "Nationalt resultatmål 1.2",
     ),
     (
         "2.1",
-        "Andelen af elever med dårlige resultater i de nationale test skal reduceres år for år",
+        "Andelen af elever med dårlige resultater i de nationale test skal uanset social baggrund reduceres år for år",
         "nt_share_poor",
         None,
         None,
@@ -1060,7 +1117,7 @@ SAMPLE_GOALS = (
         "faldende",
         None,
         None,
-        "Folkeskoleloven (2014)",
+        "Aftalepartierne bag folkeskolereformen (2013)",
         "Nationalt resultatmål 2.1",
     ),
     (
@@ -1073,7 +1130,7 @@ SAMPLE_GOALS = (
         "stigende",
         None,
         None,
-        "Folkeskoleloven (2014)",
+        "Aftalepartierne bag folkeskolereformen (2013)",
         "Nationalt resultatmål 3.1",
     ),
     (
@@ -1230,7 +1287,10 @@ offentlige tal (trivsel, sprogvurdering, fravær, karakterer, overgang, kompeten
 Landsplan-tallene (`eksempelby_landsplan.csv`) er også opdigtede.
 
 Filerne indlæses i nummerrækkefølge (`python -m loaders import sample_data/eksempelby/[0-9]*`).
-Trivsel for 0.-3. klasse indeholder kun indikatoren Generel skoletrivsel.
+Trivsel for 0.-3. klasse indeholder kun indikatoren Generel skoletrivsel (indskolingens kortere måling; den
+vises for sig og indgår aldrig i værdien for alle klassetrin). Overgangstestene 2022/23-2024/25 har
+præstationsniveauer; færdighedstesten {schoolyear.short(SKILLS_YEAR)} har point pr. profilområde, men ingen niveauer.
+Sprogvurderingen har antal indskrevne børn: vurderingen i dagtilbud er selektiv.
 Fravær, karakterer, overgang til ungdomsuddannelse og kompetencedækning dækker skoleårene
 {schoolyear.short(QUALITY_YEARS[0])}-{schoolyear.short(QUALITY_YEARS[-1])}. For de elever, der forlod 9. klasse i {schoolyear.short(QUALITY_YEARS[-1])}, kendes andelen efter 15 måneder endnu ikke (`..`).
 """
@@ -1336,6 +1396,17 @@ def generate(out_dir: Path, scale: str = "municipality", seed: int = 2024, *, n_
             bom=True,
         )
     )
+    skills_number = number + 4
     if sample:
-        files += _neighbour_files(out_dir, number + 4, seed)
+        neighbours = _neighbour_files(out_dir, number + 4, seed)
+        files += neighbours
+        skills_number += len(neighbours)
+    skills = _skills_year(np.random.default_rng([seed, 9]), pupils, schools, SKILLS_YEAR)
+    files.append(
+        _write_csv(
+            out_dir / f"{skills_number:02d}_{prefix}_faerdighedstest_{SKILLS_YEAR}-{(SKILLS_YEAR + 1) % 100:02d}.csv",
+            _skills_columns(skills, schools, SKILLS_YEAR),
+            encoding="cp1252",
+        )
+    )
     return files

@@ -36,11 +36,11 @@ def test_num_and_integer():
 
 def test_value_by_unit_and_change():
     assert danish.value(0.5, "share") == "50,0 %"
-    assert danish.value(3.86, "scale5") == "3,86"
+    assert danish.value(3.86, "scale5") == "3,9"  # one decimal, as the ministry shows it
     assert danish.value(52.25, "score") == "52,2"  # half-even rounding, as Babel does
     # 0.812 - 0.79 = 0.022 -> 2,2 percentage points
     assert danish.change(0.812 - 0.79, "share") == "+2,2 procentpoint"
-    assert danish.change(-0.2, "scale5") == "-0,20"
+    assert danish.change(-0.2, "scale5") == "-0,2"
     assert danish.change(1.5, "grade") == "+1,5"
     assert danish.change(None, "share") == "–"
 

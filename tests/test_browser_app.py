@@ -221,7 +221,7 @@ def test_administration_pages_render(server, page, path, expected):
     [
         ("Byråd/udvalg", "byraad-overblik", ["Overblik – Eksempelby", "§ 55 b"], []),
         (
-            "Offentlig",
+            "Offentligheden",
             "offentlig-overblik",
             ["Overblik – Eksempelby", "Social trivsel"],
             ["nationale test", "overgangstest", "§ 55 b"],

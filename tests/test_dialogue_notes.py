@@ -120,9 +120,9 @@ def test_visibility_per_viewer(ndb):
 @pytest.mark.parametrize(
     ("viewer", "kind", "extra", "message"),
     [
-        (OTHER_LEADER, "assessment", {}, "kan ikke skrive noter for institution 999001"),
-        (COUNCIL, "assessment", {}, "kan ikke skrive noter"),
-        (PUBLIC, "assessment", {}, "kan ikke skrive noter"),
+        (OTHER_LEADER, "assessment", {}, "kan ikke skrive notater for institution 999001"),
+        (COUNCIL, "assessment", {}, "kan ikke skrive notater"),
+        (PUBLIC, "assessment", {}, "kan ikke skrive notater"),
         (LEADER, "administration", {}, "En leder kan ikke skrive"),
         (LEADER, "action", {"action_owner": "X", "action_due": "2025-06-01"}, "En leder kan ikke skrive"),
         (LEADER, "assessment", {"shared_with_council": True}, "Kun forvaltningen kan dele"),
@@ -151,7 +151,7 @@ def test_leader_may_only_change_an_actions_status_and_withdraws_sharing(ndb):
     )
     with pytest.raises(KvalitetsdialogError, match="En leder kan ikke skrive"):
         edit_note(ndb, LEADER, action, text="Noget andet.")
-    with pytest.raises(KvalitetsdialogError, match="kan ikke skrive noter"):
+    with pytest.raises(KvalitetsdialogError, match="kan ikke skrive notater"):
         edit_note(ndb, OTHER_LEADER, action, action_status="i gang")
     assert edit_note(ndb, LEADER, action, action_status="i gang") == 2
     [current] = read(ndb, notes, LEADER, "999001", 2024)
@@ -163,7 +163,7 @@ def test_leader_may_only_change_an_actions_status_and_withdraws_sharing(ndb):
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"note_kind": "assessment", "text": "   "}, "Noten er tom"),
+        ({"note_kind": "assessment", "text": "   "}, "Notatet er tomt"),
         ({"note_kind": "memo", "text": "x"}, "Ukendt notetype"),
         ({"note_kind": "assessment", "text": "x", "topic_kind": "goal"}, "Angiv hvilket mål"),
         ({"note_kind": "action", "text": "x", "action_due": "2025-01-01"}, "ansvarlig"),

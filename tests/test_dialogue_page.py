@@ -96,7 +96,7 @@ def test_council_sees_only_shared_notes_and_public_nothing(with_notes):
     assert "Forvaltningen noterer fremgang." in text and "Læsebånd" not in text
     assert not at.get("expander") or all("Skriv en ny note" not in e.label for e in at.expander)
     public = page(db, "public")
-    assert [i.value for i in public.info] == ["Dialognoter er ikke offentlige."]
+    assert [i.value for i in public.info] == ["Dialognotater er ikke offentlige."]
 
 
 def test_administration_records_an_action_on_the_sample(sample_db):

@@ -39,7 +39,7 @@ def goals_db(db):
     add_institutions(db)
     insert(
         db,
-        "INSERT INTO language_assessments VALUES (0, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO language_assessments VALUES (0, ?, ?, ?, ?, ?, ?, NULL, DEFAULT)",
         [
             ("D1", 2022, 20, 14, 4, 2),
             ("D1", 2023, 50, 37, 9, 4),
@@ -131,7 +131,7 @@ def sentence(db, indicator, direction="stigende") -> dict:
 
 
 def test_sentence_values_equal_as_shown_are_unchanged(sentence_db):
-    # 3.791 (2023) and 3.789 (2024) both show as 3,79 with two decimals: not "faldt fra 3,79 til 3,79".
+    # 3.791 (2023) and 3.789 (2024) both show as 3,8 with one decimal: not "faldt fra 3,8 til 3,8".
     # Intervals with the assumed sd 0.6 and 100 respondents: ± 1.96 x 0.6 / 10 = ± 0.1176, overlapping.
     insert(
         sentence_db,
@@ -140,7 +140,7 @@ def test_sentence_values_equal_as_shown_are_unchanged(sentence_db):
     )
     r = sentence(sentence_db, "wb_general")
     assert r["sentence"] == (
-        "Generel skoletrivsel var uændret på 3,79 fra 2023/24 til 2024/25 "
+        "Generel skoletrivsel var uændret på 3,8 fra 2023/24 til 2024/25 "
         "(ikke signifikant, skønnet usikkerhed); målet er, at den stiger fra år til år."
     )
     assert r["status"] == "not_met"  # the status rule itself compares the values: 3.789 < 3.791
@@ -150,7 +150,7 @@ def test_sentence_shows_both_values_with_the_same_decimals(sentence_db):
     # 631 of 1000 -> 63,1 %, then 640 of 1000 -> 64,0 % (not "64 %"), via core.danish
     insert(
         sentence_db,
-        "INSERT INTO language_assessments VALUES (0, 'D1', ?, 1000, ?, ?, 0)",
+        "INSERT INTO language_assessments VALUES (0, 'D1', ?, 1000, ?, ?, 0, NULL, DEFAULT)",
         [(2023, 631, 369), (2024, 640, 360)],
     )
     r = sentence(sentence_db, "la_share_general")
@@ -169,7 +169,7 @@ def test_wellbeing_change_can_be_significant_with_assumed_spread(sentence_db):
     )
     r = sentence(sentence_db, "wb_general")
     assert bool(r["change_significant"]) is True
-    assert "steg fra 3,20 i 2023/24 til 3,60 i 2024/25 (signifikant, skønnet usikkerhed)" in r["sentence"]
+    assert "steg fra 3,2 i 2023/24 til 3,6 i 2024/25 (signifikant, skønnet usikkerhed)" in r["sentence"]
 
 
 def test_wellbeing_change_is_not_significant_at_school_size(sentence_db):
@@ -309,7 +309,13 @@ def test_save_versions_delete_and_history(db):
 
 
 def test_status_labels():
-    assert STATUS_LABELS == {"met": "Opfyldt", "on_track": "På vej", "not_met": "Ikke opfyldt", "no_data": "Ingen data"}
+    assert STATUS_LABELS == {
+        "met": "Opfyldt",
+        "on_track": "På vej",
+        "not_on_track": "Ikke på vej",
+        "not_met": "Ikke opfyldt",
+        "no_data": "Ingen data",
+    }
 
 
 # ---------------------------------------------------------------- one validation for form and sheet

@@ -36,7 +36,7 @@ def small_db(db: Path) -> Path:
     )
     insert(
         db,
-        "INSERT INTO language_assessments VALUES (0, ?, 2024, ?, ?, ?, ?)",
+        "INSERT INTO language_assessments VALUES (0, ?, 2024, ?, ?, ?, ?, NULL, DEFAULT)",
         [("D1", 20, 17, 2, 1), ("D2", 4, 2, 1, 1)],
     )
     insert(db, "INSERT INTO wellbeing VALUES (0, '999001', 2024, NULL, 'general', 3.8, NULL)", [()])

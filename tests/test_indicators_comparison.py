@@ -23,7 +23,7 @@ def four_municipalities(db):
     )
     general = {(999, 2024): 17, (101, 2024): 10, (147, 2024): 15, (151, 2024): 12, (151, 2023): 19}
     rows = [(f"D{code}", year, 20, n, 20 - n, 0) for (code, year), n in general.items()]
-    insert(db, "INSERT INTO language_assessments VALUES (0, ?, ?, ?, ?, ?, ?)", rows)
+    insert(db, "INSERT INTO language_assessments VALUES (0, ?, ?, ?, ?, ?, ?, NULL, DEFAULT)", rows)
     add_aggregate_year(db, "999001", 2020, (1, 1, 2, 4, 1, 1))
     return db
 

@@ -106,7 +106,7 @@ def add_others(db: Path) -> None:
     )
     insert(
         db,
-        "INSERT INTO language_assessments VALUES (0, ?, 2024, ?, ?, ?, ?)",
+        "INSERT INTO language_assessments VALUES (0, ?, 2024, ?, ?, ?, ?, NULL, DEFAULT)",
         [("D1", 20, 17, 2, 1), ("D2", 4, 2, 1, 1)],
     )
     insert(

@@ -84,19 +84,20 @@ def test_status_xlsx_sheets_values_and_marks(rdb):
     assert "ikke lovpligtig" in cover["Om rapporten"] and "§ 40 a" in cover["Om rapporten"]
 
     # 3.9 >= 3.8: met. Sydskolen 3.5 and the municipality 3.623 miss it before the target year
-    # with only one year of data (no line to fit): not met. Lilleskolen and Småskolen are withheld: no data.
+    # with only one year of data (no line to fit): not met, which reads "Ikke på vej" before the target
+    # year. Lilleskolen and Småskolen are withheld: no data.
     goals = wb["Mål"]
     by_unit = {r[2].value: r for r in goals.iter_rows(min_row=5)}
     statuses = {unit: r[6] for unit, r in by_unit.items()}
     assert {k: c.value for k, c in statuses.items()} == {
-        "Eksempelby Kommune": "Ikke opfyldt",
+        "Eksempelby Kommune": "Ikke på vej",
         "Lilleskolen": "Ingen data",
         "Nordskolen": "Opfyldt",
-        "Sydskolen": "Ikke opfyldt",
+        "Sydskolen": "Ikke på vej",
         "Småskolen": "Ingen data",
     }
     assert statuses["Nordskolen"].fill.fgColor.rgb == "00009E73"
-    assert by_unit["Nordskolen"][4].value == 3.9 and by_unit["Nordskolen"][4].number_format == "0.00"
+    assert by_unit["Nordskolen"][4].value == 3.9 and by_unit["Nordskolen"][4].number_format == "0.0"
     assert by_unit["Eksempelby Kommune"][4].value == pytest.approx(1532.6 / 423)
 
     wb_rows = rows(wb["Trivsel"])
@@ -108,7 +109,7 @@ def test_status_xlsx_sheets_values_and_marks(rdb):
     # Lilleskolen: 3 respondents, fewer than 5: withheld, and says so (not blank, not zero); Småskolen is
     # withheld so that Lilleskolen cannot be worked out: marked x; neither shows its n.
     assert wb_rows["Lilleskolen"][:2] == ["<5", "–"] and wb_rows["Småskolen"][:2] == ["x", "–"]
-    assert cell(wb["Trivsel"], "Nordskolen", 2).number_format == "0.00"
+    assert cell(wb["Trivsel"], "Nordskolen", 2).number_format == "0.0"  # one decimal shown, full precision kept
     assert wb["Trivsel"].freeze_panes == "A5"
 
     nt = wb["Nationale test"]

@@ -21,13 +21,13 @@ def test_status_report_on_the_sample(sample_db, tmp_path):
     wb = load_workbook(out["administration"])
     assert {"Forside", "Mål", "Overgangstest", "Trivsel", "Vurderinger", "Definitioner"} <= set(wb.sheetnames)
     assert wb["Overgangstest"]["A2"].value == MARK
-    # Nørrevangsskolen's general well-being, computed here from the raw grade rows:
-    # sum(value * respondents) / sum(respondents).
+    # Nørrevangsskolen's general well-being, computed here from the raw grade rows of grades 4-9 (grades 0-3
+    # answer another survey and are never pooled): sum(value * respondents) / sum(respondents).
     with database.read(sample_db) as con:
         expected, respondents = con.execute(
             "SELECT sum(value * respondents) / sum(respondents), sum(respondents) FROM wellbeing"
             " WHERE institution_id = '999001' AND school_year = 2024 AND indicator = 'general'"
-            " AND grade IS NOT NULL"
+            " AND grade >= 4"
         ).fetchone()
     row = next(r for r in wb["Trivsel"].iter_rows(min_row=5, values_only=True) if r[0] == "Nørrevangsskolen")
     assert abs(row[1] - expected) < 1e-9 and row[2] == respondents

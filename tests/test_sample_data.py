@@ -325,6 +325,7 @@ def test_build_database_loads_every_row_and_marks_the_demo(sample_db):
         for kind in (
             "nationale_test",
             "overgangstest",
+            "faerdighedstest",
             "trivsel",
             "sprogvurdering",
             "fravaer",
@@ -335,7 +336,9 @@ def test_build_database_loads_every_row_and_marks_the_demo(sample_db):
     }
     neighbours = _csv(_cluster_file("*_klynge_institutionsliste.csv"))
     expected = {
-        "test_pupil_results": sum(_data_rows(p) for p in files["nationale_test"] + files["overgangstest"]),
+        "test_pupil_results": sum(
+            _data_rows(p) for p in files["nationale_test"] + files["overgangstest"] + files["faerdighedstest"]
+        ),
         # Eksempelby's files and its cluster neighbours' (public data only)
         **{
             table: sum(_data_rows(p) for p in files[name])

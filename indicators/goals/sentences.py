@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from core import danish, schoolyear
-from indicators.catalogue import Indicator
+from indicators.catalogue import Indicator, caution
 from indicators.goals.rules import LEVEL_DIRECTIONS
 
 if TYPE_CHECKING:
@@ -73,5 +73,8 @@ def _what(ind: Indicator, s: UnitStatus, threshold: int) -> str:
 
 
 def sentence(ind: Indicator, goal: dict, s: UnitStatus, threshold: int) -> str:
-    """What the numbers show and what the goal is, as one Danish sentence."""
-    return f"{_what(ind, s, threshold)}; {goal_text(ind, goal)}."
+    """What the numbers show and what the goal is, as one Danish sentence (and the caution where the two years
+    compared need it: 2022/23 against 2023/24)."""
+    text = f"{_what(ind, s, threshold)}; {goal_text(ind, goal)}."
+    note = caution(ind, s.previous_year, s.year) if s.previous_year is not None and s.year is not None else None
+    return f"{text} {note}" if note and s.value == s.value else text

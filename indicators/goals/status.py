@@ -22,7 +22,15 @@ from indicators.catalogue import CATALOGUE, Indicator, comparable
 from indicators.goals.rules import FIELDS, LEVEL_DIRECTIONS
 from indicators.goals.sentences import sentence
 
-STATUS_LABELS = {"met": "Opfyldt", "on_track": "På vej", "not_met": "Ikke opfyldt", "no_data": "Ingen data"}
+# ``not_on_track`` is how ``not_met`` reads before the target year ("Ikke på vej": the goal is not yet missed);
+# the status itself (the command line's ``status``) stays ``not_met``. Pages and reports show ``shown``.
+STATUS_LABELS = {
+    "met": "Opfyldt",
+    "on_track": "På vej",
+    "not_on_track": "Ikke på vej",
+    "not_met": "Ikke opfyldt",
+    "no_data": "Ingen data",
+}
 EVAL_COLUMNS = [
     "goal_id",
     "title",
@@ -40,6 +48,7 @@ EVAL_COLUMNS = [
     "target_year",
     "direction",
     "status",
+    "shown",
     "previous_year",
     "previous_value",
     "change_significant",
@@ -64,6 +73,17 @@ class UnitStatus:
     change_significant: bool | None = None  # None: the uncertainty of either value is unknown
     approximate: bool = False  # the significance rests on an assumed spread (catalogue.assumed_sd)
     distance: float = math.nan  # positive when the goal is met
+
+
+def shown_status(status: str, year: int | None, target_year: int | None) -> str:
+    """The status as pages and reports word it: ``not_met`` before the target year is ``not_on_track``.
+
+    >>> shown_status("not_met", 2024, 2026), shown_status("not_met", 2026, 2026), shown_status("not_met", 2024, None)
+    ('not_on_track', 'not_met', 'not_met')
+    """
+    if status == "not_met" and year is not None and target_year is not None and int(year) < int(target_year):
+        return "not_on_track"
+    return status
 
 
 def _meets(value: float, direction: str, target: float) -> bool:
@@ -176,8 +196,8 @@ def evaluate_goals(
     >>> with database.write(db) as con:
     ...     _ = con.execute("INSERT INTO institutions (institution_id, name, kind, municipality_code) "
     ...                     "VALUES ('D1', 'Dagtilbud 1', 'dagtilbud', 999)")
-    ...     _ = con.execute("INSERT INTO language_assessments VALUES (1, 'D1', 2023, 20, 16, 3, 1), "
-    ...                     "(1, 'D1', 2024, 20, 17, 2, 1)")
+    ...     _ = con.execute("INSERT INTO language_assessments VALUES (1, 'D1', 2023, 20, 16, 3, 1, NULL, DEFAULT), "
+    ...                     "(1, 'D1', 2024, 20, 17, 2, 1, NULL, DEFAULT)")
     >>> _ = save_goal(db, {"goal_id": "S1", "title": "Sprog", "indicator": "la_share_general",
     ...                    "scope": "kommune", "direction": "stigende"}, "doc")
     >>> with database.read(db) as con:
@@ -243,6 +263,7 @@ def evaluate_goals(
                     "target_year": goal["target_year"],
                     "direction": goal["direction"],
                     "status": s.status,
+                    "shown": shown_status(s.status, y, goal["target_year"]),
                     "previous_year": s.previous_year,
                     "previous_value": s.previous_value,
                     "change_significant": pd.NA if s.change_significant is None else s.change_significant,
