@@ -13,7 +13,7 @@ from core import danish, schoolyear
 from core.safe import chart_text
 from dashboards import widgets
 from dashboards.context import Context, current
-from indicators import comparison, language, units
+from indicators import comparison, language, profile_areas, units
 from indicators.catalogue import AREAS, CATALOGUE, INDSKOLING, LEVELS, SUBJECTS, caution_in
 from loaders.kinds import KINDS, TABLE_KINDS
 
@@ -312,6 +312,39 @@ def distribution_section(ctx: Context, institution: pd.Series) -> None:
         st.caption(caption)
 
 
+def profile_area_section(ctx: Context, institution: pd.Series) -> None:
+    """Mean correct per profile area of the latest transition or skills test that has them, beside the municipality."""
+    values = ctx.read(profile_areas.profile_areas, institution.name, kommune=ctx.kommune)
+    if values.empty:
+        return
+    st.subheader("Profilområder")
+    year = int(values["school_year"].iloc[0])
+    own = values[values["level"] == "institution"].set_index(["subject", "profile_area"])
+    muni = values[values["level"] == "municipality"].set_index(["subject", "profile_area"])
+    rows = []
+    for key in own.index:
+        rows.append(
+            {
+                "Fag": SUBJECTS.get(key[0], key[0]),
+                "Profilområde": key[1],
+                institution["name"]: _shown(own.loc[key]),
+                "Kommunen": _shown(muni.loc[key]) if key in muni.index else danish.MISSING,
+            }
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption(
+        f"{schoolyear.short(year)}: gennemsnitlig andel korrekte svar i hvert profilområde, alle klassetrin under ét."
+    )
+    caption = widgets.withheld_caption([f"{SUBJECTS.get(s, s)}, {a}" for s, a in own.index], own["suppression"])
+    if caption:
+        st.caption(caption)
+    widgets.confidential_note(CATALOGUE["tt_mean_correct"])
+
+
+def _shown(row) -> str:
+    return danish.MISSING if row["suppressed"] or pd.isna(row["value"]) else danish.pct(row["value"])
+
+
 def cohort_section(ctx: Context, institution: pd.Series) -> None:
     """The same pupils' change in norm-based score since their previous test, by the later test's year."""
     st.subheader("Progression for de samme elever")
@@ -486,6 +519,7 @@ def render(ctx: Context) -> None:
         quality_section(ctx, institution)
         if ctx.viewer.sees_national_tests:
             distribution_section(ctx, institution)
+            profile_area_section(ctx, institution)
             cohort_section(ctx, institution)
         class_section(ctx, institution)
 

@@ -132,10 +132,12 @@ def decided(
     kommune: int | None,
     years,
     min_n: int | None,
+    profile_area: str | None = None,
 ) -> pd.DataFrame:
     """The full lattice of ``ind`` (``lattice.build``) with the suppression decided on it for this viewer
     (column ``reason``)."""
-    full = lattice.build(con, ind, kommune=kommune, years=None if years is None else [int(y) for y in years])
+    years = None if years is None else [int(y) for y in years]
+    full = lattice.build(con, ind, kommune=kommune, years=years, profile_area=profile_area)
     reason = suppression.decide(full, threshold(min_n))
     return full.values.assign(reason=for_reader(con, viewer, ind, full, reason, settings.kommune(kommune)))
 
@@ -191,6 +193,7 @@ def compute(
     grades="each+all",
     by_class: bool = False,
     min_n: int | None = None,
+    profile_area: str | None = None,
 ) -> pd.DataFrame:
     """One indicator for the units, years, subjects and grades asked for, as this viewer may see it.
 
@@ -201,13 +204,14 @@ def compute(
     ``settings.kommune()``), whoever the viewer.
     ``institutions`` restricts the institution and class rows (pools are unaffected).
     ``by_class`` adds class rows (test indicators, for viewers who see classes).
+    ``profile_area``: a mean-correct test indicator in one profile area of the test (None: the whole test).
 
     >>> from core import database; from core.viewer import Viewer
     >>> import tempfile, pathlib; db = pathlib.Path(tempfile.mkdtemp()) / "x.duckdb"; database.ensure(db)
     >>> with database.write(db) as con:
     ...     _ = con.execute("INSERT INTO institutions (institution_id, name, kind, municipality_code) "
     ...                     "VALUES ('999001', 'Skole A', 'skole', 999)")
-    ...     _ = con.execute("INSERT INTO language_assessments VALUES (1, '999001', 2024, 20, 17, 2, 1)")
+    ...     _ = con.execute("INSERT INTO language_assessments VALUES (1, '999001', 2024, 20, 17, 2, 1, NULL, DEFAULT)")
     >>> with database.read(db) as con:
     ...     df = compute(con, Viewer.parse("public"), "la_share_general", levels=("municipality",))
     >>> df[["unit_id", "school_year", "value", "n", "suppressed"]].to_dict("records")
@@ -228,7 +232,7 @@ def compute(
         levels += ("class",)
     subject_list = _asked(ind, subjects, ind.subjects) if ind.subjects else None
     grade_list = _asked(ind, grades) if ind.has_grades else None
-    df = decided(con, viewer, ind, kommune, years, min_n)
+    df = decided(con, viewer, ind, kommune, years, min_n, profile_area)
     keep = df["level"].isin(levels).to_numpy().copy()
     if subject_list is not None:
         keep &= df["subject"].isin(subject_list).to_numpy()

@@ -90,12 +90,16 @@ def _where(kommune: int | None, years: list[int] | None) -> tuple[list[str], dic
     return where, params
 
 
-def _test_cells(ind: Indicator, where: list[str]) -> tuple[str, dict]:
+def _test_cells(ind: Indicator, where: list[str], profile_area: str | None = None) -> tuple[str, dict]:
     """Cells of a test indicator, one per subject, from pupil rows and aggregated rows of the test kinds it is
-    computed for (whole tests: a row of one profile area is not a result of its own). Level shares also count
-    the pupils at each performance level (``level_1`` .. ``level_6``)."""
+    computed for: whole tests, or the rows of one profile area (``profile_area``; pupil rows only). Level shares
+    also count the pupils at each performance level (``level_1`` .. ``level_6``)."""
     params: dict = {"test_kinds": list(ind.test_kinds), "subjects": list(ind.subjects)}
     filters = [*where, "list_contains($test_kinds, test_kind)", "list_contains($subjects, subject)"]
+    area = "profile_area IS NULL"
+    if profile_area is not None:
+        area = "profile_area = $profile_area"
+        params["profile_area"] = profile_area
     counts = ""
     if ind.id in LEVEL_SETS:
         x, has = "CAST(list_contains($levels, level) AS DOUBLE)", "level IS NOT NULL"
@@ -114,9 +118,9 @@ def _test_cells(ind: Indicator, where: list[str]) -> tuple[str, dict]:
         FROM (SELECT institution_id AS inst, school_year AS yr, grade, class, subject, level, {x} AS x,
                      row_number() OVER (PARTITION BY institution_id, school_year, grade, class, pupil_key
                                         ORDER BY subject) = 1 AS first
-              FROM test_pupil_results WHERE {" AND ".join([*filters, has, "profile_area IS NULL"])})
+              FROM test_pupil_results WHERE {" AND ".join([*filters, has, area])})
         GROUP BY ALL"""
-    if ind.id in MEAN_CORRECT:
+    if ind.id in MEAN_CORRECT or profile_area is not None:
         return pupil, params  # aggregated extracts carry no points
     if ind.id in LEVEL_SETS:
         counted = " + ".join(f"level_{i}" for i in LEVEL_SETS[ind.id])
@@ -183,11 +187,14 @@ def _other_cells(ind: Indicator, where: list[str]) -> tuple[str, dict]:
     raise AssertionError(ind.id)
 
 
-def cells(ind: Indicator, kommune: int | None, years: list[int] | None) -> tuple[str, dict]:
+def cells(
+    ind: Indicator, kommune: int | None, years: list[int] | None, profile_area: str | None = None
+) -> tuple[str, dict]:
     """SQL (and its parameters) for the indicator's cells in one municipality (None = all) and the years asked
-    for (None = all): columns inst, yr, grade, class, subject, num, den, s2, n, n_pool, known."""
+    for (None = all), of one profile area of a test (None: whole tests): columns inst, yr, grade, class,
+    subject, num, den, s2, n, n_pool, known."""
     where, params = _where(kommune, years)
-    sql, more = _test_cells(ind, where) if ind.source == "tests" else _other_cells(ind, where)
+    sql, more = _test_cells(ind, where, profile_area) if ind.source == "tests" else _other_cells(ind, where)
     return sql, {**params, **more}
 
 
@@ -211,10 +218,16 @@ class Lattice:
 
 
 def build(
-    con: duckdb.DuckDBPyConnection, ind: Indicator, *, kommune: int | None = None, years: list[int] | None = None
+    con: duckdb.DuckDBPyConnection,
+    ind: Indicator,
+    *,
+    kommune: int | None = None,
+    years: list[int] | None = None,
+    profile_area: str | None = None,
 ) -> Lattice:
-    """The full lattice of ``ind`` for one municipality (None = every one) and the years asked for (None = all)."""
-    cell_sql, params = cells(ind, kommune, years)
+    """The full lattice of ``ind`` for one municipality (None = every one) and the years asked for (None = all);
+    of one profile area of a test (``profile_area``), a lattice of its own."""
+    cell_sql, params = cells(ind, kommune, years, profile_area)
     units = ("institution", "district", "municipality") if ind.pooled else ("institution",)
     return pool(
         con,

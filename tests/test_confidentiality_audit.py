@@ -41,12 +41,15 @@ VIEWERS = ("public", "council", "administration", "leader")
 _TOL = 1e-6
 
 # Where each indicator's base cells come from: (table, condition for a present value, has grades, has classes).
+# Level shares are computed for every test kind whose rows carry a level, each year on its own scale.
+_LEVEL_KINDS = ("national_test", "overgangstest", "faerdighedstest")
 _TESTS = {
-    "nt_share_good": ("national_test", "level IS NOT NULL", "level_1 IS NOT NULL"),
-    "nt_share_top": ("national_test", "level IS NOT NULL", "level_1 IS NOT NULL"),
-    "nt_share_poor": ("national_test", "level IS NOT NULL", "level_1 IS NOT NULL"),
-    "nt_mean_score": ("national_test", "score IS NOT NULL", "mean_score IS NOT NULL"),
-    "tt_mean_correct": ("overgangstest", "points IS NOT NULL AND max_points > 0", "false"),
+    "nt_share_good": (_LEVEL_KINDS, "level IS NOT NULL", "level_1 IS NOT NULL"),
+    "nt_share_top": (_LEVEL_KINDS, "level IS NOT NULL", "level_1 IS NOT NULL"),
+    "nt_share_poor": (_LEVEL_KINDS, "level IS NOT NULL", "level_1 IS NOT NULL"),
+    "nt_mean_score": (("national_test",), "score IS NOT NULL", "mean_score IS NOT NULL"),
+    "tt_mean_correct": (("overgangstest",), "points IS NOT NULL AND max_points > 0", "false"),
+    "ft_mean_correct": (("faerdighedstest",), "points IS NOT NULL AND max_points > 0", "false"),
 }
 _OTHERS = {
     **{
@@ -73,13 +76,15 @@ def base_cells(con: duckdb.DuckDBPyConnection, indicator_id: str) -> pd.DataFram
     """The finest cells a value of the indicator sums: inst, yr, grade (None = all grades together), class,
     subject; with the institution's municipality and district."""
     if indicator_id in _TESTS:
-        kind, pupil_has, aggregate_has = _TESTS[indicator_id]
+        kinds, pupil_has, aggregate_has = _TESTS[indicator_id]
+        kind = "test_kind IN (" + ", ".join(f"'{k}'" for k in kinds) + ")"
+        # whole tests only: a row of one profile area is not a result of its own
         sql = f"""
             SELECT DISTINCT institution_id AS inst, school_year AS yr, grade, class, subject
-            FROM test_pupil_results WHERE test_kind = '{kind}' AND {pupil_has}
+            FROM test_pupil_results WHERE {kind} AND {pupil_has} AND profile_area IS NULL
             UNION
             SELECT DISTINCT institution_id, school_year, grade, NULL, subject
-            FROM test_aggregates WHERE test_kind = '{kind}' AND {aggregate_has}"""
+            FROM test_aggregates WHERE {kind} AND {aggregate_has}"""
     else:
         table, has, grades = _OTHERS[indicator_id]
         grade = "grade" if grades else "NULL::TINYINT"
@@ -91,8 +96,12 @@ def base_cells(con: duckdb.DuckDBPyConnection, indicator_id: str) -> pd.DataFram
     ).df()
     cells["grade"] = cells["grade"].astype("Int64")
     # DOMAIN/FORMATS: an institution's grade rows make its 'all'; its all-grades row only where it has none.
-    graded = cells[cells["grade"].notna()].groupby(["inst", "yr"]).size()
-    cells["in_all"] = cells["grade"].notna() | ~cells.set_index(["inst", "yr"]).index.isin(graded.index)
+    # Well-being's 'all' is grades 4-9: a grade 0-3 row is part of no total.
+    pooled = cells["grade"].notna() & (cells["grade"] >= CATALOGUE[indicator_id].grades_from)
+    graded = cells[pooled.fillna(False)].groupby(["inst", "yr"]).size()
+    cells["in_all"] = pooled.fillna(False) | (
+        cells["grade"].isna() & ~cells.set_index(["inst", "yr"]).index.isin(graded.index)
+    )
     return cells.reset_index(drop=True)
 
 

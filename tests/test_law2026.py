@@ -15,7 +15,7 @@ import indicators
 from core import database
 from core.viewer import Viewer
 from dashboards import widgets
-from indicators import engine, language
+from indicators import engine, language, profile_areas
 from indicators.catalogue import CATALOGUE, CAUTION, caution
 from loaders.importer import import_files
 from tests.fixtures_files import write_csv
@@ -85,6 +85,29 @@ def test_a_2026_27_skills_test_extract_loads_and_gives_ft_mean_correct(schools, 
     assert CATALOGUE["ft_mean_correct"].confidential  # § 55 b like the other tests
     with database.read(schools) as con:
         assert engine.compute(con, Viewer.parse("public"), "ft_mean_correct", kommune=999).empty
+
+
+def test_mean_correct_per_profile_area_is_computed_and_withheld_like_any_value(schools, tmp_path):
+    header = ["elev_id", "institutionsnummer", "skoleår", "klassetrin", "fag", "delområde", "point", "maks point"]
+    afkodning = [6, 9, 12, 3, 6]  # of 12 each: 0.5 + 0.75 + 1 + 0.25 + 0.5 = 3.0; / 5 = 0.6
+    rows = [header] + [
+        [f"p{i}", "999001", "2026/27", "4", "Dansk, læsning", "Afkodning", str(p), "12"]
+        for i, p in enumerate(afkodning)
+    ]
+    rows += [[f"p{i}", "999001", "2026/27", "4", "Dansk, læsning", "Sprogforståelse", "5", "10"] for i in range(2)]
+    import_files(schools, [write_csv(tmp_path / "profil.csv", rows)])
+    with database.read(schools) as con:
+        df = profile_areas.profile_areas(con, ADMIN, "999001", kommune=999, min_n=5)
+        public = profile_areas.profile_areas(con, Viewer.parse("public"), "999001", kommune=999)
+        other_leader = profile_areas.profile_areas(con, Viewer.parse("leader:999002"), "999001", kommune=999)
+    own = df[df["level"] == "institution"].set_index("profile_area")
+    assert own.loc["Afkodning", "value"] == pytest.approx(0.6) and own.loc["Afkodning", "n"] == 5
+    # two pupils: withheld, value and n alike
+    assert own.loc["Sprogforståelse", "suppressed"] and pd.isna(own.loc["Sprogforståelse", "value"])
+    assert pd.isna(own.loc["Sprogforståelse", "n"])
+    assert public.empty and other_leader.empty
+    # the whole-test indicator has no value: the file has profile areas only
+    assert one(schools, "ft_mean_correct").empty
 
 
 def test_a_profile_area_on_an_old_national_test_row_is_refused(schools, tmp_path):
