@@ -172,10 +172,12 @@ def test_administration_institution_page_has_class_level_suppressed_below_thresh
 
 
 def test_class_table_says_why_a_value_is_withheld_and_never_shows_its_n(sample_db, monkeypatch):
-    """Hyldager Skole 2021/22 (sample): class 3.A has fewer than 5 pupils; 8.A is withheld with it, as the school's
-    all-grades value minus its other classes would give 3.A back (complementary suppression)."""
+    """Hyldager Skole 2021/22 (sample), the mean score of the old national tests (their last year): class 3.A has
+    fewer than 5 pupils; 8.A is withheld with it, as the school's all-grades value minus its other classes would
+    give 3.A back (complementary suppression)."""
     at = open_page(sample_db, monkeypatch, "administration", "institution")
     at.selectbox(key="institution").set_value("999011").run()
+    at.selectbox(key="inst_class_indicator").set_value("nt_mean_score").run()
     classes = at.main.dataframe[-1].value.set_index("Klasse")
     assert classes.loc["3.A", "Værdi"] == "færre end 5" and classes.loc["8.A", "Værdi"] == "skjult"
     assert classes.loc["3.A", "Elever"] == classes.loc["8.A", "Elever"] == danish.MISSING

@@ -97,11 +97,10 @@ def base_cells(con: duckdb.DuckDBPyConnection, indicator_id: str) -> pd.DataFram
     cells["grade"] = cells["grade"].astype("Int64")
     # DOMAIN/FORMATS: an institution's grade rows make its 'all'; its all-grades row only where it has none.
     # Well-being's 'all' is grades 4-9: a grade 0-3 row is part of no total.
-    pooled = cells["grade"].notna() & (cells["grade"] >= CATALOGUE[indicator_id].grades_from)
-    graded = cells[pooled.fillna(False)].groupby(["inst", "yr"]).size()
-    cells["in_all"] = pooled.fillna(False) | (
-        cells["grade"].isna() & ~cells.set_index(["inst", "yr"]).index.isin(graded.index)
-    )
+    grade = cells["grade"].to_numpy(dtype="float64", na_value=np.nan)
+    pooled = grade >= CATALOGUE[indicator_id].grades_from  # NaN (all grades together) compares False
+    graded = cells[pooled].groupby(["inst", "yr"]).size()
+    cells["in_all"] = pooled | (np.isnan(grade) & ~cells.set_index(["inst", "yr"]).index.isin(graded.index))
     return cells.reset_index(drop=True)
 
 
