@@ -198,7 +198,9 @@ def heading(page) -> str:
         ("", ["Overblik – Eksempelby", "Mål: mindst 80,0 %", "Demo – syntetiske data"]),  # the start page
         ("skoler", ["Skoler og dagtilbud", "Mål pr. institution", "Sammenligning på én indikator"]),
         ("institution", ["Udvikling", "Trivsel pr. klassetrin", "Klasser"]),
-        ("samtale", ["Skoleudviklingssamtale", "Opfølgning på aftalerne fra samtalen i 2023/24", "Hent referatet"]),
+        # the latest school year with data is 2026/27 (the sample's færdighedstest): its samtale is still to be
+        # prepared, and follows up the school's last one, 2024/25
+        ("samtale", ["Skoleudviklingssamtale", "Forbered samtalen", "Opfølgning på aftalerne fra samtalen i 2024/25"]),
         ("dialog", ["Dialog"]),
         ("klynge", ["Klynge – Eksempelby", "bedst af 7", "Landsplan", "Ret klyngen", "Ret et landsplan-tal"]),
         ("maal", ["Mål", "Opret eller ret et mål", "Ændringshistorik"]),
