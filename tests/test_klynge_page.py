@@ -27,8 +27,8 @@ def test_council_sees_the_cluster_ranked_with_the_country_and_no_test_result(sam
     places = comparison.ranks(frame, year)
     place = places.loc[places["unit_id"] == "999", "words"].iloc[0]
     row = overview[overview["Indikator"] == "Social trivsel"].iloc[0]
-    assert (row["Kommunen"], row["Placering i klyngen"]) == (danish.num(own["value"], 2), place)
-    assert row["Landsplan"] == danish.num(3.9, 2)  # the sample's national figure for 2024/25
+    assert (row["Kommunen"], row["Placering i klyngen"]) == (danish.value(own["value"], "scale5"), place)
+    assert row["Landsplan"] == danish.value(3.9, "scale5")  # the sample's national figure for 2024/25
     assert place.endswith("bedst af 7")
     # § 55 b: no test indicator is offered or shown
     for forbidden in ("Andel gode", "nationale test", "overgangstest", "Andel korrekte svar"):
