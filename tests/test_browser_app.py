@@ -113,7 +113,11 @@ def streamlit_server(
             yield url
         finally:
             proc.terminate()
-            proc.wait(timeout=20)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:  # busy with a long script run: not left behind either way
+                proc.kill()
+                proc.wait()
 
 
 @pytest.fixture(scope="module")
