@@ -149,7 +149,7 @@ def test_a_refusal_on_a_page_is_audited_once(two_db):
             "leder@x.dk",
             "leader",
             "note: Institutionens vurdering, institution 999002",
-            "Du kan ikke skrive noter for institution 999002.",
+            "Du kan ikke skrive notater for institution 999002.",
             "app 10.0.0.4",
         ),
         (
@@ -254,7 +254,7 @@ def test_refusals_are_one_kind_of_error(two_db):
             "leder",
             "leader",
             "note: Institutionens vurdering, institution 999002",
-            "Du kan ikke skrive noter for institution 999002.",
+            "Du kan ikke skrive notater for institution 999002.",
             "app b",
         ),
     ]
