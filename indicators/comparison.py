@@ -163,6 +163,9 @@ def national_levels(
         lower=math.nan,
         upper=math.nan,
         comparable_group=[comparable_group(ind, int(y)) for y in frame["school_year"]],
+        # published, so never withheld: the same columns as the engine's rows (a chart's table reads them)
+        suppressed=False,
+        suppression=None,
     )
 
 
