@@ -26,7 +26,7 @@ def choose(ctx: Context) -> pd.Series | None:
         return None
     ids = list(institutions["institution_id"])
     if st.session_state.get("institution") not in ids:
-        st.session_state["institution"] = ids[0]
+        st.session_state["institution"] = ctx.read(units.first_with_data, ctx.kommune)
     names = dict(zip(institutions["institution_id"], institutions["name"]))
     if len(ids) > 1:
         st.selectbox("Institution", ids, format_func=names.get, key="institution")
