@@ -1,4 +1,5 @@
-"""Accessibility (docs/accessibility.md): WCAG 2.1 A and AA by axe-core on every page for every viewer.
+"""Accessibility (docs/accessibility.md): WCAG 2.1 A and AA by axe-core on every page for every viewer,
+and every action by keyboard alone.
 
 A real ``streamlit run`` on the sample in Debian's Chromium (the server helper of
 ``tests.test_browser_app``), one server and one browser for the module. The pages
@@ -7,7 +8,12 @@ page added there is checked here without a change to this file; every role there
 must have a viewer here. On each page, once drawn: every expander opened (forms
 included), every tab shown in turn, and on the start page the sidebar's viewer
 picker opened; axe-core (bundled by ``axe-playwright-python``) runs in each state.
-Every chart must carry an accessible name and a "Se tallene" table.
+Every chart must carry an accessible name and a "Se tallene" table, and the page must say it is Danish.
+
+The keyboard tests reach and operate, with Tab, Shift+Tab, Enter, Space, arrow keys and typing and no
+mouse, the viewer picker, the navigation, the goal form, the upload (its file chooser opened by Enter)
+and the downloads, and check on each element they operate that focus is visible: the element looks
+different focused than not.
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ import json
 
 import pytest
 
+from core import database
 from indicators import units
+from tests.test_app_data import GOOD
 from tests.test_browser_app import (  # noqa: F401  (server, browser and page are fixtures)
     DRAWN,
     POLL_MS,
@@ -184,6 +192,8 @@ def test_every_page_meets_wcag_21_aa(server, page, sample_db_master, who):
         if i:
             go_to(page, name)
         problems[name] = axe_violations(page)
+        if page.evaluate("() => document.documentElement.lang") != "da":
+            problems[name].append("the page does not say it is Danish (html lang)")
         open_expanders(page)
         problems[f"{name}, expanders open"] = axe_violations(page) + charts_without_text(page)
         tabs = page.locator('[data-testid="stMain"] [role="tab"]')
@@ -194,3 +204,141 @@ def test_every_page_meets_wcag_21_aa(server, page, sample_db_master, who):
             problems[f"{name}, tab {tab.inner_text()}"] = axe_violations(page) + charts_without_text(page)
     problems = {state: found for state, found in problems.items() if found}
     assert not problems, f"{label}:\n" + json.dumps(problems, indent=1, ensure_ascii=False)
+
+
+# --- by keyboard alone ---------------------------------------------------------------------------------
+
+
+def tab_to(page, target, *, backwards: bool = False, limit: int = 150) -> None:
+    """Press Tab (Shift+Tab) until ``target`` (a locator) has the focus, then check the focus is visible."""
+    key = "Shift+Tab" if backwards else "Tab"
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if target.evaluate("(el) => el === document.activeElement || el.contains(document.activeElement)"):
+            focus_is_visible(page)
+            return
+    pytest.fail(f"{key} never reached {target}")
+
+
+def focus_is_visible(page) -> None:
+    """The focused element (and a margin around it, where rings are drawn) looks different without the focus."""
+    focused = page.evaluate_handle("() => document.activeElement")
+    box = focused.bounding_box()
+    assert box, "the focused element is not on screen"
+    clip = {
+        "x": max(box["x"] - 6, 0),
+        "y": max(box["y"] - 6, 0),
+        "width": box["width"] + 12,
+        "height": box["height"] + 12,
+    }
+    with_focus = page.screenshot(clip=clip, animations="disabled")
+    focused.evaluate("(el) => el.blur()")
+    without = page.screenshot(clip=clip, animations="disabled")
+    focused.evaluate("(el) => el.focus()")
+    name = focused.evaluate("(el) => el.getAttribute('aria-label') || el.innerText")
+    assert with_focus != without, f"focus is not visible on {name!r}"
+
+
+def test_viewer_picker_and_navigation_by_keyboard(server, page):
+    url, _ = server
+    page.goto(url)
+    settled(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    tab_to(page, sidebar.get_by_role("combobox", name="Se som"))
+    page.keyboard.press("ArrowDown")  # opens the list
+    page.get_by_role("listbox").wait_for()
+    page.keyboard.type("Byråd")
+    page.keyboard.press("Enter")
+    titles = [PAGES[name][1] for name in ROLE_PAGES["council"]]
+    page.wait_for_function(
+        """(titles) => JSON.stringify([...document.querySelectorAll('[data-testid="stSidebarNav"] a span[label]')]
+            .map((span) => span.getAttribute('label'))) === JSON.stringify(titles)""",
+        arg=titles,
+        polling=POLL_MS,
+        timeout=TIMEOUT_MS,
+    )
+    settled(page)
+    # back up the sidebar to the council's second page, and follow it with Enter
+    second = ROLE_PAGES["council"][1]
+    tab_to(page, sidebar.get_by_role("link", name=PAGES[second][1], exact=True), backwards=True)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/{second}", timeout=TIMEOUT_MS)
+    settled(page)
+
+
+def test_goal_form_by_keyboard(server, page):
+    url, db = server
+    page.goto(url)
+    settled(page)
+    main = page.get_by_test_id("stMain")
+    tab_to(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Mål", exact=True))
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/maal", timeout=TIMEOUT_MS)
+    main.get_by_role("textbox", name="Mål-id").wait_for()
+    settled(page)
+    tab_to(page, main.get_by_role("textbox", name="Mål-id"))
+    page.keyboard.type("T1")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Trivsel på tastaturet")
+    tab_to(page, main.get_by_role("combobox", name="Indikator"))
+    page.keyboard.type("Generel skoletrivsel")
+    page.keyboard.press("Enter")
+    tab_to(page, main.get_by_role("spinbutton", name="Målværdi (andele i %)"))
+    page.keyboard.press("Control+A")
+    page.keyboard.type("4")
+    page.keyboard.press("Tab")
+    page.keyboard.type("2026/27")
+    tab_to(page, main.get_by_role("button", name="Gem mål"))
+    page.keyboard.press("Space")
+    main.get_by_text("Målet 'Trivsel på tastaturet' er gemt.").wait_for()
+    with database.read(db) as con:
+        saved = con.execute(
+            "SELECT indicator, direction, target, target_year FROM goals WHERE goal_id = 'T1'"
+        ).fetchall()
+    assert saved == [("wb_general", ">=", 4.0, 2026)]
+
+
+def test_upload_by_keyboard(server, page, tmp_path):
+    url, db = server
+    upload = tmp_path / "trivsel-tastatur.csv"
+    upload.write_bytes(GOOD)
+    before = database.current_generation(db)
+    page.goto(f"{url}/data")
+    settled(page)
+    main = page.get_by_test_id("stMain")
+    tab_to(page, main.get_by_test_id("stFileUploaderDropzone").get_by_role("button", name="Upload", exact=True))
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Enter")
+    chooser.value.set_files(str(upload))
+    main.get_by_text("prøvekørsel uden fejl").wait_for()
+    tab_to(page, main.get_by_role("button", name="Indlæs"))
+    page.keyboard.press("Enter")
+    main.get_by_text("indlæst: 2 rækker").wait_for()
+    assert database.current_generation(db) == before + 1
+
+
+def test_downloads_by_keyboard(server, page, tmp_path):
+    url, db = server
+    page.goto(f"{url}/dialog")
+    settled(page)
+    main = page.get_by_test_id("stMain")
+    with database.read(db) as con:
+        exports = con.execute("SELECT count(*) FROM audit_log WHERE action = 'export'").fetchone()[0]
+    tab_to(page, main.get_by_role("button", name="Dialogark (XLSX)"))
+    with page.expect_download() as sheet:
+        page.keyboard.press("Enter")
+    tab_to(page, main.get_by_label("Statusrapport for kommunen"))
+    page.keyboard.press("Space")
+    report_button = main.get_by_role("button", name="(XLSX)").filter(has_text="Statusrapport")
+    report_button.wait_for()
+    drawn(page)
+    tab_to(page, report_button)
+    with page.expect_download() as report:
+        page.keyboard.press("Enter")
+    for download in (sheet.value, report.value):
+        saved = tmp_path / download.suggested_filename
+        download.save_as(saved)
+        assert saved.read_bytes()[:2] == b"PK"  # an XLSX workbook
+    with database.read(db) as con:
+        after = con.execute("SELECT count(*) FROM audit_log WHERE action = 'export'").fetchone()[0]
+    assert after == exports + 2  # both downloads are in the audit log
