@@ -30,13 +30,22 @@ from tests.test_browser_app import (  # noqa: F401  (server, browser and page ar
     DRAWN,
     POLL_MS,
     ROOT,
-    TIMEOUT_MS,
     browser,
     page,
     server,
 )
 
 pytestmark = pytest.mark.browser
+
+# Generous: this module walks every page several times on a machine that other test runs share.
+TIMEOUT_MS = 90_000
+
+
+@pytest.fixture(autouse=True)
+def _patient(request):
+    if "page" in request.fixturenames:
+        request.getfixturevalue("page").set_default_timeout(TIMEOUT_MS)
+
 
 # The rule sets of WCAG 2.0 and 2.1, levels A and AA (axe-core's tags).
 AXE_OPTIONS = {
