@@ -51,14 +51,19 @@ def municipalities(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pd.DataFra
 _SOURCE_TABLES = {"tests": ("test_pupil_results", "test_aggregates")}
 
 
-def first_with_data(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommune: int) -> str | None:
-    """The institution a page opens on: the first (in ``institutions``' order) that the viewer may see and
-    that has any figure the viewer may see; else the first; None when the viewer may see none.
+def first_with_data(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, kommune: int, kind: str | None = None
+) -> str | None:
+    """The institution a page opens on: the first (in ``institutions``' order, of ``kind`` if given) that
+    the viewer may see and that has any figure the viewer may see; else the first; None when there is none.
 
     A register lists every institution, also those no extract covers (on the real Aarhus register the
     first by name is a business college): a page should not open on an empty one.
     """
-    ids = list(institutions(con, viewer, kommune)["institution_id"])
+    listed = institutions(con, viewer, kommune)
+    if kind:
+        listed = listed[listed["kind"] == kind]
+    ids = list(listed["institution_id"])
     sources = {i.source for i in CATALOGUE.values() if viewer.sees_national_tests or not i.confidential}
     tables = sorted(t for s in sources for t in _SOURCE_TABLES.get(s, (s,)))
     if not ids:

