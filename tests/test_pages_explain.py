@@ -17,11 +17,12 @@ import reports
 from core import database
 from core.viewer import Viewer
 from dialogue import samtale as samtaler
-from indicators import units
+from indicators import save_goal, units
 from loaders.importer import import_files
 from tests.fixtures_files import write_csv, write_register
 from tests.test_app_pages import open_page
 from tests.test_goal_reasons import NO_LEVELS
+from tests.test_goals import goal
 from tests.test_loaders_register import WELLBEING
 
 ADMIN = Viewer.parse("administration")
@@ -68,6 +69,15 @@ def test_the_institution_page_opens_with_data_on_the_sample(sample_db, monkeypat
     assert at.title[0].value == name
     assert at.main.get("plotly_chart"), "the first screen has a chart"
     assert not [i.value for i in at.main.info if "ingen tal" in i.value.lower()]
+
+
+def test_the_goal_card_says_why_a_goal_has_no_data(register_db, monkeypatch):
+    """Aarhus has well-being figures but no absence figures: the absence goal's card says so."""
+    save_goal(register_db, goal("F1", "abs_mean_pct", "<=", 5, "2026/27"), "test")
+    monkeypatch.setenv("KVALITETSDIALOG_KOMMUNE", "751")
+    monkeypatch.setenv("KVALITETSDIALOG_DEMO", "1")
+    at = open_page(register_db, monkeypatch, "administration", "overblik")
+    assert any("ingen data, fordi der ikke er indlæst nogen fraværstal endnu" in m.value for m in at.main.markdown)
 
 
 def test_the_matrix_and_the_dialog_page_say_why_a_goal_has_no_data(sample_db, monkeypatch):
