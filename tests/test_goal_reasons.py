@@ -16,6 +16,7 @@ from tests.test_goals import goal
 from tests.test_indicators_data import add_aggregate_year, add_institutions, insert
 
 ADMIN = Viewer.parse("administration")
+COMPLEMENTARY = "tallet er skjult, så en mindre gruppes tal ikke kan regnes ud"
 NO_LEVELS = "testene i 2024/25 (nationale overgangstest) kun giver point og ingen præstationsniveauer"
 
 
@@ -41,7 +42,7 @@ def transition_tests(db, year: int, levels=None) -> None:
 @pytest.fixture
 def reasons_db(db):
     """Skole A: old national tests 2020/21 (20 pupils), transition tests 2024/25 with points only;
-    well-being 2023/24 and 2024/25 for A (40 respondents) and 2024/25 for B (3 respondents: too few);
+    well-being 2023/24 and 2024/25 for A (40 respondents) and 2024/25 for B (3 respondents: too few, so A is hidden with it);
     goals on the share of good readers, well-being at least 4.0 and rising well-being."""
     add_institutions(db)
     add_aggregate_year(db, "999001", 2020, (1, 1, 5, 8, 3, 2), subject="matematik")
@@ -94,8 +95,13 @@ def test_a_small_school_is_withheld_and_says_so(reasons_db):
     # Skole C has no survey while A and B have
     c = row(df, "WB", "999003")
     assert c["reason"] == "der ikke er indlæst nogen trivselsmåling for institutionen i 2024/25"
-    # met or not met: no reason
-    assert row(df, "WB", "999001")["status"] == "not_met" and pd.isna(row(df, "WB", "999001")["reason"])
+    # Skole A (40) is shown in the municipality's 43 with B: A's value would give B's back (rule 3)
+    a = row(df, "WB", "999001")
+    assert a["status"] == "no_data" and a["reason"] == COMPLEMENTARY
+    assert "værdien for 2024/25 er skjult, så en mindre gruppes tal ikke kan regnes ud" in a["sentence"]
+    # met or not met: no reason (2023/24: A's 3.7 alone)
+    a = row(evaluate(reasons_db, year=2023), "WB", "999001")
+    assert a["status"] == "not_met" and pd.isna(a["reason"])
 
 
 def test_a_rising_goal_with_nothing_earlier_to_compare_with(reasons_db):
@@ -123,6 +129,7 @@ def test_why_no_data_names_the_institutions_only_when_not_all(reasons_db):
     # tests have no levels, which comes first)
     assert why["NT"] == f"Ingen data, fordi {NO_LEVELS}."
     assert why["WB"] == (
+        f"Ingen data, fordi {COMPLEMENTARY} (Skole A). "
         "Ingen data, fordi færre end 5 indgår, så tallet vises ikke (Skole B). "
         "Ingen data, fordi der ikke er indlæst nogen trivselsmåling for institutionen i 2024/25 (Skole C)."
     )

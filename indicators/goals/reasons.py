@@ -27,8 +27,8 @@ import pandas as pd
 
 from core import schoolyear
 from indicators.catalogue import TEST_KINDS, Indicator
-from indicators.engine import _LEVEL_SETS
 from indicators.goals.rules import LEVEL_DIRECTIONS
+from indicators.lattice import LEVEL_SETS
 
 if TYPE_CHECKING:
     from indicators.goals.status import UnitStatus
@@ -131,13 +131,13 @@ def reason_no_data(
     if not _rows(_source_rows(con, ind, goal, kommune, None, None)):
         return f"der ikke er indlæst nogen {words} endnu"
     if y is None:
-        if ind.id in _LEVEL_SETS:
+        if ind.id in LEVEL_SETS:
             return "ingen af de indlæste testresultater har præstationsniveauer"
         return None
     found = _source_rows(con, ind, goal, kommune, y, None)
     if isinstance(found, dict) and found:
         with_level = {kind for kind, (_, levels) in found.items() if levels}
-        if ind.id in _LEVEL_SETS and not with_level:
+        if ind.id in LEVEL_SETS and not with_level:
             kinds = " og ".join(TEST_KINDS[k].label.lower() if k in TEST_KINDS else k for k in sorted(found))
             return f"testene i {schoolyear.short(y)} ({kinds}) kun giver point og ingen præstationsniveauer"
         if ind.test_kind not in found:
