@@ -121,6 +121,7 @@ CLUSTER_COLUMNS = [
     "upper",
     "interval_kind",
     "suppressed",
+    "suppression",
     "n",
     "comparable_group",
     "covered",
@@ -207,6 +208,7 @@ def cluster(con: duckdb.DuckDBPyConnection, viewer: Viewer, name: str, indicator
             "own": False,
             "interval_kind": None,
             "suppressed": False,
+            "suppression": None,
             "covered": pd.NA,
             "units": pd.NA,
         }
