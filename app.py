@@ -215,6 +215,9 @@ def _run() -> None:
 
 def main() -> None:
     st.set_page_config(page_title="Kvalitetsdialog", page_icon=":material/school:", layout="wide")
+    # WCAG 3.1.1 (docs/accessibility.md): the pages are Danish, so screen readers must read them as Danish;
+    # Streamlit's index.html says lang="en" and has no setting for it. A constant script, no user text.
+    st.sidebar.html("<script>document.documentElement.lang = 'da';</script>", unsafe_allow_javascript=True)
     try:
         _run()
     except database.StaleGeneration:

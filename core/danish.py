@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 from babel.dates import format_date, format_time
+from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 
 LOCALE = "da_DK"
@@ -77,6 +78,11 @@ def change(delta, unit: str) -> str:
     shown = round(float(delta) * (100 if unit == "share" else 1), decimals) + 0.0  # + 0.0: no "-0,0"
     text = f"{'+' if shown > 0 else ''}{num(shown, decimals)}"
     return f"{text} procentpoint" if unit == "share" else text
+
+
+def listing(items) -> str:
+    """Words joined as a Danish list: ``Dansk, læsning, Matematik og Engelsk``."""
+    return format_list(list(items), locale=LOCALE)
 
 
 def date(value) -> str:

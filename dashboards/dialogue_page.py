@@ -47,7 +47,8 @@ def _choose(ctx: Context) -> tuple[str, int] | None:
     names = dict(zip(institutions["institution_id"], institutions["name"]))
     ids = list(names)
     if st.session_state.get("institution") not in ids:
-        st.session_state["institution"] = ids[0]  # the same key as the Institution page: the choice carries over
+        # the same key as the Institution page: the choice carries over
+        st.session_state["institution"] = ctx.read(units.first_with_data, ctx.kommune)
     years = ctx.read(dialogue_years)
     if not years:
         widgets.empty("Der er ingen data at føre en dialog om endnu.")

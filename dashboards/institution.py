@@ -13,7 +13,7 @@ from core import danish, schoolyear
 from core.safe import chart_text
 from dashboards import widgets
 from dashboards.context import Context, current
-from indicators import comparison, language, profile_areas, units
+from indicators import comparison, describe, language, profile_areas, units
 from indicators.catalogue import AREAS, CATALOGUE, INDSKOLING, LEVELS, SUBJECTS, caution_in
 from loaders.kinds import KINDS, TABLE_KINDS
 
@@ -26,7 +26,7 @@ def choose(ctx: Context) -> pd.Series | None:
         return None
     ids = list(institutions["institution_id"])
     if st.session_state.get("institution") not in ids:
-        st.session_state["institution"] = ids[0]
+        st.session_state["institution"] = ctx.read(units.first_with_data, ctx.kommune)
     names = dict(zip(institutions["institution_id"], institutions["name"]))
     if len(ids) > 1:
         st.selectbox("Institution", ids, format_func=names.get, key="institution")
@@ -112,7 +112,11 @@ def trend_section(ctx: Context, institution: pd.Series, goals: pd.DataFrame) -> 
         periods = ctx.read(language.coverage, kommune=ctx.kommune, institutions=(institution.name,))
         year_text = language.year_texts(periods)
     fig = widgets.trend_figure(frames, indicator.id, names=names, colours=colours, target=target, year_text=year_text)
-    st.plotly_chart(fig, width="stretch")
+    widgets.chart(
+        fig,
+        describe.trend(indicator.id, dict(zip(names, frames))),
+        widgets.trend_numbers(frames, indicator.id, names),
+    )
     caption = widgets.withheld_caption(
         [year_text(int(y)) for y in own["school_year"]], own["suppression"], widgets.persons(institution["kind"])
     )
@@ -172,11 +176,12 @@ def wellbeing_section(ctx: Context, institution: pd.Series) -> None:
     year = int(values.loc[values["value"].notna(), "school_year"].max())
     values = values[(values["school_year"] == year) & (values["grade"] != "all")]
     fig = go.Figure()
+    parts = {}
     for level, name, colour in (
         ("institution", chart_text(institution["name"]), widgets.INSTITUTION_COLOUR),
         ("municipality", "Kommunen", widgets.MUNICIPALITY_COLOUR),
     ):
-        part = values[values["level"] == level].sort_values("grade", key=lambda g: g.astype(int))
+        part = parts[name] = values[values["level"] == level].sort_values("grade", key=lambda g: g.astype(int))
         fig.add_trace(
             go.Bar(
                 x=[
@@ -198,7 +203,12 @@ def wellbeing_section(ctx: Context, institution: pd.Series) -> None:
         title=f"{indicator.label}, {schoolyear.short(year)} (1-5, 5 er bedst)",
         legend={"orientation": "h"},
     )
-    st.plotly_chart(danish.style_figure(fig), width="stretch")
+    grades = sorted({int(g) for g in values["grade"]})
+    numbers = pd.DataFrame({"Klassetrin": [f"{g}. klasse" for g in grades]})
+    for name, part in parts.items():
+        shown = {int(r.grade): widgets.formatted(r.value, indicator.id, r.suppression) for r in part.itertuples()}
+        numbers[name] = [shown.get(g, danish.MISSING) for g in grades]
+    widgets.chart(danish.style_figure(fig), describe.by_grade(indicator.id, year, parts), numbers)
     if (values["grade"].astype(int) < indicator.grades_from).any():
         st.caption(
             f"{INDSKOLING}: de yngste elever besvarer en kortere måling med 20 enklere spørgsmål. Deres værdi er "
@@ -305,7 +315,11 @@ def distribution_section(ctx: Context, institution: pd.Series) -> None:
         title=f"{SUBJECTS[subject]}, {schoolyear.short(year)}",
         yaxis={"autorange": "reversed"},
     )
-    st.plotly_chart(danish.style_figure(fig), width="stretch")
+    numbers = rows.assign(
+        shown=[widgets.formatted(v, "nt_share_good", why) for v, why in zip(rows["share"], rows["suppression"])]
+    ).pivot_table(index="grade", columns="level", values="shown", aggfunc="first", sort=False)
+    numbers = numbers.rename(columns=LEVELS).reset_index().rename(columns={"grade": "Klassetrin"})
+    widgets.chart(danish.style_figure(fig), describe.levels(subject, year, rows), numbers)
     reasons = rows.drop_duplicates("grade")
     caption = widgets.withheld_caption(reasons["grade"], reasons["suppression"])
     if caption:
@@ -361,14 +375,19 @@ def cohort_section(ctx: Context, institution: pd.Series) -> None:
         "Gennemsnitlig ændring i normbaseret score (1-100) fra elevernes forrige test i faget; "
         "0 betyder samme placering i forhold til landet som sidst."
     )
+    names, lines = [institution["name"], "Kommunen"], [own, values[values["level"] == "municipality"]]
     fig = widgets.trend_figure(
-        [own, values[values["level"] == "municipality"]],
+        lines,
         "nt_mean_score",
-        names=[institution["name"], "Kommunen"],
+        names=names,
         colours=[widgets.INSTITUTION_COLOUR, widgets.MUNICIPALITY_COLOUR],
         height=280,
     )
-    st.plotly_chart(fig, width="stretch")
+    widgets.chart(
+        fig,
+        describe.progression(subject, dict(zip(names, lines))),
+        widgets.trend_numbers(lines, "nt_mean_score", names),
+    )
 
 
 # The status report's areas beyond tests, well-being and language (which have sections of their own).
@@ -486,7 +505,12 @@ def quality_section(ctx: Context, institution: pd.Series) -> None:
                 )
                 # the legend below the year labels, not on top of them
                 fig.update_layout(title=CATALOGUE[ids[0]].label, legend={"orientation": "h", "y": -0.2})
-                st.plotly_chart(fig, width="stretch", key=f"quality_{ids[0]}")
+                widgets.chart(
+                    fig,
+                    describe.trend(ids[0], {name: own, "Kommunen": muni}),
+                    widgets.trend_numbers([own, muni], ids[0], [name, "Kommunen"]),
+                    key=f"quality_{ids[0]}",
+                )
             withheld = pd.concat([own for own, _ in frames.values()]).sort_values("school_year")
             withheld = withheld[withheld["suppressed"]].drop_duplicates("school_year")
             caption = widgets.withheld_caption(

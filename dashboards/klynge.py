@@ -134,8 +134,15 @@ def detail(ctx: Context, name: str) -> None:
         widgets.empty(f"Der er ingen tal for {widgets.indicator_label(indicator_id).lower()} i klyngen endnu.")
         return
     places = comparison.ranks(frame, year)
-    st.write(sentence(frame, indicator_id, year, places, ctx.kommune))
-    st.plotly_chart(small_multiples(frame, indicator_id), width="stretch")
+    words = sentence(frame, indicator_id, year, places, ctx.kommune)
+    st.write(words)
+    # The sentence is the chart's accessible name; every panel's numbers are in its "Se tallene" table.
+    parts = [frame[frame["unit_id"] == u] for u in dict.fromkeys(frame["unit_id"])]
+    widgets.chart(
+        small_multiples(frame, indicator_id),
+        words,
+        widgets.trend_numbers(parts, indicator_id, [part["unit_name"].iloc[0] for part in parts]),
+    )
     this_year = frame[frame["school_year"] == year]
     place = dict(zip(places["unit_id"], places["words"]))
     st.caption(f"Skoleår {schoolyear.short(year)}. Intervallerne er 95 %-intervaller.")

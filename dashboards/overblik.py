@@ -16,23 +16,21 @@ from indicators.goals import institution_counts
 _CARDS_PER_ROW = 4
 
 
-def sparkline(ctx: Context, goal) -> list[float] | None:
-    """The municipality's values in the latest comparable stretch of years, oldest first."""
+def latest_stretch(ctx: Context, goal) -> pd.DataFrame:
+    """The municipality's shown values in the latest comparable stretch of years, oldest first."""
     subject, grade = widgets.goal_filters(goal)
     trend = ctx.read(
         indicators.trend, goal.indicator, "municipality", ctx.kommune, subject=subject, grade=grade, kommune=ctx.kommune
     )
     trend = trend[trend["value"].notna() & ~trend["suppressed"].astype(bool)].sort_values("school_year")
-    if trend.empty:
-        return None
-    latest = trend["comparable_group"].iloc[-1]
-    values = trend.loc[trend["comparable_group"] == latest, "value"]
-    scale = 100 if CATALOGUE[goal.indicator].unit == "share" else 1
-    return [float(v) * scale for v in values] if len(values) > 1 else None
+    return trend[trend["comparable_group"] == trend["comparable_group"].iloc[-1]] if not trend.empty else trend
 
 
 def goal_card(ctx: Context, goal, schools: str | None = None) -> None:
-    """Title, status, value with a small trend, target, and the engine's sentence (with the change)."""
+    """Title, status, value with a small trend, target, and the engine's sentence (with the change).
+
+    The small trend's accessible name is the same sentence, and its numbers are a table below it.
+    """
     indicator = CATALOGUE[goal.indicator]
     with st.container(border=True):
         st.markdown(f"**{widgets.md(goal.title)}**" + (" :material/lock:" if indicator.confidential else ""))
@@ -48,13 +46,15 @@ def goal_card(ctx: Context, goal, schools: str | None = None) -> None:
             )
             or indicator.label
         )
-        st.metric(
-            label,
-            widgets.formatted(goal.value, goal.indicator),
-            help=indicator.label,
-            chart_data=sparkline(ctx, goal),
-            chart_type="line",
-        )
+        st.metric(label, widgets.formatted(goal.value, goal.indicator), help=indicator.label)
+        stretch = latest_stretch(ctx, goal)
+        if len(stretch) > 1:
+            widgets.chart(
+                widgets.sparkline_figure(stretch, goal.indicator),
+                goal.sentence,
+                widgets.trend_numbers([stretch], goal.indicator, ["Kommunen"]),
+                key=f"sparkline_{goal.goal_id}",
+            )
         st.caption(widgets.target_text(goal))
         if covers := comparison.coverage_words(goal.covered, goal.units, goal.n, indicator.institution_kind):
             st.caption(f"Kommunens tal dækker {covers}.")

@@ -40,7 +40,8 @@ def _choose(ctx: Context) -> tuple[str, int] | None:
     names = dict(zip(schools["institution_id"], schools["name"]))
     ids = list(names)
     if st.session_state.get("institution") not in ids:
-        st.session_state["institution"] = ids[0]  # the same key as the Institution and Dialog pages
+        # the same key as the Institution and Dialog pages; a school with data first
+        st.session_state["institution"] = ctx.read(units.first_with_data, ctx.kommune, kind="skole")
     years = ctx.read(dialogue_years)
     if not years:
         widgets.empty("Der er ingen data at holde en samtale om endnu.")
@@ -179,6 +180,8 @@ def _proposal(ctx: Context, samtale: samtaler.Samtale) -> None:
 def _tests(ctx: Context, institution_id: str, year: int) -> None:
     st.subheader("Resultater fra de obligatoriske test")
     tests = ctx.read(mandatory_tests, institution_id, year)
+    for sentence in tests.not_followed:
+        st.caption(sentence)
     if not tests.rows:
         st.caption(f"Der er ingen testresultater for skolen i {schoolyear.short(year)}.")
         return

@@ -13,7 +13,7 @@ from core import danish, schoolyear
 from core.safe import chart_text
 from dashboards import widgets
 from dashboards.context import Context, current
-from indicators import comparison, units
+from indicators import comparison, describe, units
 from indicators.catalogue import CATALOGUE
 from indicators.goals import institution_counts
 from loaders import coverage
@@ -80,8 +80,11 @@ def matrix(ctx: Context, year: int | None, institutions: pd.DataFrame) -> None:
     table = table.reset_index(drop=True)
     # Short, unique headers (the goal id and the start of its wording); the full wording on hover.
     headers = {g: f"{g}: {textwrap.shorten(titles[g], 24, placeholder=' …')}" for g in table.columns}
+    why = indicators.why_no_data(goals[goals["level"] == "institution"])
     columns = {
-        headers[g]: st.column_config.TextColumn(headers[g], help=widgets.md(titles[g]), width=125)
+        headers[g]: st.column_config.TextColumn(
+            headers[g], help=widgets.md(titles[g]) + (f"\n\n{why[g]}" if g in why else ""), width=125
+        )
         for g in table.columns
     }
     table.columns = [headers[g] for g in table.columns]
@@ -100,6 +103,12 @@ def matrix(ctx: Context, year: int | None, institutions: pd.DataFrame) -> None:
     st.caption(f"Karakterer ift. baggrund: {comparison.SOCIOECONOMIC_NOTE}")
     counts = institution_counts(goals)
     st.caption(" · ".join(f"{g}: {w}" for g, w in zip(counts["goal_id"], counts["words"])))
+    if why:
+        # The grid is drawn on a canvas: the reasons are in a plain table too, for every reader.
+        st.table(
+            pd.DataFrame({"Mål": [f"{g}: {titles[g]}" for g in why], "Hvorfor ingen data": list(why.values())}),
+            hide_index=True,
+        )
     if clickable:
         st.caption("Vælg en række for at åbne institutionen.")
         rows = event.selection.rows if event else []
@@ -149,7 +158,24 @@ def ranking(ctx: Context, year: int | None, institutions: pd.DataFrame) -> None:
     inst = values[(values["level"] == "institution") & values["unit_id"].isin(institutions["institution_id"])]
     shown = inst[~inst["suppressed"].astype(bool) & inst["value"].notna()].sort_values("value")
     widgets.confidential_note(indicator)
-    st.plotly_chart(ranking_figure(shown, muni, indicator.id, shown_year), width="stretch")
+    muni_value = muni["value"].iloc[0] if not muni.empty else None
+    rows = pd.concat([shown, muni.assign(unit_name="Kommunen")]) if not muni.empty else shown
+    numbers = pd.DataFrame(
+        {
+            "Institution": rows["unit_name"],
+            "Værdi": [widgets.formatted(v, indicator.id) for v in rows["value"]],
+            "95 %-usikkerhed": [
+                f"{widgets.formatted(lo, indicator.id)} – {widgets.formatted(hi, indicator.id)}" if pd.notna(lo) else ""
+                for lo, hi in zip(rows["lower"], rows["upper"])
+            ],
+            "Antal": rows["n"].map(danish.integer),
+        }
+    )
+    widgets.chart(
+        ranking_figure(shown, muni, indicator.id, shown_year),
+        describe.ranking(indicator.id, shown_year, shown, muni_value),
+        numbers,
+    )
     hidden = inst[inst["suppressed"].astype(bool)].sort_values("unit_name")
     names = [widgets.md(n) for n in hidden["unit_name"]]  # names come from the municipality's files
     who = widgets.persons("dagtilbud" if indicator.source == "language_assessments" else "skole")

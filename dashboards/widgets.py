@@ -271,3 +271,47 @@ def flash() -> None:
     """The message of the write that led to this run, once."""
     if _FLASH in st.session_state:
         st.success(st.session_state.pop(_FLASH), icon=":material/check_circle:")
+
+
+def sparkline_figure(stretch: pd.DataFrame, indicator_id: str) -> go.Figure:
+    """A small line of one unit's values over a comparable stretch of years (no axes: the table has the numbers)."""
+    scale = 100 if CATALOGUE[indicator_id].unit == "share" else 1
+    fig = go.Figure(
+        go.Scatter(
+            x=[schoolyear.short(int(y)) for y in stretch["school_year"]],
+            y=stretch["value"] * scale,
+            mode="lines",
+            line={"color": MUNICIPALITY_COLOUR, "width": 2},
+            customdata=[formatted(v, indicator_id) for v in stretch["value"]],
+            hovertemplate="%{x}: %{customdata}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=70,
+        margin={"l": 0, "r": 0, "t": 4, "b": 4},
+        xaxis={"visible": False, "type": "category"},
+        yaxis={"visible": False},
+        showlegend=False,
+    )
+    return danish.style_figure(fig)
+
+
+def chart(fig: go.Figure, alt: str, numbers: pd.DataFrame, *, key: str | None = None) -> None:
+    """A chart with its text alternative (docs/accessibility.md): ``alt``, a sentence from
+    ``indicators.describe`` or the goal's own, is the chart's accessible name, and the numbers
+    behind it are a plain HTML table under "Se tallene" (readable by a screen reader, unlike a canvas).
+    """
+    # No Plotly toolbar: its nine English buttons would be tab stops in every chart; the table has the numbers.
+    st.plotly_chart(fig, width="stretch", alt=alt, key=key, config={"displayModeBar": False})
+    with st.expander("Se tallene", icon=":material/table:"):
+        st.table(numbers, hide_index=True)
+
+
+def trend_numbers(segments: list[pd.DataFrame], indicator_id: str, names: list[str]) -> pd.DataFrame:
+    """A trend chart's numbers: a row per school year, a column per line (withheld values say so)."""
+    years = sorted({int(y) for frame in segments for y in frame["school_year"]})
+    table = pd.DataFrame({"Skoleår": [schoolyear.short(y) for y in years]})
+    for frame, name in zip(segments, names):
+        shown = {int(r.school_year): formatted(r.value, indicator_id, r.suppression) for r in frame.itertuples()}
+        table[name] = [shown.get(y, danish.MISSING) for y in years]
+    return table

@@ -7,7 +7,9 @@ later), per subject with the grades pooled, for the samtale's school year and
 the years before it on the same scale (a trend never crosses a scale change
 or a year that cannot be compared), beside the municipality's value for the
 year. Every value comes from ``indicators.compute`` with the viewer, so
-suppression and scope are the engine's; the public gets nothing.
+suppression and scope are the engine's; the public gets nothing. A test
+indicator with no value for the year says why (``reason_no_data``: e.g. the
+transition tests give points only, no performance levels).
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from dataclasses import dataclass
 import duckdb
 
 import indicators
+from core import danish, schoolyear, settings
 from core.viewer import Viewer
 from dialogue import records
 from dialogue.samtale import check_read
-from indicators.catalogue import CATALOGUE, Indicator
+from indicators.catalogue import CATALOGUE, SUBJECTS, Indicator
 from indicators.engine import Value
+from indicators.goals import reason_no_data
+from indicators.goals.status import UnitStatus
 
 TREND_YEARS = 5  # the samtale's year and up to four before it
 
@@ -45,6 +50,8 @@ class MandatoryTests:
     school_year: int
     years: tuple[int, ...]  # every year a row has a value for, oldest first (the columns of a table)
     rows: tuple[TestRow, ...]
+    # a sentence per reason for the indicators and subjects shown in the years before but not this year
+    not_followed: tuple[str, ...] = ()
 
     @property
     def confidential(self) -> bool:
@@ -63,6 +70,7 @@ def mandatory_tests(
     if kommune is not None:  # the engine keeps test results to the municipality it is given: it must be ours
         records.check_own_municipality(kommune, institution_id, f"samtale:{institution_id}:{school_year}")
     rows: list[TestRow] = []
+    missing: dict[str, dict[str, list[str]]] = {}  # reason -> indicator label -> subjects
     for ind in CATALOGUE.values():
         if not ind.confidential or kommune is None:
             continue
@@ -82,6 +90,14 @@ def mandatory_tests(
         for subject in ind.subjects:
             own = school[school["subject"] == subject]
             this_year = own[own["school_year"] == school_year]
+            if this_year.empty and not own.empty:  # shown in the years before: say why not this year
+                goal = {"subject": subject, "grade": None, "direction": None}
+                status = UnitStatus("no_data", school_year)
+                why = reason_no_data(
+                    con, ind, goal, ("institution", institution_id), status, kommune=kommune, threshold=settings.min_n()
+                )
+                if why:
+                    missing.setdefault(why, {}).setdefault(ind.label, []).append(SUBJECTS.get(subject, subject))
             if this_year.empty:
                 continue
             same_scale = own[own["comparable_group"] == this_year["comparable_group"].iloc[0]]
@@ -95,4 +111,9 @@ def mandatory_tests(
                 )
             )
     years = tuple(sorted({y for r in rows for y in r.school}))
-    return MandatoryTests(institution_id, school_year, years, tuple(rows))
+    not_followed = tuple(
+        "; ".join(f"{label} ({danish.listing(subjects)})" for label, subjects in labels.items())
+        + f": ingen værdi for {schoolyear.short(school_year)}, fordi {why}."
+        for why, labels in missing.items()
+    )
+    return MandatoryTests(institution_id, school_year, years, tuple(rows), not_followed)

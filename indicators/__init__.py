@@ -15,6 +15,7 @@ from indicators.goals import (
     normalise_target,
     save_goal,
     validate_goal,
+    why_no_data,
 )
 
 __all__ = [
@@ -35,4 +36,5 @@ __all__ = [
     "save_goal",
     "trend",
     "validate_goal",
+    "why_no_data",
 ]

@@ -34,6 +34,7 @@ COLUMNS = [
     "lower",
     "upper",
     "suppressed",
+    "suppression",
 ]
 # The scores whose changes these are: confidential, like the tests themselves.
 _SCORES = CATALOGUE["nt_mean_score"]
@@ -122,6 +123,7 @@ def cohort_progression(
             "lower": np.where(suppressed, np.nan, lower),
             "upper": np.where(suppressed, np.nan, upper),
             "suppressed": suppressed,
+            "suppression": [engine.REASONS.get(r) for r in df["reason"]],
         }
     )
     out["n"] = out["n"].astype("Int64")

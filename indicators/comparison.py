@@ -121,6 +121,7 @@ CLUSTER_COLUMNS = [
     "upper",
     "interval_kind",
     "suppressed",
+    "suppression",
     "n",
     "comparable_group",
     "covered",
@@ -163,6 +164,9 @@ def national_levels(
         lower=math.nan,
         upper=math.nan,
         comparable_group=[comparable_group(ind, int(y)) for y in frame["school_year"]],
+        # published, so never withheld: the same columns as the engine's rows (a chart's table reads them)
+        suppressed=False,
+        suppression=None,
     )
 
 
@@ -204,6 +208,7 @@ def cluster(con: duckdb.DuckDBPyConnection, viewer: Viewer, name: str, indicator
             "own": False,
             "interval_kind": None,
             "suppressed": False,
+            "suppression": None,
             "covered": pd.NA,
             "units": pd.NA,
         }

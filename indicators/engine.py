@@ -69,7 +69,8 @@ COLUMNS = [
 _SCALE = {"scale5": (1.0, 5.0)}
 # Nobody may ever see one pupil's value, whatever threshold a caller passes.
 ABSOLUTE_MIN_N = 2
-_REASONS = {suppression.SMALL: "small", suppression.COMPLEMENTARY: "complementary"}
+# Why a value is withheld, as the ``suppression`` column says it (the cohorts say it the same way).
+REASONS = {suppression.SMALL: "small", suppression.COMPLEMENTARY: "complementary"}
 
 
 @dataclass(frozen=True)
@@ -308,7 +309,7 @@ def _finish(ind: Indicator, df: pd.DataFrame, units: np.ndarray) -> pd.DataFrame
             "upper": np.where(no_value, np.nan, upper),
             "interval_kind": np.where(has_interval, ind.interval or "", None),  # type: ignore[call-overload]
             "suppressed": suppressed,
-            "suppression": [_REASONS.get(r) for r in reason],
+            "suppression": [REASONS.get(r) for r in reason],
             "comparable_group": years.map(groups).to_numpy(dtype=object),
             # Coverage of a pooled value: the institutions in it, of those of the kind in the unit. The structure of
             # the lattice, which the suppression already assumes a reader knows; withheld with the value.
@@ -447,7 +448,7 @@ def level_distribution(
             "share": shares.ravel(),
             "n": np.repeat(n.to_numpy(), len(LEVELS)),
             "suppressed": np.repeat(hidden, len(LEVELS)),
-            "suppression": np.repeat(np.array([_REASONS.get(r) for r in df["reason"]], dtype=object), len(LEVELS)),
+            "suppression": np.repeat(np.array([REASONS.get(r) for r in df["reason"]], dtype=object), len(LEVELS)),
         },
         columns=columns,
     )

@@ -6,6 +6,7 @@ import duckdb
 import pandas as pd
 
 from core.viewer import Viewer
+from indicators.catalogue import CATALOGUE
 
 # Official names that are not "<name> Kommune": the genitive of København, Bornholm's regional
 # municipality, and Christiansø, which the register carries but which is no municipality at all.
@@ -44,3 +45,35 @@ def institutions(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommune: int) -
 def municipalities(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pd.DataFrame:
     """Every municipality the database knows (code, name), by name: public, for choosing a cluster's members."""
     return con.execute("SELECT code, name FROM municipalities ORDER BY name").df()
+
+
+# The tables each catalogue source is read from.
+_SOURCE_TABLES = {"tests": ("test_pupil_results", "test_aggregates")}
+
+
+def first_with_data(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, kommune: int, kind: str | None = None
+) -> str | None:
+    """The institution a page opens on: the first (in ``institutions``' order, of ``kind`` if given) that
+    the viewer may see and that has any figure the viewer may see; else the first; None when there is none.
+
+    A register lists every institution, also those no extract covers (on the real Aarhus register the
+    first by name is a business college): a page should not open on an empty one.
+    """
+    listed = institutions(con, viewer, kommune)
+    if kind:
+        listed = listed[listed["kind"] == kind]
+    ids = list(listed["institution_id"])
+    sources = {i.source for i in CATALOGUE.values() if viewer.sees_national_tests or not i.confidential}
+    tables = sorted(t for s in sources for t in _SOURCE_TABLES.get(s, (s,)))
+    if not ids:
+        return None
+    # table names come from the catalogue (constants), the ids are bound
+    having = {
+        row[0]
+        for row in con.execute(
+            " UNION ".join(f"SELECT institution_id FROM {t} WHERE list_contains(?, institution_id)" for t in tables),
+            [ids] * len(tables),
+        ).fetchall()
+    }
+    return next((i for i in ids if i in having), ids[0])

@@ -74,7 +74,7 @@ class StatusReport:
     created: dt.date
     demo: bool
     min_n: int
-    goals: pd.DataFrame  # goal_id, title, unit_name, level, indicator, value, target, status, sentence
+    goals: pd.DataFrame  # goal_id, title, unit_name, level, indicator, value, target, status, sentence, reason
     areas: list[Area]
     assessments: list[tuple[str, Note]]  # (institution name, note)
     definitions: list[Indicator] = field(default_factory=list)
@@ -164,6 +164,7 @@ def _goals(con, viewer: Viewer, kommune: int, year: int | None, names: dict[str,
         "status",
         "shown",
         "sentence",
+        "reason",
     ]
     df = indicators.evaluate_goals(con, viewer, kommune=kommune, year=year)
     if df.empty:

@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from core import danish, schoolyear
 from core.safe import chart_text
-from indicators import STATUS_LABELS, comparison
+from indicators import STATUS_LABELS, comparison, why_no_data
 from indicators.catalogue import CATALOGUE, SUBJECTS, Indicator
 from indicators.engine import Value
 from reports.data import (
@@ -170,6 +170,7 @@ def status_html(report: StatusReport) -> str:
         status_report_note=STATUS_REPORT_NOTE,
         municipal_goals=_records(report.goals[report.goals["level"] == "municipality"]),
         matrix=_goal_matrix(report.goals),
+        why_no_data=why_no_data(report.goals[report.goals["level"] == "institution"]),
         areas=areas,
         sources=SOURCES,
         socioeconomic_note=comparison.SOCIOECONOMIC_NOTE,

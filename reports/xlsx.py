@@ -350,6 +350,8 @@ def referat_xlsx(referat: Referat) -> bytes:
         )
     else:
         line_of("", f"Der er ingen testresultater for skolen i {year}.")
+    for sentence in tests.not_followed:
+        line_of("", sentence)
 
     previous = school.previous_year
     heading(

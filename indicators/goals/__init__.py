@@ -1,7 +1,8 @@
-"""Goals: what a goal is (``rules``), how it is kept (``store``), how it stands (``status``) and
-how that is said (``sentences``).
+"""Goals: what a goal is (``rules``), how it is kept (``store``), how it stands (``status``),
+why it cannot be followed where it has no data (``reasons``) and how that is said (``sentences``).
 """
 
+from indicators.goals.reasons import reason_no_data, why_no_data
 from indicators.goals.rules import (
     FIELDS,
     LEVEL_DIRECTIONS,
@@ -46,8 +47,10 @@ __all__ = [
     "goal_history",
     "institution_counts",
     "normalise_target",
+    "reason_no_data",
     "replace_all",
     "save_goal",
     "unit_status",
     "validate_goal",
+    "why_no_data",
 ]

@@ -44,17 +44,19 @@ def goal_text(ind: Indicator, goal: dict) -> str:
     return f"målet er, at den {'stiger' if direction == 'stigende' else 'falder'} fra år til år"
 
 
-def _what(ind: Indicator, s: UnitStatus, threshold: int) -> str:
-    """What the numbers show: the value, and its change since the previous comparable year."""
+def _what(ind: Indicator, s: UnitStatus, threshold: int, reason: str | None = None) -> str:
+    """What the numbers show: the value, and its change since the previous comparable year; where there is
+    no value, why (``reasons.reason_no_data``)."""
     label, y = ind.label, s.year
+    because = f", fordi {reason}" if reason else ""
     if y is None:
-        return f"{label}: ingen data"
+        return f"{label}: ingen data{because}"
     if s.value != s.value:  # NaN: no value this year
         if s.withheld == "complementary":  # it would give a smaller group's value back (docs/domain.md, rule 3)
             return f"{label}: værdien for {schoolyear.short(y)} er skjult, så en mindre gruppes tal ikke kan regnes ud"
         if s.withheld:
             return f"{label}: værdien for {schoolyear.short(y)} er skjult, fordi færre end {threshold} indgår"
-        return f"{label}: ingen værdi for {schoolyear.short(y)}"
+        return f"{label}: ingen værdi for {schoolyear.short(y)}{because}"
     shown_v = danish.value(s.value, ind.unit)
     if s.previous_year is None:
         return f"{label} var {shown_v} i {schoolyear.short(y)} (ingen sammenlignelig værdi året før)"
@@ -72,9 +74,20 @@ def _what(ind: Indicator, s: UnitStatus, threshold: int) -> str:
     )
 
 
-def sentence(ind: Indicator, goal: dict, s: UnitStatus, threshold: int) -> str:
-    """What the numbers show and what the goal is, as one Danish sentence (and the caution where the two years
-    compared need it: 2022/23 against 2023/24)."""
-    text = f"{_what(ind, s, threshold)}; {goal_text(ind, goal)}."
+def standing_sentence(ind: Indicator, s: UnitStatus, threshold: int, name: str = "") -> str:
+    """What the numbers show, without a goal (a chart's text alternative), in the goal sentence's words.
+
+    >>> from indicators.catalogue import CATALOGUE
+    >>> from indicators.goals.status import UnitStatus
+    >>> standing_sentence(CATALOGUE["wb_social"], UnitStatus("no_data", 2024, 3.9, 80, False, 2023, 3.8, False), 5, "Kommunen")
+    'Kommunen: Social trivsel steg fra 3,8 i 2023/24 til 3,9 i 2024/25 (ikke signifikant).'
+    """
+    return f"{name + ': ' if name else ''}{_what(ind, s, threshold)}."
+
+
+def sentence(ind: Indicator, goal: dict, s: UnitStatus, threshold: int, reason: str | None = None) -> str:
+    """What the numbers show (and why there is no value, where there is none) and what the goal is, as one
+    Danish sentence (and the caution where the two years compared need it: 2022/23 against 2023/24)."""
+    text = f"{_what(ind, s, threshold, reason)}; {goal_text(ind, goal)}."
     note = caution(ind, s.previous_year, s.year) if s.previous_year is not None and s.year is not None else None
     return f"{text} {note}" if note and s.value == s.value else text

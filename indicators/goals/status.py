@@ -9,7 +9,7 @@ comparable year. Missing or withheld values are ``no_data``, never zero.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import numpy as np
@@ -19,6 +19,7 @@ from core import settings
 from core.viewer import Viewer
 from indicators import engine, scope, uncertainty
 from indicators.catalogue import CATALOGUE, Indicator, comparable
+from indicators.goals.reasons import reason_no_data
 from indicators.goals.rules import FIELDS, LEVEL_DIRECTIONS
 from indicators.goals.sentences import sentence
 
@@ -53,6 +54,7 @@ EVAL_COLUMNS = [
     "previous_value",
     "change_significant",
     "sentence",
+    "reason",
     "distance",
     "covered",
     "units",
@@ -104,45 +106,67 @@ def unit_status(ind: Indicator, goal: dict, series: dict[int, dict], y: int | No
     ``series``: school year -> {"value", "n", "lower", "upper", "suppressed", "interval_kind"} for that unit.
     """
     direction, target, target_year = goal["direction"], goal["target"], goal["target_year"]
-    if y is None:
-        return UnitStatus("no_data", None)
-    row = series.get(y)
-    n = None if row is None or pd.isna(row["n"]) else int(row["n"])
-    has = {yy: r for yy, r in series.items() if not r["suppressed"] and pd.notna(r["value"])}
-    if y not in has:
-        withheld = row.get("suppression") if row is not None and row["suppressed"] else None
-        return UnitStatus("no_data", y, n=n, withheld=withheld)
-
-    v = float(has[y]["value"])
-    earlier = sorted(yy for yy in has if yy < y and comparable(ind, yy, y))
-    previous: dict = {}
-    if earlier:
-        p_year = earlier[-1]
-        sig = uncertainty.significant(has[p_year]["lower"], has[p_year]["upper"], has[y]["lower"], has[y]["upper"])
-        previous = {
-            "previous_year": p_year,
-            "previous_value": float(has[p_year]["value"]),
-            "change_significant": sig,
-            "approximate": "assumed_sd" in (has[p_year].get("interval_kind"), has[y].get("interval_kind")),
-        }
-
+    s = standing(ind, series, y)
+    if s.year is None or s.value != s.value:  # no year, or no value shown in it
+        return s
+    v, has = s.value, _shown(series)
+    earlier = sorted(yy for yy in has if yy < s.year and comparable(ind, yy, s.year))
     if direction in LEVEL_DIRECTIONS:
         if _meets(v, direction, target):
             status = "met"
-        elif target_year is not None and y < target_year:
-            points = [(yy, float(has[yy]["value"])) for yy in earlier + [y]][-3:]
+        elif target_year is not None and s.year < target_year:
+            points = [(yy, float(has[yy]["value"])) for yy in earlier + [s.year]][-3:]
             reaches = len(points) >= 2 and _meets(_line_at(points, target_year), direction, target)
             status = "on_track" if reaches else "not_met"
         else:
             status = "not_met"
         distance = v - target if direction == ">=" else target - v
-    elif not earlier:
-        return UnitStatus("no_data", y, value=v, n=n)
+    elif s.previous_year is None:
+        return s
     else:
-        p = previous["previous_value"]
+        p = s.previous_value
         status = "met" if (v > p if direction == "stigende" else v < p) else "not_met"
         distance = v - p if direction == "stigende" else p - v
-    return UnitStatus(status, y, value=v, n=n, distance=distance, **previous)
+    return replace(s, status=status, distance=distance)
+
+
+def _shown(series: dict[int, dict]) -> dict[int, dict]:
+    """The years with a value a reader is shown (neither missing nor withheld)."""
+    return {yy: r for yy, r in series.items() if not r["suppressed"] and pd.notna(r["value"])}
+
+
+def standing(ind: Indicator, series: dict[int, dict], y: int | None = None) -> UnitStatus:
+    """A unit's value in school year ``y`` (None: its latest year) and the change since the nearest
+    earlier comparable year, without a goal (status ``no_data``): what a chart of the series says.
+
+    ``series``: as for ``unit_status``.
+    """
+    if y is None:
+        y = max(_shown(series) or series, default=None)
+    if y is None:
+        return UnitStatus("no_data", None)
+    row = series.get(y)
+    n = None if row is None or pd.isna(row["n"]) else int(row["n"])
+    has = _shown(series)
+    if y not in has:
+        withheld = row.get("suppression") if row is not None and row["suppressed"] else None
+        return UnitStatus("no_data", y, n=n, withheld=withheld)
+    earlier = sorted(yy for yy in has if yy < y and comparable(ind, yy, y))
+    if not earlier:
+        return UnitStatus("no_data", y, value=float(has[y]["value"]), n=n)
+    p_year = earlier[-1]
+    return UnitStatus(
+        "no_data",
+        y,
+        value=float(has[y]["value"]),
+        n=n,
+        previous_year=p_year,
+        previous_value=float(has[p_year]["value"]),
+        change_significant=uncertainty.significant(
+            has[p_year]["lower"], has[p_year]["upper"], has[y]["lower"], has[y]["upper"]
+        ),
+        approximate="assumed_sd" in (has[p_year].get("interval_kind"), has[y].get("interval_kind")),
+    )
 
 
 def _scope_units(con, goal: dict, kommune: int) -> list[str]:
@@ -245,6 +269,8 @@ def evaluate_goals(
         for level, unit in units_levels:
             s = unit_status(ind, goal, series.get((level, unit), {}), y)
             shown = series.get((level, unit), {}).get(s.year, {}) if s.year is not None else {}
+            unit_name = mun_name if level == "municipality" else names.get(unit, unit)
+            reason = reason_no_data(con, ind, goal, (level, unit), s, kommune=code, threshold=threshold)
             rows.append(
                 {
                     "goal_id": goal["goal_id"],
@@ -255,7 +281,7 @@ def evaluate_goals(
                     "scope": goal["scope"],
                     "level": level,
                     "unit_id": unit,
-                    "unit_name": mun_name if level == "municipality" else names.get(unit, unit),
+                    "unit_name": unit_name,
                     "school_year": y,
                     "value": s.value,
                     "n": s.n,
@@ -267,7 +293,8 @@ def evaluate_goals(
                     "previous_year": s.previous_year,
                     "previous_value": s.previous_value,
                     "change_significant": pd.NA if s.change_significant is None else s.change_significant,
-                    "sentence": sentence(ind, goal, s, threshold),
+                    "sentence": sentence(ind, goal, s, threshold, reason),
+                    "reason": reason,
                     "distance": s.distance,
                     # the year's coverage of a pooled value ("7 af 9 skoler"; engine.compute)
                     "covered": shown.get("covered"),
