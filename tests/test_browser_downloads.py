@@ -18,6 +18,7 @@ import pytest
 from core import database
 from core.viewer import ADMINISTRATION
 from dialogue import samtale
+from indicators import units
 from loaders import coverage
 from tests.fixtures_files import query
 from tests.test_app_data import BAD
@@ -39,7 +40,7 @@ PAGES = {
     "Forvaltning": ["", "skoler", "institution", "samtale", "dialog", "maal", "data", "adgang"],
     "Byråd/udvalg": ["", "skoler", "samtale", "dialog"],
     "Leder: Nørrevangsskolen": ["", "samtale", "dialog", "overblik"],
-    "Offentlig": [""],
+    "Offentligheden": [""],
 }
 # What a page shows once its downloads are drawn.
 SHOWS = {"dialog": "Hent", "samtale": "Hent referatet"}
@@ -52,12 +53,16 @@ def app(sample_db_master, tmp_path_factory):
     db = tmp / "sample.duckdb"
     shutil.copy(sample_db_master, db)
     shutil.copy(f"{sample_db_master}.generation", f"{db}.generation")
-    # Nørrevangsskolen (the first school, so every viewer's samtale page opens on it) gets a samtale in
-    # the year the page starts on, shared with the council: its referat is offered to all three viewers.
+    # The school the samtale page opens on (the first school for the administration and the council, the
+    # leader's own, Nørrevangsskolen, for its leader) gets a samtale in the year the page starts on, shared
+    # with the council: its referat is offered to all three viewers.
     with database.read(db) as con:
         year = coverage.latest_year(con, ADMINISTRATION)
-    samtale_id = samtale.create_samtale(db, ADMINISTRATION, institution_id="999001", school_year=year)
-    samtale.edit_samtale(db, ADMINISTRATION, samtale_id, shared_with_council=True)
+        listed = units.institutions(con, ADMINISTRATION, 999)
+    first = listed.loc[listed["kind"] == "skole", "institution_id"].iloc[0]
+    for school in sorted({first, "999001"}):
+        samtale_id = samtale.create_samtale(db, ADMINISTRATION, institution_id=school, school_year=year)
+        samtale.edit_samtale(db, ADMINISTRATION, samtale_id, shared_with_council=True)
     with streamlit_server(db, tmp / "streamlit.log", "--server.address", "127.0.0.1") as url:
         yield url, db, tmp
 

@@ -124,7 +124,7 @@ VISITS = [
     ("Byråd/udvalg", "skoler", ["Skoler og dagtilbud"]),
     ("Byråd/udvalg", "dialog", ["Hvad viser tallene", "window.__xss=5"]),
     ("Byråd/udvalg", "samtale", ["Referat af drøftelsen", "window.__xss=5", "XFED"]),
-    ("Offentlig", "", ["Overblik"]),
+    ("Offentligheden", "", ["Overblik"]),
     (f"Leder: {NAME}", "", ["Udvikling"]),  # the leader's start page: their institution
     (f"Leder: {NAME}", "dialog", ["Hvad viser tallene", "window.__xss=5"]),
     (f"Leder: {NAME}", "samtale", ["Referat af drøftelsen", "window.__xss=5", "XFED"]),

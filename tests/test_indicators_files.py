@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
+import loaders
 from core import database, settings
 from core.viewer import Viewer
 from indicators import compute
 from tests.test_indicators_data import PUPILS
 
-loaders = pytest.importorskip("loaders")
 LEVEL_NAMES = {1: "Ikke tilstrækkelig", 2: "Mangelfuld", 3: "Jævn", 4: "God", 5: "Rigtig god", 6: "Fremragende"}
 SUBJECT_NAMES = {"dansk_laesning": "Dansk, læsning", "matematik": "Matematik"}
 

@@ -10,13 +10,16 @@ import pytest
 import reports
 from core import database
 from core.viewer import Viewer
+from tests.test_browser_app import CHROMIUM, _chromium_or_skip
 from tests.test_reports import rdb  # noqa: F401  (the fixture: three schools with data)
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
-]
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def _chromium():
+    """A missing browser skips these tests on a developer's machine and fails them in CI, as every browser test."""
+    _chromium_or_skip()
 
 
 def pdf_pages(html_file: Path) -> tuple[int, int]:
@@ -25,7 +28,7 @@ def pdf_pages(html_file: Path) -> tuple[int, int]:
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
         )
         try:
             page = browser.new_page()
