@@ -84,7 +84,7 @@ def viewers(db) -> dict[str, tuple[str, str]]:
     return {
         "forvaltning": ("administration", "Forvaltning"),
         "byraad": ("council", "Byråd/udvalg"),
-        "offentlig": ("public", "Offentlig"),
+        "offentlig": ("public", "Offentligheden"),
         "leder-skole": ("leader", f"Leder: {school}"),
         "leder-dagtilbud": ("leader", f"Leder: {daycare}"),
     }
