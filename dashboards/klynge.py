@@ -129,10 +129,17 @@ def detail(ctx: Context, name: str) -> None:
     choices = list(comparison.PUBLIC_INDICATORS)
     indicator_id = st.selectbox("Indikator", choices, format_func=widgets.indicator_label, key="klynge_indicator")
     frame = ctx.read(comparison.cluster, name, indicator_id, ctx.kommune)
-    year = comparison.latest_year(frame)
-    if year is None:
+    default, choices = comparison.default_year(frame), comparison.years(frame)
+    if default is None:
         widgets.empty(f"Der er ingen tal for {widgets.indicator_label(indicator_id).lower()} i klyngen endnu.")
         return
+    year = st.selectbox(
+        "Skoleår",
+        choices,
+        index=choices.index(default),
+        format_func=schoolyear.short,
+        key=f"klynge_year_{indicator_id}",
+    )
     places = comparison.ranks(frame, year)
     words = sentence(frame, indicator_id, year, places, ctx.kommune)
     st.write(words)

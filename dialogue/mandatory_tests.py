@@ -60,15 +60,20 @@ class MandatoryTests:
 
 
 def mandatory_tests(
-    con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id: str, school_year: int
+    con: duckdb.DuckDBPyConnection,
+    viewer: Viewer,
+    institution_id: str,
+    school_year: int,
+    own_kommune: int | None = None,
 ) -> MandatoryTests:
-    """The school's test results for the samtale's year, with their trend, as this viewer may see them."""
+    """The school's test results for the samtale's year, with their trend, as this viewer may see them
+    (``own_kommune``: the own municipality, else the configured one)."""
     institution_id, school_year = str(institution_id), int(school_year)
     check_read(viewer, institution_id, school_year)
     found = con.execute("SELECT municipality_code FROM institutions WHERE institution_id = ?", [institution_id])
     kommune = (found.fetchone() or [None])[0]
     if kommune is not None:  # the engine keeps test results to the municipality it is given: it must be ours
-        records.check_own_municipality(kommune, institution_id, f"samtale:{institution_id}:{school_year}")
+        records.check_own_municipality(kommune, institution_id, f"samtale:{institution_id}:{school_year}", own_kommune)
     rows: list[TestRow] = []
     missing: dict[str, dict[str, list[str]]] = {}  # reason -> indicator label -> subjects
     for ind in CATALOGUE.values():

@@ -601,9 +601,10 @@ def strategic_frame(
 
 
 def school_samtale(
-    con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id: str, school_year: int
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id: str, school_year: int, kommune: int | None = None
 ) -> SchoolSamtale:
-    """One school's samtale in one school year, with the frame, its agreements and the follow-up."""
+    """One school's samtale in one school year, with the frame, its agreements and the follow-up
+    (``kommune``: the own municipality, else the configured one)."""
     institution_id, school_year = str(institution_id), int(school_year)
     check_read(viewer, institution_id, school_year)
     school = con.execute(
@@ -614,7 +615,7 @@ def school_samtale(
             f"Institution {institution_id} er ikke en skole: skoleudviklingssamtalen holdes med skoler.",
             "Ingen samtale",
         )
-    records.check_own_municipality(school[2], institution_id, f"samtale:{institution_id}:{school_year}")
+    records.check_own_municipality(school[2], institution_id, f"samtale:{institution_id}:{school_year}", kommune)
     found = _samtaler(con, "institution_id = ? AND school_year = ?", [institution_id, school_year])
     samtale = found[0] if found and _may_read(viewer, found[0]) else None
     shown = samtale is not None or viewer.role != "council"  # the follow-up is part of what the council is shown

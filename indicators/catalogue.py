@@ -109,8 +109,8 @@ class Indicator:
     interval: str | None = None
     # The assumed pupil-level standard deviation for interval "assumed_sd" (overridable, see assumed_sd).
     sd: float | None = None
-    # A reference drawn on the charts, not a goal: competence coverage's 95 % of the hours was a national goal
-    # (by 2025/26) that has since been relaxed, so it is shown as "tidligere nationalt mål".
+    # A reference drawn on the charts, not a goal: competence coverage's 95 % of the hours was a national aim
+    # (by 2020) that has since been relaxed, so it is shown as "tidligere nationalt mål".
     reference: float | None = None
 
     @property

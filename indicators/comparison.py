@@ -259,19 +259,48 @@ def ranks(frame: pd.DataFrame, year: int) -> pd.DataFrame:
     )
 
 
-def latest_year(frame: pd.DataFrame) -> int | None:
-    """The latest school year in which the own municipality or a member has a value (shown or withheld)."""
+def years(frame: pd.DataFrame) -> list[int]:
+    """The school years of a ``cluster`` frame in which the own municipality or a member has a value (shown or
+    withheld), newest first: the years the Klynge page lets one choose."""
     municipal = frame[(frame["unit_id"] != NATIONAL) & (frame["value"].notna() | frame["suppressed"].astype(bool))]
-    return None if municipal.empty else int(municipal["school_year"].max())
+    return sorted({int(y) for y in municipal["school_year"]}, reverse=True)
+
+
+def default_year(frame: pd.DataFrame) -> int | None:
+    """The school year the Klynge page shows first for one indicator: the latest in which most of the cluster
+    has a value (shown or withheld): more than half of the municipalities with any value for the indicator, the
+    own one among them when it has any. Failing that, the year in which the most of them do (the latest of equals).
+
+    A council member opens the page to see the own municipality beside the others. A municipality that loads its
+    own newer survey before the neighbours' figures are published would otherwise open on a year with no one to
+    compare with ("1. bedst af 1"); and a year only a neighbour or two has reached is no comparison either. Every
+    year stays choosable.
+
+    >>> frame = pd.DataFrame({"unit_id": ["1", "1", "2", "3", "landsplan"], "own": [True, True, False, False, False],
+    ...     "school_year": [2024, 2025, 2024, 2024, 2025], "value": [3.9, 4.1, 3.8, None, 4.0],
+    ...     "suppressed": [False, False, False, True, False]})
+    >>> years(frame), default_year(frame)  # 2025: the own municipality alone (1 of 3); 2024: all three
+    ([2025, 2024], 2024)
+    """
+    municipal = frame[(frame["unit_id"] != NATIONAL) & (frame["value"].notna() | frame["suppressed"].astype(bool))]
+    if municipal.empty:
+        return None
+    count = municipal.groupby("school_year")["unit_id"].nunique()
+    own_years = set(municipal.loc[municipal["own"].astype(bool), "school_year"])
+    most = count[(2 * count > municipal["unit_id"].nunique()) & (count.index.isin(own_years) | (not own_years))]
+    if not most.empty:
+        return int(most.index.max())
+    return int(count[count == count.max()].index.max())
 
 
 def cluster_overview(con: duckdb.DuckDBPyConnection, viewer: Viewer, name: str, kommune: int) -> pd.DataFrame:
-    """Every public indicator's latest school year in the cluster: the own value (withheld or not) with its
-    interval, the own place in words, the cluster's members with a value, and the country's figure that year."""
+    """Every public indicator in its ``default_year`` (the latest most of the cluster has): the own value
+    (withheld or not) with its interval, the own place in words, the cluster's members with a value, and the
+    country's figure that year."""
     rows = []
     for indicator_id in PUBLIC_INDICATORS:
         frame = cluster(con, viewer, name, indicator_id, kommune)
-        year = latest_year(frame)
+        year = default_year(frame)
         if year is None:
             continue
         this_year = frame[frame["school_year"] == year]

@@ -432,6 +432,12 @@ def _known(db: Path) -> tuple[set[str], set[int]]:
     return institutions, municipalities
 
 
+# The sample's municipalities as the demo refusal names them: "Eksempelby (999), Nordlund (991), ... og Fjordby (996)".
+_SAMPLE_NAMES = " og ".join(
+    ", ".join(f"{name} ({code})" for code, name in SYNTHETIC_MUNICIPALITIES.items()).rsplit(", ", 1)
+)
+
+
 def _outside_the_demo(
     db: Path, stage: duckdb.DuckDBPyConnection, prepared: list[_Prepared]
 ) -> list[tuple[_Prepared, ValidationError]]:
@@ -456,8 +462,8 @@ def _outside_the_demo(
         foreign = sorted(i for i in ids if municipality.get(i) not in SYNTHETIC_MUNICIPALITIES)
         if foreign:
             message = (
-                f"Databasen {db} er demodatabasen med den fiktive Eksempelby Kommune, og filen har data for "
-                f"institutioner uden for den (fx {', '.join(foreign[:3])}). Rigtige data indlæses aldrig i "
+                f"Databasen {db} er demodatabasen med eksempeldata for de fiktive kommuner {_SAMPLE_NAMES}, og "
+                f"filen har data for institutioner uden for dem (fx {', '.join(foreign[:3])}). Rigtige data indlæses aldrig i "
                 "demodatabasen, hvor alle kan vælge, hvem de ser som. Indlæs dem i en database for sig: "
                 "python -m loaders import --db data/kommune.duckdb FIL (eller sæt miljøvariablen "
                 "KVALITETSDIALOG_DB=data/kommune.duckdb), og start appen med samme KVALITETSDIALOG_DB."

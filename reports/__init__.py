@@ -66,11 +66,12 @@ def samtale(
     institution_id: str,
     *,
     year: int | None = None,
+    kommune: int | None = None,
     fmt: str = "xlsx",
 ) -> bytes:
     """The referat of one school's skoleudviklingssamtale as XLSX or HTML bytes (HTML prints on A4)."""
     _check_format(fmt)
-    referat = data.samtale_referat(con, viewer, institution_id, year)
+    referat = data.samtale_referat(con, viewer, institution_id, year, kommune)
     return xlsx.referat_xlsx(referat) if fmt == "xlsx" else html.referat_html(referat).encode("utf-8")
 
 

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.report == "status":
                 content = reports.status(con, viewer, kommune=kommune, year=year, fmt=fmt)
             elif args.report == "samtale":
-                content = reports.samtale(con, viewer, args.institution, year=year, fmt=fmt)
+                content = reports.samtale(con, viewer, args.institution, year=year, kommune=kommune, fmt=fmt)
             else:
                 content = reports.dialogue(con, viewer, args.institution, year=year, kommune=kommune, fmt=fmt)
         out.write_bytes(content)

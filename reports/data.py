@@ -308,13 +308,18 @@ class Referat:
 
 
 def samtale_referat(
-    con: duckdb.DuckDBPyConnection, viewer: Viewer, institution_id: str, year: int | None = None
+    con: duckdb.DuckDBPyConnection,
+    viewer: Viewer,
+    institution_id: str,
+    year: int | None = None,
+    kommune: int | None = None,
 ) -> Referat:
-    """Everything the referat of a school's samtale shows (default year: the latest with data)."""
+    """Everything the referat of a school's samtale shows (default year: the latest with data; ``kommune``:
+    the own municipality, else the configured one)."""
     year = year if year is not None else coverage.latest_year(con, viewer)
     if year is None:
         raise KvalitetsdialogError("Databasen har ingen data endnu.", "Ingen data")
-    school = school_samtale(con, viewer, institution_id, year)
+    school = school_samtale(con, viewer, institution_id, year, kommune)
     if school.samtale is None:
         shared = " delt med kommunalbestyrelsen" if viewer.role == "council" else ""
         raise KvalitetsdialogError(
@@ -323,7 +328,7 @@ def samtale_referat(
         )
     return Referat(
         school=school,
-        tests=mandatory_tests(con, viewer, institution_id, year),
+        tests=mandatory_tests(con, viewer, institution_id, year, kommune),
         kommune_name=units.municipality_name(con, viewer, school.municipality_code),
         viewer=viewer,
         created=dt.date.today(),

@@ -107,8 +107,12 @@ def test_no_real_municipality_is_imported_into_the_demo(sample_db, tmp_path, cap
     assert loaders_main(["import", "--db", str(sample_db), str(own_list), str(wellbeing)]) == 1
     err = capsys.readouterr().err
     assert "liste.csv" in err and "trivsel.csv" in err  # each file says why
-    assert f"Databasen {sample_db} er demodatabasen med den fiktive Eksempelby Kommune" in err
-    assert "(fx 101001)" in err
+    # The message names the whole sample, Eksempelby and its six fictional neighbours, which may be imported.
+    assert (
+        f"Databasen {sample_db} er demodatabasen med eksempeldata for de fiktive kommuner Eksempelby (999), "
+        "Nordlund (991), Sønderå (992), Vesterhede (993), Østermark (994), Skovbjerg (995) og Fjordby (996), "
+        "og filen har data for institutioner uden for dem (fx 101001)."
+    ) in " ".join(err.split())
     assert "python -m loaders import --db data/kommune.duckdb FIL" in err and "KVALITETSDIALOG_DB" in err
     # From the app's upload, even a dry run says so.
     with pytest.raises(ImportRejected, match="demodatabasen"):
@@ -123,6 +127,17 @@ def test_no_real_municipality_is_imported_into_the_demo(sample_db, tmp_path, cap
     assert snapshot(sample_db) == before
     statuses = query(sample_db, "SELECT file_name, status FROM import_batches WHERE status = 'afvist' ORDER BY 1")
     assert statuses == [("liste.csv", "afvist"), ("register.csv", "afvist"), ("trivsel.csv", "afvist")]
+    # What the message says may be imported is: a school of the fictional neighbour Fjordby (996) and its data.
+    fjordby = [COPENHAGEN[0], ["996001", "Fjordskolen", "skole", "996"]]
+    fjordby_wellbeing = [
+        COPENHAGEN_WELLBEING[0],
+        [*COPENHAGEN_WELLBEING[1][:1], "996001", *COPENHAGEN_WELLBEING[1][2:]],
+    ]
+    files = [
+        write_csv(tmp_path / "fjordby.csv", fjordby),
+        write_csv(tmp_path / "fjordby_trivsel.csv", fjordby_wellbeing),
+    ]
+    assert [r.rows_loaded for r in import_files(sample_db, files)] == [1, 1]
 
 
 def test_the_sample_municipality_itself_may_be_added_to_the_demo(sample_db, tmp_path):

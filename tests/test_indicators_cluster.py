@@ -71,7 +71,37 @@ def test_the_own_municipality_beside_the_members_and_the_country(cluster_db):
     assert math.isclose(rows[("101", 2024)]["value"], 3.9) and rows[("101", 2024)]["unit_name"] == "København"
     assert rows[("999", 2024)]["lower"] < 3.875 < rows[("999", 2024)]["upper"]  # with its interval
     assert [rows[("landsplan", y)]["value"] for y in (2023, 2024)] == [4.1, 4.05]
-    assert comparison.latest_year(frame) == 2024
+    assert comparison.default_year(frame) == 2024
+
+
+def test_the_page_opens_on_the_latest_year_most_of_the_cluster_has(cluster_db):
+    """The own municipality loads its 2025/26 survey before the neighbours' are published: the page opens on
+    2024/25, where all three compare, and 2025/26 stays choosable; once a neighbour has it (2 of 3), 2025/26."""
+    insert(cluster_db, "INSERT INTO wellbeing VALUES (0, ?, 2025, NULL, 'social', ?, ?)", [("999001", 4.2, 30)])
+    with database.read(cluster_db) as con:
+        frame = comparison.cluster(con, COUNCIL, "Klynge Øst", "wb_social", 999)
+        overview = comparison.cluster_overview(con, COUNCIL, "Klynge Øst", 999).set_index("indicator")
+    assert comparison.years(frame) == [2025, 2024]
+    assert comparison.default_year(frame) == 2024
+    # 2024/25: 999 3.875, 101 3.9, 147 3.9, all shown as 3,9 -> a shared first place of three
+    # (in 2025/26 the own municipality alone would be "1. bedst af 1")
+    assert (overview.loc["wb_social", "school_year"], overview.loc["wb_social", "rank"]) == (
+        2024,
+        "delt 1. bedst af 3",
+    )
+    insert(cluster_db, "INSERT INTO wellbeing VALUES (0, ?, 2025, NULL, 'social', ?, ?)", [("101001", 3.7, 20)])
+    with database.read(cluster_db) as con:
+        frame = comparison.cluster(con, COUNCIL, "Klynge Øst", "wb_social", 999)
+    assert comparison.default_year(frame) == 2025
+    # A year two neighbours have but the own municipality lacks is not the default while it has figures of its own.
+    insert(
+        cluster_db,
+        "INSERT INTO wellbeing VALUES (0, ?, 2026, NULL, 'social', ?, ?)",
+        [("101001", 3.7, 20), ("147001", 3.8, 25)],
+    )
+    with database.read(cluster_db) as con:
+        frame = comparison.cluster(con, COUNCIL, "Klynge Øst", "wb_social", 999)
+    assert (comparison.years(frame), comparison.default_year(frame)) == ([2026, 2025, 2024], 2025)
 
 
 def test_ranks_follow_the_better_direction_share_ties_and_skip_withheld(cluster_db):

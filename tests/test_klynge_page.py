@@ -7,6 +7,8 @@ from core import danish, database
 from core.viewer import Viewer
 from indicators import comparison
 from indicators.catalogue import CATALOGUE
+from loaders import import_files
+from tests.test_app_data import GOOD
 from tests.test_app_pages import main_text, open_page
 
 CLUSTER = "Klynge Midt"
@@ -22,7 +24,7 @@ def test_council_sees_the_cluster_ranked_with_the_country_and_no_test_result(sam
     # golden: the page's own-municipality value and place are the engine's, Danish-formatted
     with database.read(sample_db) as con:
         frame = comparison.cluster(con, Viewer.parse("council"), CLUSTER, "wb_social", 999)
-    year = comparison.latest_year(frame)
+    year = comparison.default_year(frame)
     own = frame[(frame["school_year"] == year) & frame["own"]].iloc[0]
     places = comparison.ranks(frame, year)
     place = places.loc[places["unit_id"] == "999", "words"].iloc[0]
@@ -39,6 +41,27 @@ def test_council_sees_the_cluster_ranked_with_the_country_and_no_test_result(sam
     assert len(table) == 8
     assert any("i klyngen" in m.value and "landsplan" in m.value for m in at.main.markdown)
     assert len(at.main.get("plotly_chart")) == 1
+
+
+def test_a_newer_own_survey_does_not_move_the_page_to_a_year_without_neighbours(sample_db, monkeypatch, tmp_path):
+    """Eksempelby loads its own 2025/26 survey (one school) before the neighbours' figures are published: the
+    page stays on 2024/25, where all seven compare, and 2025/26 can be chosen, with Eksempelby alone in it."""
+    survey = tmp_path / "trivsel-2025.csv"
+    survey.write_bytes(GOOD)
+    import_files(sample_db, [survey])
+    at = open_page(sample_db, monkeypatch, "council", "klynge")
+    overview = at.main.dataframe[0].value.set_index("Indikator")
+    assert overview.loc["Social trivsel", "Skoleår"] == "2024/25"
+    assert overview.loc["Social trivsel", "Placering i klyngen"].endswith("bedst af 7")
+    at.main.selectbox(key="klynge_indicator").set_value("wb_social").run()
+    year = at.main.selectbox(key="klynge_year_wb_social")
+    assert (year.value, year.options[:2]) == (2024, ["2025/26", "2024/25"])
+    assert len(at.main.dataframe[1].value) == 8  # seven municipalities and the country
+    year.set_value(2025).run()
+    assert not at.exception and not at.error
+    # 2025/26: Eksempelby's own figure, one of seven with a value, and no national figure loaded for it
+    assert list(at.main.dataframe[1].value["Kommune"]) == ["Eksempelby"]
+    assert any("I 2025/26 var kommunens social trivsel" in m.value for m in at.main.markdown)
 
 
 def test_the_administration_edits_members_and_a_national_figure_through_the_loader(sample_db, monkeypatch):

@@ -123,3 +123,21 @@ def test_command_writes_the_referat_and_audits_a_refusal(referat_db, tmp_path, c
         ("leader:999001", "export", "report:samtale", audit.command_line()),
         ("leader:999002", "denied", "samtale:999001:2021", audit.command_line()),
     ]
+
+
+def test_command_honours_kommune_as_the_own_municipality(referat_db, tmp_path, monkeypatch, capsys):
+    """``--kommune`` names the own municipality (docs/formats.md), as for ``reports dialogue``: a school of
+    another municipality is refused by the dialogue rule and audited once; the own one is written."""
+    monkeypatch.setenv("KVALITETSDIALOG_KOMMUNE", "751")  # the deployment is configured as Aarhus ...
+    args = ["samtale", "--db", str(referat_db), "--institution", "999001", "--year", "2021/22", "--out"]
+    out = tmp_path / "referat.xlsx"
+    assert main([*args, str(out), "--kommune", "999"]) == 0  # ... but this run is for Eksempelby
+    assert out.exists()
+    assert main([*args, str(tmp_path / "x.html"), "--kommune", "101"]) == 1
+    err = capsys.readouterr().err
+    assert "Institution 999001 hører ikke til kommunen (101)" in err and not (tmp_path / "x.html").exists()
+    with database.read(referat_db) as con:
+        rows = con.execute(
+            "SELECT action, object FROM audit_log WHERE action IN ('export', 'denied') ORDER BY audit_id"
+        ).fetchall()
+    assert rows == [("export", "report:samtale"), ("denied", "samtale:999001:2021")]
