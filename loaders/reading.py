@@ -12,7 +12,6 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import mmap
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -31,6 +30,9 @@ _SAMPLE_BYTES = 64 * 1024
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the pre-2007 binary .xls format
 _CSV_LINE_ERROR = re.compile(r"CSV Error on Line: (\d+)")
+# The bytes where Windows-1252 and Latin-1 differ (0x96 is '–' in the one, a control character in the other).
+_CP1252_ONLY = bytes(range(0x80, 0xA0))
+_CHUNK = 1 << 22
 
 
 def name_key(text: object) -> str:
@@ -73,7 +75,7 @@ def file_sha256(path: Path, sheet: str | None = None) -> str:
     """The content hash used to recognise a file loaded before."""
     h = hashlib.sha256()
     with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
+        for chunk in iter(lambda: f.read(_CHUNK), b""):
             h.update(chunk)
     if sheet:
         # A different sheet of the same workbook is different content.
@@ -133,7 +135,7 @@ def open_source(path: Path, known: set[str], *, sheet: str | None = None, displa
     else:
         if sheet:
             raise _fail(display, f"Der er valgt arket '{sheet}', men filen er en CSV-fil uden ark.")
-        source = _open_csv(path, display, known, head)
+        return _open_csv(path, display, known, head)  # hashed in the same read as its other byte checks
     source.sha256 = file_sha256(path, sheet)
     return source
 
@@ -168,23 +170,46 @@ def _delimiter(line: str) -> str:
     return max(counts, key=counts.__getitem__)
 
 
-def _data_end(path: Path, start: int, delim: str, ncols: int) -> int | None:
-    """Byte offset where the data stops (the first blank line with text after it), or None.
+@dataclass
+class _Bytes:
+    """What one read of a CSV file tells: its sha256, where its data stops, and whether it has a byte where
+    Windows-1252 and Latin-1 differ."""
 
-    Uses plain substring search, not a per-line loop, so multi-million-row files cost little.
+    sha256: str
+    data_end: int | None  # byte offset of the first blank line with text after it (footnotes), or None
+    cp1252_only: bool
+
+
+def _scan(path: Path, header_row: int, delim: str, ncols: int, cp1252: bool = False) -> _Bytes:
+    """Read the file once, a chunk at a time, hashing it and searching each chunk while it is in the cache.
+
+    Plain substring search, not a per-line loop, so multi-million-row files cost little. The data stops at
+    a blank line (or a line of delimiters only) below the header, if text follows it. Only a ``cp1252`` file
+    is searched for the bytes where Windows-1252 and Latin-1 differ.
     """
-    patterns = [b"\n\n", b"\n\r\n"]
+    h = hashlib.sha256()
     empty_row = delim.encode() * max(ncols - 1, 1)
-    patterns += [b"\n" + empty_row + b"\n", b"\n" + empty_row + b"\r\n"]
-    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
-        hits = [p for p in (m.find(p, start) for p in patterns) if p >= 0]
-        if not hits:
-            return None
-        cut = min(hits) + 1
-        rest = m[cut:]
-    if rest.strip(b" \t\r\n" + delim.encode()):
-        return cut
-    return None
+    blank_lines = [b"\n\n", b"\n\r\n", b"\n" + empty_row + b"\n", b"\n" + empty_row + b"\r\n"]
+    overlap = max(map(len, blank_lines)) - 1
+    start = _header_offset(path, header_row) - 1
+    blank, cp1252_only, offset, tail = None, False, 0, b""
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(_CHUNK), b""):
+            h.update(chunk)
+            cp1252_only = cp1252_only or (cp1252 and len(chunk.translate(None, _CP1252_ONLY)) < len(chunk))
+            if blank is None:
+                window, base = tail + chunk, offset - len(tail)
+                hits = [i for i in (window.find(b, max(start - base, 0)) for b in blank_lines) if i >= 0]
+                blank = base + min(hits) if hits else None
+                tail = window[-overlap:]
+            offset += len(chunk)
+    data_end = None
+    if blank is not None:
+        with path.open("rb") as f:
+            f.seek(blank + 1)
+            if f.read().strip(b" \t\r\n" + delim.encode()):
+                data_end = blank + 1
+    return _Bytes(h.hexdigest(), data_end, cp1252_only)
 
 
 def _open_csv(path: Path, display: str, known: set[str], head: bytes) -> Source:
@@ -203,18 +228,23 @@ def _open_csv(path: Path, display: str, known: set[str], head: bytes) -> Source:
         )
     delim = _delimiter(sample[idx])
     header = [c.strip() for c in next(csv.reader([sample[idx]], delimiter=delim))]
-    source = Source(path, display, "", header, idx + 1, "csv")
+    scanned = _scan(path, idx + 1, delim, len(header), encoding == "cp1252")
+    source = Source(path, display, scanned.sha256, header, idx + 1, "csv")
 
     def load(stage: duckdb.DuckDBPyConnection) -> int:
         with tempfile.TemporaryDirectory(prefix="kvd-") as tmp:
-            csv_path = _transcode(path, display, Path(tmp)) if encoding == "cp1252" else path
-            try:
-                return _read_csv(stage, csv_path, source, delim, Path(tmp))
-            except duckdb.InvalidInputException as e:
-                if "unicode" not in str(e).lower() or csv_path != path:
-                    raise
-                # Valid UTF-8 at the top, Windows-1252 further down.
-                return _read_csv(stage, _transcode(path, display, Path(tmp)), source, delim, Path(tmp))
+            if encoding == "cp1252" and not scanned.cp1252_only:
+                # DuckDB's own Latin-1 decoding reads it exactly: no UTF-8 copy.
+                return _read_csv(stage, path, source, delim, Path(tmp), scanned.data_end, "latin-1")
+            if encoding == "utf-8":
+                try:
+                    return _read_csv(stage, path, source, delim, Path(tmp), scanned.data_end)
+                except duckdb.InvalidInputException as e:
+                    if "unicode" not in str(e).lower():
+                        raise
+                    # Valid UTF-8 at the top, Windows-1252 further down.
+            utf8 = _transcode(path, display, Path(tmp))
+            return _read_csv(stage, utf8, source, delim, Path(tmp), _scan(utf8, idx + 1, delim, len(header)).data_end)
 
     source._loader = load
     return source
@@ -228,9 +258,17 @@ def _header_offset(path: Path, header_row: int) -> int:
         return f.tell()
 
 
-def _read_csv(stage: duckdb.DuckDBPyConnection, path: Path, source: Source, delim: str, tmp: Path) -> int:
+def _read_csv(
+    stage: duckdb.DuckDBPyConnection,
+    path: Path,
+    source: Source,
+    delim: str,
+    tmp: Path,
+    end: int | None,
+    encoding: str = "utf-8",
+) -> int:
+    """Read the rows below the header, up to byte ``end`` (footnotes below a blank line), into ``raw``."""
     ncols = len(source.header)
-    end = _data_end(path, _header_offset(path, source.header_row) - 1, delim, ncols)
     if end is not None:
         # Footnotes below a blank line: read only what is above it.
         cut = tmp / "data.csv"
@@ -251,9 +289,9 @@ def _read_csv(stage: duckdb.DuckDBPyConnection, path: Path, source: Source, deli
             CREATE OR REPLACE TABLE raw AS
             SELECT * FROM read_csv(?, delim = ?, quote = '"', escape = '"', header = true,
                                    skip = ?, auto_detect = false, columns = {{{columns}}},
-                                   null_padding = true, encoding = 'utf-8')
+                                   null_padding = true, encoding = ?)
         """,
-            [str(path), delim, source.header_row - 1],
+            [str(path), delim, source.header_row - 1, encoding],
         )
     except duckdb.InvalidInputException as e:
         if "unicode" in str(e).lower():
