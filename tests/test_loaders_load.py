@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import random
 from pathlib import Path
 
 import pytest
@@ -364,6 +365,23 @@ def test_one_read_hashes_and_finds_the_data_end_whatever_its_chunks(
     assert scanned.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     # The data stops at the line of delimiters only (';;x' has text); '–' is 0x96, where Latin-1 differs.
     assert (scanned.data_end, scanned.cp1252_only) == (body.index(";;\r\n"), cp1252_only)
+
+
+def _blank_line_by_search(text: bytes, start: int, delim: bytes, width: int) -> int | None:
+    """The plain substring search the vectorised one replaced: the first of the four blank lines."""
+    row = delim * width
+    lines = (b"\n\n", b"\n\r\n", b"\n" + row + b"\n", b"\n" + row + b"\r\n")
+    hits = [i for i in (text.find(line, start) for line in lines) if i >= 0]
+    return min(hits) if hits else None
+
+
+def test_the_vectorised_blank_line_search_finds_what_a_substring_search_finds():
+    rng = random.Random(12)
+    for _ in range(5000):
+        text = bytes(rng.choice(b"a;\r\n") for _ in range(rng.randrange(0, 24)))
+        start, width = rng.randrange(0, 6), rng.randrange(1, 4)
+        expected = _blank_line_by_search(text, start, b";", width)
+        assert reading._first_blank_line(text, start, b";", width) == expected, (text, start, width)
 
 
 def _pupil_file(tmp_path: Path, name: str, rows: list[list]) -> Path:
