@@ -18,6 +18,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,6 +92,13 @@ def is_demo(con: duckdb.DuckDBPyConnection, viewer: Viewer | None = None) -> boo
     return row is not None and row[0] == "true"
 
 
+def generation_id(con: duckdb.DuckDBPyConnection) -> str | None:
+    """A random id of the data this connection sees, new with every committed data write (None before the first
+    write since it was introduced): what a cache of values computed from the data is keyed by."""
+    row = con.execute("SELECT value FROM meta WHERE key = 'generation_id'").fetchone()
+    return row[0] if row else None
+
+
 def _stored_generation(con: duckdb.DuckDBPyConnection) -> int:
     row = con.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
     return int(row[0]) if row else 0
@@ -150,6 +158,8 @@ def write(
             if changes_data:
                 generation = _stored_generation(con) + 1
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", [str(generation)])
+                # unique across databases, and across a database deleted and built again (its count restarts)
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('generation_id', ?)", [uuid.uuid4().hex])
             yield con
             if changes_data:
                 con.execute("CHECKPOINT")

@@ -50,8 +50,8 @@ def numbers(values: pd.Series) -> pd.Series:
 
 def _texts(values: pd.Series) -> pd.Series:
     """Ids, grades and counts as CSV text; empty when missing."""
-    values = values.astype(object)
-    return values.where(values.notna(), "").astype(str)
+    codes, distinct = pd.factorize(values)  # missing: -1, the last entry; each distinct value written once
+    return pd.Series(np.array([*(str(v) for v in distinct), ""], dtype=object)[codes], index=values.index, dtype=str)
 
 
 def export_table(con, viewer: Viewer, kommune: int | None = None) -> pd.DataFrame:

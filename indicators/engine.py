@@ -40,7 +40,7 @@ import pandas as pd
 from core import settings
 from core.errors import KvalitetsdialogError
 from core.viewer import Viewer
-from indicators import lattice, scope, suppression, uncertainty
+from indicators import decisions, lattice, scope, suppression, uncertainty
 from indicators.catalogue import CATALOGUE, LEVELS, Indicator, assumed_sd, comparable_group
 
 LEVEL_ORDER = ("municipality", "district", "institution", "class")
@@ -71,6 +71,7 @@ _SCALE = {"scale5": (1.0, 5.0)}
 ABSOLUTE_MIN_N = 2
 # Why a value is withheld, as the ``suppression`` column says it (the cohorts say it the same way).
 REASONS = {suppression.SMALL: "small", suppression.COMPLEMENTARY: "complementary"}
+_REASON_NAMES = np.array([REASONS.get(code) for code in range(max(REASONS) + 1)], dtype=object)  # by reason code
 
 
 @dataclass(frozen=True)
@@ -136,11 +137,17 @@ def decided(
     profile_area: str | None = None,
 ) -> pd.DataFrame:
     """The full lattice of ``ind`` (``lattice.build``) with the suppression decided on it for this viewer
-    (column ``reason``)."""
+    (column ``reason``); the lattice and its pattern are kept per data generation (``indicators.decisions``)."""
     years = None if years is None else [int(y) for y in years]
-    full = lattice.build(con, ind, kommune=kommune, years=years, profile_area=profile_area)
-    reason = suppression.decide(full, threshold(min_n))
+    full, reason = decisions.decided(con, ind, kommune, years, threshold(min_n), profile_area)
     return full.values.assign(reason=for_reader(con, viewer, ind, full, reason, settings.kommune(kommune)))
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Decide and keep every indicator's whole lattice for the data as they are (``indicators.decisions``), so that
+    the first page or export after an import reads the pattern instead of computing it."""
+    for ind in CATALOGUE.values():
+        decisions.decided(con, ind, settings.kommune() if ind.confidential else None, None, threshold())
 
 
 def for_reader(
@@ -263,7 +270,11 @@ def _units(con: duckdb.DuckDBPyConnection, ind: Indicator, df: pd.DataFrame) -> 
         [kind, kind],
     ).fetchall()
     units = {(level, unit): n for level, unit, n in counts}
-    return np.array([units.get((lv, str(u)), np.nan) for lv, u in zip(df["level"], df["unit_id"])], dtype="float64")
+    out = np.full(len(df), np.nan)
+    pooled = np.flatnonzero(df["level"].isin(("municipality", "district")).to_numpy())
+    level, unit = df["level"].to_numpy(dtype=object)[pooled], df["unit_id"].to_numpy(dtype=object)[pooled]
+    out[pooled] = [units.get((lv, str(u)), np.nan) for lv, u in zip(level, unit)]
+    return out
 
 
 def _finish(ind: Indicator, df: pd.DataFrame, units: np.ndarray) -> pd.DataFrame:
@@ -287,17 +298,16 @@ def _finish(ind: Indicator, df: pd.DataFrame, units: np.ndarray) -> pd.DataFrame
         lower = upper = np.full(len(df), np.nan)
     no_value = suppressed | np.isnan(value)
     has_interval = ~no_value & ~np.isnan(np.asarray(lower, dtype="float64"))
-    grade = df["grade"].to_numpy(dtype=object, na_value=None).copy()
-    numeric = pd.to_numeric(df["grade"], errors="coerce")
-    is_number = numeric.notna().to_numpy()
-    grade[is_number] = numeric[is_number].astype(int).astype(object).to_numpy()
+    codes, grades = pd.factorize(df["grade"])  # a few distinct grades: each read once
+    grade = np.array([*(int(g) if str(g).isdigit() else g for g in grades), None], dtype=object)[codes]
     years = df["school_year"].astype(int)
     groups = {y: comparable_group(ind, y) for y in years.unique().tolist()}
     out = pd.DataFrame(
         {
             "indicator": ind.id,
-            "level": df["level"].to_numpy(dtype=object),
-            "unit_id": df["unit_id"].astype(str).to_numpy(dtype=object),
+            # text columns never missing as they come (Arrow-backed): no copy to Python objects and back
+            "level": df["level"].array,
+            "unit_id": df["unit_id"].astype(str).array,
             "unit_name": df["unit_name"].to_numpy(dtype=object, na_value=None),
             "institution_id": df["institution_id"].to_numpy(dtype=object, na_value=None),
             "school_year": years.to_numpy(),
@@ -309,7 +319,7 @@ def _finish(ind: Indicator, df: pd.DataFrame, units: np.ndarray) -> pd.DataFrame
             "upper": np.where(no_value, np.nan, upper),
             "interval_kind": np.where(has_interval, ind.interval or "", None),  # type: ignore[call-overload]
             "suppressed": suppressed,
-            "suppression": [REASONS.get(r) for r in reason],
+            "suppression": _REASON_NAMES[reason],
             "comparable_group": years.map(groups).to_numpy(dtype=object),
             # Coverage of a pooled value: the institutions in it, of those of the kind in the unit. The structure of
             # the lattice, which the suppression already assumes a reader knows; withheld with the value.

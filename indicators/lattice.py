@@ -48,6 +48,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from indicators.catalogue import GOOD_LEVELS, LEVELS, POOR_LEVELS, TOP_LEVELS, Indicator
 
@@ -227,9 +228,21 @@ def build(
 ) -> Lattice:
     """The full lattice of ``ind`` for one municipality (None = every one) and the years asked for (None = all);
     of one profile area of a test (``profile_area``), a lattice of its own."""
+    return of_table(table(con, ind, kommune=kommune, years=years, profile_area=profile_area))
+
+
+def table(
+    con: duckdb.DuckDBPyConnection,
+    ind: Indicator,
+    *,
+    kommune: int | None = None,
+    years: list[int] | None = None,
+    profile_area: str | None = None,
+) -> pa.Table:
+    """``build``'s lattice as the Arrow table ``pool_table`` returns (``of_table`` makes it a ``Lattice``)."""
     cell_sql, params = cells(ind, kommune, years, profile_area)
     units = ("institution", "district", "municipality") if ind.pooled else ("institution",)
-    return pool(
+    return pool_table(
         con,
         cell_sql,
         params,
@@ -243,7 +256,12 @@ def build(
     )
 
 
-def pool(
+def pool(con: duckdb.DuckDBPyConnection, cell_sql: str, params: dict, **how) -> Lattice:
+    """``pool_table`` (the same arguments) as a ``Lattice``."""
+    return of_table(pool_table(con, cell_sql, params, **how))
+
+
+def pool_table(
     con: duckdb.DuckDBPyConnection,
     cell_sql: str,
     params: dict,
@@ -254,13 +272,15 @@ def pool(
     grades_from: int = 0,
     subjects: bool = False,
     counts: bool = False,
-) -> Lattice:
+) -> pa.Table:
     """Sum cells (columns inst, yr, grade, class, subject, num, den, s2, n, n_pool, known) into every value of
     the lattice: each of ``units`` (institution, district, municipality, class), each grade and ``all``
     (``grades``), each subject and ``all`` (``subjects``; else each subject alone). ``grade_rows_first``: an
     institution's all-grades row (grade NULL) counts only when it has no grade rows that year. ``grades_from``:
     ``all`` pools the grades from this one up; a lower grade is a value of its own, part of no total (well-being:
-    grades 0-3 answer another survey). ``counts``: the cells carry ``level_1`` .. ``level_6``, summed alike."""
+    grades 0-3 answer another survey). ``counts``: the cells carry ``level_1`` .. ``level_6``, summed alike.
+    One row per value, in order (``row``), with the cells it sums (``members``) and its totals' rows
+    (``unit_total``, ``grade_total``, ``subject_total``)."""
     params = {**params, "grades_from": int(grades_from)}
     detail = (
         "coalesce(bool_or(cells.grade >= $grades_from) OVER (PARTITION BY cells.inst, cells.yr, cells.subject), false)"
@@ -356,11 +376,23 @@ def pool(
            AND subject_total.school_year = q.school_year AND subject_total.grade_key = q.grade_key
         ORDER BY q.row
     """
-    table = con.execute(sql, params).to_arrow_table()
-    assert table is not None  # a query always has a result (maybe empty)
+    result = con.execute(sql, params).to_arrow_table()
+    assert result is not None  # a query always has a result (maybe empty)
+    return result
+
+
+TOTALS = ("unit_total", "grade_total", "subject_total")
+
+
+def of_table(table: pa.Table) -> Lattice:
+    """The ``Lattice`` of ``pool_table``'s rows, or of any whole groups of them (a municipality and school year
+    holds each value's totals): totals are found by their ``row``."""
     members = table.column("members").combine_chunks()
-    totals = ["unit_total", "grade_total", "subject_total"]
-    parents = [table.column(t).to_numpy() for t in totals]
-    values = table.drop_columns(["members", "row", *totals]).to_pandas()
+    row = table.column("row").to_numpy()
+    parents = []
+    for total in TOTALS:
+        parent = table.column(total).to_numpy()
+        parents.append(np.where(parent >= 0, np.searchsorted(row, parent), -1))
+    values = table.drop_columns(["members", "row", *TOTALS]).to_pandas()
     offsets = members.offsets.to_numpy()
     return Lattice(values, offsets - offsets[0], members.values.to_numpy()[offsets[0] : offsets[-1]], parents)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import mmap
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -21,6 +20,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from core.errors import KvalitetsdialogError, Problem, ValidationError
@@ -31,6 +31,9 @@ _SAMPLE_BYTES = 64 * 1024
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the pre-2007 binary .xls format
 _CSV_LINE_ERROR = re.compile(r"CSV Error on Line: (\d+)")
+# The bytes where Windows-1252 and Latin-1 differ (0x96 is '–' in the one, a control character in the other).
+_CP1252_ONLY = bytes(range(0x80, 0xA0))
+_CHUNK = 1 << 22
 
 
 def name_key(text: object) -> str:
@@ -73,7 +76,7 @@ def file_sha256(path: Path, sheet: str | None = None) -> str:
     """The content hash used to recognise a file loaded before."""
     h = hashlib.sha256()
     with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
+        for chunk in iter(lambda: f.read(_CHUNK), b""):
             h.update(chunk)
     if sheet:
         # A different sheet of the same workbook is different content.
@@ -133,7 +136,7 @@ def open_source(path: Path, known: set[str], *, sheet: str | None = None, displa
     else:
         if sheet:
             raise _fail(display, f"Der er valgt arket '{sheet}', men filen er en CSV-fil uden ark.")
-        source = _open_csv(path, display, known, head)
+        return _open_csv(path, display, known, head)  # hashed in the same read as its other byte checks
     source.sha256 = file_sha256(path, sheet)
     return source
 
@@ -168,23 +171,65 @@ def _delimiter(line: str) -> str:
     return max(counts, key=counts.__getitem__)
 
 
-def _data_end(path: Path, start: int, delim: str, ncols: int) -> int | None:
-    """Byte offset where the data stops (the first blank line with text after it), or None.
+@dataclass
+class _Bytes:
+    """What one read of a CSV file tells: its sha256, where its data stops, and whether it has a byte where
+    Windows-1252 and Latin-1 differ."""
 
-    Uses plain substring search, not a per-line loop, so multi-million-row files cost little.
+    sha256: str
+    data_end: int | None  # byte offset of the first blank line with text after it (footnotes), or None
+    cp1252_only: bool
+
+
+def _first_blank_line(text: bytes, start: int, delim: bytes, width: int) -> int | None:
+    """Where in ``text`` the first blank line at or after ``start`` begins (the newline before it): a line that
+    is empty or holds ``width`` delimiters only, ended by ``\\n`` or ``\\r\\n``.
+
+    Vectorised over every line at once: a substring search for a blank line stops at every newline.
+
+    >>> _first_blank_line(b"a;b\\n1;2\\n;x\\n;\\r\\nKilde", 0, b";", 1)  # the newline before ';\\r'
+    10
     """
-    patterns = [b"\n\n", b"\n\r\n"]
-    empty_row = delim.encode() * max(ncols - 1, 1)
-    patterns += [b"\n" + empty_row + b"\n", b"\n" + empty_row + b"\r\n"]
-    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
-        hits = [p for p in (m.find(p, start) for p in patterns) if p >= 0]
-        if not hits:
-            return None
-        cut = min(hits) + 1
-        rest = m[cut:]
-    if rest.strip(b" \t\r\n" + delim.encode()):
-        return cut
-    return None
+    a = np.frombuffer(text, np.uint8)
+    newlines = np.flatnonzero(a == 10)
+    newlines = newlines[newlines >= start]
+    begin, end = newlines[:-1] + 1, newlines[1:]  # each line between two newlines, without them
+    end = end - ((end > begin) & (a[end - 1] == 13))  # and without a carriage return before the newline
+    blank = end == begin
+    rows = np.flatnonzero(end - begin == width)  # as long as a row of delimiters: are they all delimiters?
+    blank[rows] = (a[begin[rows, None] + np.arange(width)] == delim[0]).all(axis=1)
+    hits = np.flatnonzero(blank)
+    return int(newlines[hits[0]]) if len(hits) else None
+
+
+def _scan(path: Path, header_row: int, delim: str, ncols: int, cp1252: bool = False) -> _Bytes:
+    """Read the file once, a chunk at a time, hashing it and searching each chunk while it is in the cache.
+
+    The data stops at a blank line (or a line of delimiters only) below the header, if text follows it. Only
+    a ``cp1252`` file is searched for the bytes where Windows-1252 and Latin-1 differ.
+    """
+    h = hashlib.sha256()
+    width = max(ncols - 1, 1)
+    overlap = len(b"\n\r\n") + width - 1  # the longest blank line but one byte, so none is split between chunks
+    start = _header_offset(path, header_row) - 1
+    blank, cp1252_only, offset, tail = None, False, 0, b""
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(_CHUNK), b""):
+            h.update(chunk)
+            cp1252_only = cp1252_only or (cp1252 and len(chunk.translate(None, _CP1252_ONLY)) < len(chunk))
+            if blank is None:
+                window, base = tail + chunk, offset - len(tail)
+                found = _first_blank_line(window, max(start - base, 0), delim.encode(), width)
+                blank = None if found is None else base + found
+                tail = window[-overlap:]
+            offset += len(chunk)
+    data_end = None
+    if blank is not None:
+        with path.open("rb") as f:
+            f.seek(blank + 1)
+            if f.read().strip(b" \t\r\n" + delim.encode()):
+                data_end = blank + 1
+    return _Bytes(h.hexdigest(), data_end, cp1252_only)
 
 
 def _open_csv(path: Path, display: str, known: set[str], head: bytes) -> Source:
@@ -203,18 +248,23 @@ def _open_csv(path: Path, display: str, known: set[str], head: bytes) -> Source:
         )
     delim = _delimiter(sample[idx])
     header = [c.strip() for c in next(csv.reader([sample[idx]], delimiter=delim))]
-    source = Source(path, display, "", header, idx + 1, "csv")
+    scanned = _scan(path, idx + 1, delim, len(header), encoding == "cp1252")
+    source = Source(path, display, scanned.sha256, header, idx + 1, "csv")
 
     def load(stage: duckdb.DuckDBPyConnection) -> int:
         with tempfile.TemporaryDirectory(prefix="kvd-") as tmp:
-            csv_path = _transcode(path, display, Path(tmp)) if encoding == "cp1252" else path
-            try:
-                return _read_csv(stage, csv_path, source, delim, Path(tmp))
-            except duckdb.InvalidInputException as e:
-                if "unicode" not in str(e).lower() or csv_path != path:
-                    raise
-                # Valid UTF-8 at the top, Windows-1252 further down.
-                return _read_csv(stage, _transcode(path, display, Path(tmp)), source, delim, Path(tmp))
+            if encoding == "cp1252" and not scanned.cp1252_only:
+                # DuckDB's own Latin-1 decoding reads it exactly: no UTF-8 copy.
+                return _read_csv(stage, path, source, delim, Path(tmp), scanned.data_end, "latin-1")
+            if encoding == "utf-8":
+                try:
+                    return _read_csv(stage, path, source, delim, Path(tmp), scanned.data_end)
+                except duckdb.InvalidInputException as e:
+                    if "unicode" not in str(e).lower():
+                        raise
+                    # Valid UTF-8 at the top, Windows-1252 further down.
+            utf8 = _transcode(path, display, Path(tmp))
+            return _read_csv(stage, utf8, source, delim, Path(tmp), _scan(utf8, idx + 1, delim, len(header)).data_end)
 
     source._loader = load
     return source
@@ -228,9 +278,17 @@ def _header_offset(path: Path, header_row: int) -> int:
         return f.tell()
 
 
-def _read_csv(stage: duckdb.DuckDBPyConnection, path: Path, source: Source, delim: str, tmp: Path) -> int:
+def _read_csv(
+    stage: duckdb.DuckDBPyConnection,
+    path: Path,
+    source: Source,
+    delim: str,
+    tmp: Path,
+    end: int | None,
+    encoding: str = "utf-8",
+) -> int:
+    """Read the rows below the header, up to byte ``end`` (footnotes below a blank line), into ``raw``."""
     ncols = len(source.header)
-    end = _data_end(path, _header_offset(path, source.header_row) - 1, delim, ncols)
     if end is not None:
         # Footnotes below a blank line: read only what is above it.
         cut = tmp / "data.csv"
@@ -251,9 +309,9 @@ def _read_csv(stage: duckdb.DuckDBPyConnection, path: Path, source: Source, deli
             CREATE OR REPLACE TABLE raw AS
             SELECT * FROM read_csv(?, delim = ?, quote = '"', escape = '"', header = true,
                                    skip = ?, auto_detect = false, columns = {{{columns}}},
-                                   null_padding = true, encoding = 'utf-8')
+                                   null_padding = true, encoding = ?)
         """,
-            [str(path), delim, source.header_row - 1],
+            [str(path), delim, source.header_row - 1, encoding],
         )
     except duckdb.InvalidInputException as e:
         if "unicode" in str(e).lower():

@@ -128,6 +128,25 @@ def detect(header: list[str], kind: str | None = None) -> Match | None:
 _DIRECT_TYPES = {"text"}
 
 
+def _same_as_cast(stage: duckdb.DuckDBPyConnection, i: int) -> str | None:
+    """A plain cast of ``raw.c{i}`` if it gives every text of this file the value and missing flag that
+    ``lookup_{i}`` gives it (the cell rule's own result), else None.
+
+    Most columns of a clean extract hold plain numbers or ids (``24``, ``800000``): then the cast, checked
+    against the rule on each distinct text here, replaces a join of every row to the lookup. No value is read
+    any other way than by the rule: a file where any text reads differently keeps the join.
+    """
+    [(value_type,)] = stage.execute(f"SELECT typeof(value) FROM lookup_{i} LIMIT 1").fetchall() or [(None,)]
+    if value_type is None:
+        return None
+    cast = "{c}" if value_type == "VARCHAR" else f"TRY_CAST({{c}} AS {value_type})"
+    same = stage.execute(
+        f"SELECT bool_and(value IS NOT DISTINCT FROM {cast.format(c='text')} AND missing = (text IS NULL)) "
+        f"FROM lookup_{i}"
+    ).fetchall()[0][0]
+    return cast.format(c=f"raw.c{i}") if same else None
+
+
 def build(stage: duckdb.DuckDBPyConnection, m: Match, row_sql: str) -> None:
     """Create the table ``vals`` (each row's ``_row``, and per column its value ``v_name`` and whether the cell is
     missing, ``m_name``) and the view ``clean`` (``vals`` beside each column's trimmed text ``"name"``).
@@ -154,6 +173,10 @@ def build(stage: duckdb.DuckDBPyConnection, m: Match, row_sql: str) -> None:
                 f"kv_missing(cell) AS missing{'' if kind is None else f', {kind} AS kind'} "
                 f"FROM (SELECT text, kv_trim(text) AS cell FROM (SELECT DISTINCT c{i} AS text FROM raw))"
             )
+            cast = None if kind is not None else _same_as_cast(stage, i)
+            if cast is not None:
+                values += [f"{cast} AS v_{col.name}", f"raw.c{i} IS NULL AS m_{col.name}"]
+                continue
             joins.append(f"LEFT JOIN lookup_{i} ON lookup_{i}.text IS NOT DISTINCT FROM raw.c{i}")
             values += [f"lookup_{i}.value AS v_{col.name}", f"lookup_{i}.missing AS m_{col.name}"]
             if kind is not None:
@@ -246,6 +269,11 @@ def _unique_problems(stage, m: Match, u: Unique, display: str) -> tuple[list[Pro
     keys = ", ".join(f"v_{c}" for c in u.columns)
     needed = [f"v_{c} IS NOT NULL" for c in u.columns if m.shape.column(c).needed]
     where = " AND ".join(needed) or "true"
+    # As many distinct hashes of the key as rows proves every key distinct (equal keys hash alike), and
+    # counting one integer costs half of grouping the text keys; only a file with a shared hash is grouped.
+    rows, hashes = stage.execute(f"SELECT count(*), count(DISTINCT hash({keys})) FROM vals WHERE {where}").fetchall()[0]
+    if rows == hashes:
+        return [], 0
     dupes = stage.execute(
         f"SELECT count(*) FROM (SELECT {keys} FROM vals WHERE {where} GROUP BY ALL HAVING count(*) > 1)"
     ).fetchall()[0][0]

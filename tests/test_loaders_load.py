@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import random
 from pathlib import Path
 
 import pytest
 
-from loaders import detect_kind, import_files
+from loaders import detect_kind, import_files, reading
 from tests.fixtures_files import query, snapshot, write_csv, write_xlsx
 
 # The ministry's register export: 28 columns, of which the product uses nine.
@@ -327,6 +329,59 @@ def test_aggregated_tests_load_with_mean_score(schools, tmp_path):
         (6, 20, 1, 7, 52.5),
         (8, 9, None, 3, None),
     ]
+
+
+def test_a_column_of_plain_numbers_with_one_danish_number_reads_every_cell_by_the_rule(schools, tmp_path):
+    """A column of plain numbers is read by a cast only where the cast gives every text of the file the rule's
+    value: one '1.234' (thousands) or '52,5' (decimal comma) among them keeps the rule for the column."""
+    header = ["institutionsnummer", "skoleår", "klassetrin", "fag", "antal testede"]
+    header += ["ikke tilstrækkelig", "mangelfuld", "jævn", "god", "rigtig god", "fremragende", "gennemsnitlig score"]
+    path = write_csv(
+        tmp_path / "agg.csv",
+        [
+            header,
+            # 1.000 + 34 + 100 + 50 + 40 + 10 = 1.234 pupils; a plain cast would read '1.234' as 1 and '1.000' as 1.
+            ["751001", "2021/22", "6", "Matematik", "1.234", "1.000", "34", "100", "50", "40", "10", "52"],
+            ["751001", "2021/22", "8", "Matematik", "20", "1", "2", "5", "7", "4", "1", "52,5"],
+        ],
+    )
+    import_files(schools, [path])
+    assert query(schools, "SELECT grade, n_tested, level_1, level_2, mean_score FROM test_aggregates ORDER BY 1") == [
+        (6, 1234, 1000, 34, 52.0),
+        (8, 20, 1, 2, 52.5),
+    ]
+
+
+@pytest.mark.parametrize("chunk", [3, 7, 64, 1 << 22])
+@pytest.mark.parametrize(("footnote", "cp1252_only"), [("Kilde: STIL", False), ("Kilde: STIL – foreløbige tal", True)])
+def test_one_read_hashes_and_finds_the_data_end_whatever_its_chunks(
+    tmp_path, monkeypatch, chunk, footnote, cp1252_only
+):
+    body = f"a;b;c\r\n1;2;3\r\n;;x\r\n4;5;6\r\n;;\r\n{footnote}\r\n"
+    path = tmp_path / "udtræk.csv"
+    path.write_bytes(body.encode("cp1252"))
+    monkeypatch.setattr(reading, "_CHUNK", chunk)
+    scanned = reading._scan(path, 1, ";", 3, cp1252=True)
+    assert scanned.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    # The data stops at the line of delimiters only (';;x' has text); '–' is 0x96, where Latin-1 differs.
+    assert (scanned.data_end, scanned.cp1252_only) == (body.index(";;\r\n"), cp1252_only)
+
+
+def _blank_line_by_search(text: bytes, start: int, delim: bytes, width: int) -> int | None:
+    """The plain substring search the vectorised one replaced: the first of the four blank lines."""
+    row = delim * width
+    lines = (b"\n\n", b"\n\r\n", b"\n" + row + b"\n", b"\n" + row + b"\r\n")
+    hits = [i for i in (text.find(line, start) for line in lines) if i >= 0]
+    return min(hits) if hits else None
+
+
+def test_the_vectorised_blank_line_search_finds_what_a_substring_search_finds():
+    rng = random.Random(12)
+    for _ in range(5000):
+        text = bytes(rng.choice(b"a;\r\n") for _ in range(rng.randrange(0, 24)))
+        start, width = rng.randrange(0, 6), rng.randrange(1, 4)
+        expected = _blank_line_by_search(text, start, b";", width)
+        assert reading._first_blank_line(text, start, b";", width) == expected, (text, start, width)
 
 
 def _pupil_file(tmp_path: Path, name: str, rows: list[list]) -> Path:

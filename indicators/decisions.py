@@ -1,0 +1,169 @@
+"""Decided lattices, kept per data generation: an indicator's full lattice with its suppression, computed once.
+
+The lattice (``indicators.lattice``) and the suppression decided on it (``indicators.suppression.decide``)
+depend on the data alone, with the threshold, the own municipality (a confidential indicator's lattice holds
+only its values) and a test's profile area: not on the viewer, whose view every read takes from them afterwards
+(``engine.for_reader``, ``scope.visible``). Groups (one municipality and school year) share no cell and are
+decided each on its own, so the whole lattice (every municipality for a public indicator) is decided once, and a
+call for one municipality or some years gets those groups' rows of it, with the same values and pattern.
+
+Kept twice: in this process, and in files beside the database (``<db>.decided/<generation id>/``, Arrow IPC read
+memory-mapped), so a new process (the export, a restarted app) reads the pattern instead of computing it.
+The generation id is random and replaced by every committed data write (``core.database.write``), so a kept
+lattice is never read for other data; a file name also holds a digest of the code that computes it. Files get
+the database file's permissions (they hold what it holds). Failing to keep a file only means computing again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from core import database, schema
+from indicators import lattice, suppression
+from indicators.catalogue import Indicator
+
+_MEMORY_SIZE = 64  # whole lattices kept in this process (memory-mapped files cost little)
+_memory: OrderedDict[tuple, pa.Table] = OrderedDict()
+_lock = threading.Lock()
+_switch = threading.local()  # ``uncached()`` in this thread
+
+
+def _code_digest() -> str:
+    """The code the kept lattices depend on: a new version computes (and names) its files afresh."""
+    digest = hashlib.blake2b(str(schema.SCHEMA_VERSION).encode(), digest_size=8)
+    for module in ("lattice.py", "suppression.py", "catalogue.py", "decisions.py"):
+        digest.update((Path(__file__).parent / module).read_bytes())
+    return digest.hexdigest()
+
+
+_CODE = _code_digest()
+
+
+def forget() -> None:
+    """Forget the lattices kept in this process (files stay), and the suppression's own decisions."""
+    with _lock:
+        _memory.clear()
+    suppression.forget()
+
+
+@contextlib.contextmanager
+def uncached() -> Iterator[None]:
+    """Compute every lattice afresh in this block, reading and keeping nothing (tests compare the two paths)."""
+    _switch.off = True
+    try:
+        yield
+    finally:
+        _switch.off = False
+
+
+def decided(
+    con: duckdb.DuckDBPyConnection,
+    ind: Indicator,
+    kommune: int | None,
+    years: list[int] | None,
+    threshold: int,
+    profile_area: str | None = None,
+) -> tuple[lattice.Lattice, np.ndarray]:
+    """The full lattice of ``ind`` for one municipality (None = every one) and the years asked for (None = all),
+    and the suppression decided on it (``suppression.decide``: ``SHOWN``, ``SMALL`` or ``COMPLEMENTARY`` per
+    value), as ``lattice.build`` and ``decide`` give them."""
+    if getattr(_switch, "off", False):
+        full = lattice.build(con, ind, kommune=kommune, years=years, profile_area=profile_area)
+        return full, suppression.decide(full, threshold)
+    whole_kommune = kommune if ind.confidential else None
+    table = _whole(con, ind, whole_kommune, threshold, profile_area)
+    keep = None
+    if kommune is not None and whole_kommune is None:
+        keep = pc.equal(table.column("mun"), kommune)
+    if years is not None:
+        year_type = table.schema.field("school_year").type
+        in_years = pc.is_in(table.column("school_year"), value_set=pa.array(years).cast(year_type))
+        keep = in_years if keep is None else pc.and_(keep, in_years)
+    if keep is not None:
+        table = table.filter(keep)
+    reason = table.column("reason").to_numpy()
+    return lattice.of_table(table.drop_columns(["reason"])), reason
+
+
+def _whole(
+    con: duckdb.DuckDBPyConnection, ind: Indicator, kommune: int | None, threshold: int, profile_area: str | None
+) -> pa.Table:
+    """The whole lattice (``lattice.table``) with its ``reason``: kept, read, or computed and kept."""
+    token = database.generation_id(con)
+    db = _database_file(con)
+    if token is None or db is None:  # no id to key it by (or no file): computed for this call only
+        return _compute(con, ind, kommune, threshold, profile_area)
+    what = (_CODE, ind.id, None if kommune is None else int(kommune), int(threshold), profile_area)
+    name = hashlib.blake2b(repr(what).encode(), digest_size=16)
+    key = (str(db), token, name.hexdigest())
+    with _lock:
+        if key in _memory:
+            _memory.move_to_end(key)
+            return _memory[key]
+    path = Path(f"{db}.decided") / token / f"{key[2]}.arrow"
+    table = _read(path)
+    if table is None:
+        table = _compute(con, ind, kommune, threshold, profile_area)
+        table = _keep(path, table, db) or table
+    with _lock:
+        _memory[key] = table
+        while len(_memory) > _MEMORY_SIZE:
+            _memory.popitem(last=False)
+    return table
+
+
+def _compute(
+    con: duckdb.DuckDBPyConnection, ind: Indicator, kommune: int | None, threshold: int, profile_area: str | None
+) -> pa.Table:
+    table = lattice.table(con, ind, kommune=kommune, profile_area=profile_area)
+    reason = suppression.decide(lattice.of_table(table), threshold)
+    return table.append_column("reason", pa.array(reason, type=pa.int8()))
+
+
+def _database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The database file this connection reads (None for an in-memory database)."""
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return Path(row[0]) if row and row[0] else None
+
+
+def _read(path: Path) -> pa.Table | None:
+    try:
+        with pa.memory_map(str(path)) as source:
+            return pa.ipc.open_file(source).read_all()
+    except (OSError, pa.ArrowInvalid):
+        return None
+
+
+def _keep(path: Path, table: pa.Table, db: Path) -> pa.Table | None:
+    """Write ``table`` to ``path`` (whole or not at all) and read it back memory-mapped; drop other generations'
+    folders. None if it cannot be kept."""
+    try:
+        mode = db.stat().st_mode & 0o666
+        folder = path.parent
+        if not folder.exists():
+            for old in folder.parent.glob("*") if folder.parent.exists() else ():
+                shutil.rmtree(old, ignore_errors=True)
+            for made in (folder.parent, folder):
+                made.mkdir(exist_ok=True)
+                os.chmod(made, mode | (mode & 0o444) >> 2)  # searchable by whoever may read the database
+        part = folder / f".{path.name}.{uuid.uuid4().hex}"
+        with pa.OSFile(str(part), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        os.chmod(part, mode)
+        os.replace(part, path)
+    except OSError:
+        return None
+    return _read(path)
