@@ -346,9 +346,7 @@ def profile_area_section(ctx: Context, institution: pd.Series) -> None:
             }
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    st.caption(
-        f"{schoolyear.short(year)}: gennemsnitlig andel korrekte svar i hvert profilområde, alle klassetrin under ét."
-    )
+    st.caption(f"{schoolyear.short(year)}: {profile_areas.MEANING}.")
     caption = widgets.withheld_caption([f"{SUBJECTS.get(s, s)}, {a}" for s, a in own.index], own["suppression"])
     if caption:
         st.caption(caption)

@@ -23,7 +23,7 @@ from dashboards.context import Context, current, download
 from dialogue import samtale as samtaler
 from dialogue.mandatory_tests import mandatory_tests
 from dialogue.notes import ACTION_STATUSES, dialogue_years
-from indicators import units
+from indicators import profile_areas, units
 from indicators.catalogue import SUBJECTS
 from loaders import coverage
 
@@ -182,21 +182,28 @@ def _tests(ctx: Context, institution_id: str, year: int) -> None:
     tests = ctx.read(mandatory_tests, institution_id, year)
     for sentence in tests.not_followed:
         st.caption(sentence)
-    if not tests.rows:
+    if not tests.rows and not tests.profile_areas:
         st.caption(f"Der er ingen testresultater for skolen i {schoolyear.short(year)}.")
         return
     st.caption(f"{_LOCK} Fortroligt efter folkeskolelovens § 55 b – må ikke offentliggøres.")
+    if tests.rows:
+        _test_table(tests, year)
+    if tests.profile_areas:
+        _profile_area_table(tests, year)
 
-    def shown(v, indicator) -> str:
-        if v is None:
-            return danish.MISSING
-        return widgets.formatted(v.value, indicator.id, v.suppression)
 
+def _shown(v, indicator) -> str:
+    if v is None:
+        return danish.MISSING
+    return widgets.formatted(v.value, indicator.id, v.suppression)
+
+
+def _test_table(tests, year: int) -> None:
     table = pd.DataFrame(
         [
             {"Indikator": r.indicator.label, "Fag": SUBJECTS.get(r.subject, r.subject)}
-            | {schoolyear.short(y): shown(r.school.get(y), r.indicator) for y in tests.years}
-            | {f"Kommunen {schoolyear.short(year)}": shown(r.municipality, r.indicator)}
+            | {schoolyear.short(y): _shown(r.school.get(y), r.indicator) for y in tests.years}
+            | {f"Kommunen {schoolyear.short(year)}": _shown(r.municipality, r.indicator)}
             for r in tests.rows
         ]
     )
@@ -205,6 +212,21 @@ def _tests(ctx: Context, institution_id: str, year: int) -> None:
         f"Alle klassetrin under ét. {danish.MISSING}: ingen data, eller året ligger på en anden skala og kan ikke "
         "sammenlignes."
     )
+
+
+def _profile_area_table(tests, year: int) -> None:
+    """The samtale year's profile areas, withheld like every test result (a table: no chart to describe)."""
+    table = pd.DataFrame(
+        {
+            "Fag": SUBJECTS.get(a.subject, a.subject),
+            "Profilområde": a.profile_area,
+            "Skolen": _shown(a.school, a.indicator),
+            "Kommunen": _shown(a.municipality, a.indicator),
+        }
+        for a in tests.profile_areas
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(f"Profilområder {schoolyear.short(year)}: {profile_areas.MEANING}.")
 
 
 def _agreement_table(items: list[samtaler.Agreement], followup: bool) -> None:

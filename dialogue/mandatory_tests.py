@@ -9,7 +9,10 @@ or a year that cannot be compared), beside the municipality's value for the
 year. Every value comes from ``indicators.compute`` with the viewer, so
 suppression and scope are the engine's; the public gets nothing. A test
 indicator with no value for the year says why (``reason_no_data``: e.g. the
-transition tests give points only, no performance levels).
+transition tests give points only, no performance levels). Where the year's
+transition or skills tests give points per profile area, the school's mean
+correct in each, beside the municipality's, comes from
+``indicators.profile_areas`` and is withheld by the same rules.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from core import danish, schoolyear, settings
 from core.viewer import Viewer
 from dialogue import records
 from dialogue.samtale import check_read
+from indicators import profile_areas
 from indicators.catalogue import CATALOGUE, SUBJECTS, Indicator
 from indicators.engine import Value
 from indicators.goals import reason_no_data
@@ -45,6 +49,17 @@ class TestRow:
 
 
 @dataclass(frozen=True)
+class ProfileAreaRow:
+    """One subject's profile area in the samtale's year: the school's mean correct and the municipality's."""
+
+    indicator: Indicator  # the year's mean correct (transition or skills test), whose unit the values have
+    subject: str
+    profile_area: str
+    school: Value
+    municipality: Value
+
+
+@dataclass(frozen=True)
 class MandatoryTests:
     institution_id: str
     school_year: int
@@ -52,11 +67,12 @@ class MandatoryTests:
     rows: tuple[TestRow, ...]
     # a sentence per reason for the indicators and subjects shown in the years before but not this year
     not_followed: tuple[str, ...] = ()
+    profile_areas: tuple[ProfileAreaRow, ...] = ()  # the samtale's year only, by subject and profile area
 
     @property
     def confidential(self) -> bool:
         """Test results below the whole country are confidential (folkeskoleloven § 55 b)."""
-        return bool(self.rows)
+        return bool(self.rows or self.profile_areas)
 
 
 def mandatory_tests(
@@ -121,4 +137,22 @@ def mandatory_tests(
         + f": ingen værdi for {schoolyear.short(school_year)}, fordi {why}."
         for why, labels in missing.items()
     )
-    return MandatoryTests(institution_id, school_year, years, tuple(rows), not_followed)
+    areas = _profile_areas(con, viewer, institution_id, school_year, kommune) if kommune is not None else ()
+    return MandatoryTests(institution_id, school_year, years, tuple(rows), not_followed, areas)
+
+
+def _profile_areas(con, viewer: Viewer, institution_id: str, school_year: int, kommune: int) -> tuple:
+    """The school's profile areas in the samtale's year beside the municipality's, as the engine gives them."""
+    df = profile_areas.profile_areas(con, viewer, institution_id, kommune=kommune, year=school_year)
+    school = df[df["level"] == "institution"]
+    municipality = {(r.subject, r.profile_area): Value.of(r) for r in df[df["level"] == "municipality"].itertuples()}
+    return tuple(
+        ProfileAreaRow(
+            CATALOGUE[r.indicator],
+            r.subject,
+            r.profile_area,
+            Value.of(r),
+            municipality.get((r.subject, r.profile_area), MISSING),
+        )
+        for r in school.itertuples()
+    )

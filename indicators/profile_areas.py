@@ -19,7 +19,20 @@ from indicators.catalogue import CATALOGUE, default_test_kind
 
 # The indicator of a test kind's mean correct, whose definition a profile area shares.
 _MEAN_CORRECT = {i.test_kinds[0]: i.id for i in CATALOGUE.values() if i.id in ("tt_mean_correct", "ft_mean_correct")}
-COLUMNS = ["school_year", "subject", "profile_area", "level", "unit_id", "value", "n", "suppressed", "suppression"]
+# What a profile area's value is, as every page and report says it.
+MEANING = "gennemsnitlig andel korrekte svar i hvert profilområde, alle klassetrin under ét"
+COLUMNS = [
+    "indicator",
+    "school_year",
+    "subject",
+    "profile_area",
+    "level",
+    "unit_id",
+    "value",
+    "n",
+    "suppressed",
+    "suppression",
+]
 
 
 def profile_areas(
@@ -29,18 +42,20 @@ def profile_areas(
     *,
     kommune: int | None = None,
     min_n: int | None = None,
+    year: int | None = None,
 ) -> pd.DataFrame:
     """The institution's and the municipality's mean correct per subject and profile area (grades pooled), in
-    the latest school year whose tests have profile areas at the institution; empty where there are none or
-    the viewer may not see test results."""
+    school year ``year`` (default: the latest whose tests have profile areas at the institution); empty where
+    there are none or the viewer may not see test results."""
     engine.require_viewer(viewer)
     code = settings.kommune(kommune)
     if not viewer.sees_national_tests or not viewer.sees_institution(str(institution_id)):
         return pd.DataFrame(columns=COLUMNS)
     found = con.execute(
         "SELECT school_year, list(DISTINCT profile_area ORDER BY profile_area) FROM test_pupil_results "
-        "WHERE institution_id = ? AND profile_area IS NOT NULL GROUP BY school_year ORDER BY school_year DESC LIMIT 1",
-        [str(institution_id)],
+        "WHERE institution_id = ? AND profile_area IS NOT NULL AND school_year = coalesce(?, school_year) "
+        "GROUP BY school_year ORDER BY school_year DESC LIMIT 1",
+        [str(institution_id), year],
     ).fetchone()
     if found is None:
         return pd.DataFrame(columns=COLUMNS)

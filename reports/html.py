@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from core import danish, schoolyear
 from core.safe import chart_text
-from indicators import STATUS_LABELS, comparison, why_no_data
+from indicators import STATUS_LABELS, comparison, profile_areas, why_no_data
 from indicators.catalogue import CATALOGUE, SUBJECTS, Indicator
 from indicators.engine import Value
 from reports.data import (
@@ -200,4 +200,5 @@ def referat_html(referat: Referat) -> str:
         title=referat.title,
         r=referat,
         test_value=lambda v, indicator: _test_value(v, indicator, referat.min_n),
+        profile_area_meaning=profile_areas.MEANING,
     )

@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from core import danish, schoolyear
 from core.safe import set_cell
-from indicators import STATUS_LABELS, comparison
+from indicators import STATUS_LABELS, comparison, profile_areas
 from indicators.catalogue import CATALOGUE, SUBJECTS
 from reports.data import (
     CONFIDENTIAL_MARK,
@@ -348,8 +348,18 @@ def referat_xlsx(referat: Referat) -> bytes:
             f"gruppes tal ikke kan regnes ud; {danish.MISSING}: "
             "ingen data, eller året ligger på en anden skala og kan ikke sammenlignes."
         )
-    else:
+    elif not tests.profile_areas:
         line_of("", f"Der er ingen testresultater for skolen i {year}.")
+    if tests.profile_areas:
+        heading(f"Profilområder {year}")
+        if not tests.rows:
+            set_cell(ws.cell(row, 2), CONFIDENTIAL_MARK).font = _MARK
+        table(["Fag", "Profilområde", "Skolen", "Kommunen"])
+        for profile in tests.profile_areas:
+            line_of(SUBJECTS.get(profile.subject, profile.subject), profile.profile_area)
+            _number(ws.cell(row, 3), profile.school, profile.indicator.id, referat.min_n)
+            _number(ws.cell(row, 4), profile.municipality, profile.indicator.id, referat.min_n)
+        line_of(profile_areas.MEANING.capitalize() + ".")
     for sentence in tests.not_followed:
         line_of("", sentence)
 
