@@ -17,6 +17,7 @@ the database file's permissions (they hold what it holds). Failing to keep a fil
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import shutil
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -83,19 +85,54 @@ def decided(
     if getattr(_switch, "off", False):
         full = lattice.build(con, ind, kommune=kommune, years=years, profile_area=profile_area)
         return full, suppression.decide(full, threshold)
+    table = _rows(con, ind, kommune, years, threshold, profile_area, None)
+    return lattice.of_table(table.drop_columns(["reason"])), table.column("reason").to_numpy()
+
+
+def values(
+    con: duckdb.DuckDBPyConnection,
+    ind: Indicator,
+    kommune: int | None,
+    years: list[int] | None,
+    threshold: int,
+    profile_area: str | None = None,
+    levels: tuple[str, ...] | None = None,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """``decided``'s values (``Lattice.values``) at ``levels`` (None = all) and their suppression, for a reader who
+    needs the values alone: the lattice's other rows (classes, mostly) are never made into a frame."""
+    if getattr(_switch, "off", False):
+        full, reason = decided(con, ind, kommune, years, threshold, profile_area)
+        keep = np.ones(len(reason), dtype=bool) if levels is None else full.values["level"].isin(levels).to_numpy()
+        return full.values[keep].reset_index(drop=True), reason[keep]
+    table = _rows(con, ind, kommune, years, threshold, profile_area, levels)
+    rest = table.drop_columns(["members", "row", *lattice.TOTALS, "reason"])
+    return rest.to_pandas(), table.column("reason").to_numpy()
+
+
+def _rows(
+    con: duckdb.DuckDBPyConnection,
+    ind: Indicator,
+    kommune: int | None,
+    years: list[int] | None,
+    threshold: int,
+    profile_area: str | None,
+    levels: tuple[str, ...] | None,
+) -> pa.Table:
+    """The rows of the whole lattice in the municipality, years and levels asked for (None = all)."""
     whole_kommune = kommune if ind.confidential else None
     table = _whole(con, ind, whole_kommune, threshold, profile_area)
-    keep = None
+    keep = []
     if kommune is not None and whole_kommune is None:
-        keep = pc.equal(table.column("mun"), kommune)
+        keep.append(pc.equal(table.column("mun"), kommune))
     if years is not None:
         year_type = table.schema.field("school_year").type
-        in_years = pc.is_in(table.column("school_year"), value_set=pa.array(years).cast(year_type))
-        keep = in_years if keep is None else pc.and_(keep, in_years)
-    if keep is not None:
-        table = table.filter(keep)
-    reason = table.column("reason").to_numpy()
-    return lattice.of_table(table.drop_columns(["reason"])), reason
+        keep.append(pc.is_in(table.column("school_year"), value_set=pa.array(years).cast(year_type)))
+    if levels is not None:
+        level_type = table.schema.field("level").type
+        keep.append(pc.is_in(table.column("level"), value_set=pa.array(list(levels)).cast(level_type)))
+    if keep:
+        table = table.filter(functools.reduce(pc.and_, keep))
+    return table
 
 
 def _whole(

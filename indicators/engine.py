@@ -135,10 +135,15 @@ def decided(
     years,
     min_n: int | None,
     profile_area: str | None = None,
+    levels: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
     """The full lattice of ``ind`` (``lattice.build``) with the suppression decided on it for this viewer
-    (column ``reason``); the lattice and its pattern are kept per data generation (``indicators.decisions``)."""
+    (column ``reason``); the lattice and its pattern are kept per data generation (``indicators.decisions``).
+    ``levels``: only the values at these levels are wanted (None = all)."""
     years = None if years is None else [int(y) for y in years]
+    if viewer.role != "leader":  # reads the pattern as decided (``for_reader``): the values alone will do
+        values, reason = decisions.values(con, ind, kommune, years, threshold(min_n), profile_area, levels)
+        return values.assign(reason=reason)
     full, reason = decisions.decided(con, ind, kommune, years, threshold(min_n), profile_area)
     return full.values.assign(reason=for_reader(con, viewer, ind, full, reason, settings.kommune(kommune)))
 
@@ -240,7 +245,7 @@ def compute(
         levels += ("class",)
     subject_list = _asked(ind, subjects, ind.subjects) if ind.subjects else None
     grade_list = _asked(ind, grades) if ind.has_grades else None
-    df = decided(con, viewer, ind, kommune, years, min_n, profile_area)
+    df = decided(con, viewer, ind, kommune, years, min_n, profile_area, levels)
     keep = df["level"].isin(levels).to_numpy().copy()
     if subject_list is not None:
         keep &= df["subject"].isin(subject_list).to_numpy()
@@ -434,7 +439,9 @@ def level_distribution(
     code = settings.kommune(kommune)
     if not viewer.sees_national_tests:
         return pd.DataFrame(columns=columns)
-    df = decided(con, viewer, ind, code, years, min_n)
+    df = decided(
+        con, viewer, ind, code, years, min_n, levels=("municipality",) if institution_id is None else ("institution",)
+    )
     unit = (df["level"] == "municipality") if institution_id is None else (df["level"] == "institution")
     unit &= df["unit_id"] == (str(code) if institution_id is None else str(institution_id))
     if subject:

@@ -61,6 +61,7 @@ def _prepare(db: Path) -> None:
     export) reads it; the import is committed, so a failure here only leaves the work to the first reader."""
     try:
         with database.read(db) as con:
+            con.execute("SET enable_progress_bar = false")  # the command's output is its summary lines
             engine.prepare(con)
     except Exception:
         log.exception("Indikatorerne kunne ikke forberedes; de beregnes ved første visning.")
