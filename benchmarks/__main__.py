@@ -122,7 +122,7 @@ def tables(imp: dict, ind: dict, pages: dict, runs: int) -> list[str]:
         "",
         "Engine: computed afresh (lattice and suppression; the targets' figure). Kept: the same call reading the "
         "pattern kept for this data generation (`indicators.decisions`), as every page and export after "
-        f"`python -m loaders import` does; deciding all of them after the import took {ind['prepare']:.2f} s.",
+        f"`python -m indicators prepare` after an import does; deciding all of them took {ind['prepare']:.2f} s.",
         "",
         "| indicator | engine s | kept s | pandas s | pandas / engine | under 5 s | at least 5x |",
         "|---|---:|---:|---:|---:|:-:|:-:|",
@@ -163,7 +163,7 @@ def tables(imp: dict, ind: dict, pages: dict, runs: int) -> list[str]:
         f"### Pages (municipality {ind['kommune']}; warm = median of {runs})",
         "",
         "Server side: Streamlit's `AppTest` runs the page script (cold: its first run after the import in a new "
-        "process, so nothing is cached in it; it reads the patterns the import kept). Floor: a warm `AppTest` run of a one-line script, "
+        "process, so nothing is cached in it; it reads the patterns `python -m indicators prepare` kept). Floor: a warm `AppTest` run of a one-line script, "
         f"{floor:.3f} s. Browser: headless Chromium against `streamlit run`, from opening the page's address "
         "until its last element is drawn, a new browser session per visit (so it includes loading "
         "Streamlit's front end).",

@@ -290,7 +290,7 @@ def _afresh(fn, *args):
 
 def prepare_seconds(db: Path) -> float:
     """Seconds of deciding and keeping every indicator's pattern from scratch (``engine.prepare``, what
-    ``python -m loaders import`` does after its commit)."""
+    ``python -m indicators prepare`` does after an import)."""
     shutil.rmtree(f"{db}.decided", ignore_errors=True)
     started = time.perf_counter()
     with database.read(db) as con:
@@ -320,7 +320,7 @@ def figures(db: Path, runs: int) -> dict:
             i: median_time(lambda i=i: _afresh(engine_indicator, con, i, min_n, kommune), runs) for i in CATALOGUE
         }
         export_s = median_time(lambda: _afresh(export_table, con, ADMINISTRATION, kommune), runs)
-        # read from the kept patterns (as after ``python -m loaders import``), as a new process does
+        # read from the kept patterns (as after ``python -m indicators prepare``), as a new process does
         engine.prepare(con)
         kept_s = {
             i: median_time(lambda i=i: (decisions.forget(), engine_indicator(con, i, min_n, kommune)), runs)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m indicators export|goals`` (docs/formats.md, "Command line").
+"""Command line: ``python -m indicators export|goals|prepare`` (docs/formats.md, "Command line").
 
 Both write CSV (UTF-8, comma, ``.`` decimal point, header row) to ``--out`` or
 stdout. A user error prints a Danish message on stderr and exits 1.
@@ -8,7 +8,9 @@ institution in the data (so a municipality can compare itself with others), but
 the confidential test indicators (folkeskoleloven § 55 b) only for the own
 municipality (``--kommune``, else ``KVALITETSDIALOG_KOMMUNE``, else the sample
 municipality) and its institutions: another municipality's test results are
-never exported, whoever runs it. ``goals`` evaluates the own municipality's goals.
+never exported, whoever runs it. ``goals`` evaluates the own municipality's goals. ``prepare`` decides and
+keeps every indicator's suppression for the data as they are (``engine.prepare``), for a schedule to run after
+an import.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import pandas as pd
 from core import audit, database, safe, schoolyear, settings
 from core.errors import AccessDenied, KvalitetsdialogError
 from core.viewer import Viewer
+from indicators import engine
 from indicators.catalogue import CATALOGUE
 from indicators.engine import compute
 from indicators.goals import evaluate_goals
@@ -141,12 +144,15 @@ def main(argv: list[str] | None = None) -> int:
         "i data; nationale test, overgangstest og færdighedstest (fortrolige, folkeskolelovens § 55 b) kun for "
         "egen kommune (--kommune) og dens institutioner.",
         "goals": "Målenes status for egen kommune (--kommune) og dens institutioner.",
+        "prepare": "Beregn og gem alle indikatorers diskretionering for de indlæste data (efter en indlæsning), "
+        "så den første side og det første udtræk bagefter ikke skal beregne den. Skriver intet ud.",
     }
     for name, text in helps.items():
         p = sub.add_parser(name, help=text, description=text)
         p.add_argument("--db", help="databasefilen (ellers KVALITETSDIALOG_DB)")
-        p.add_argument("--out", help="CSV-fil (ellers standardoutput)")
-        p.add_argument("--as", dest="viewer", help="administration, council, public eller leader:ID[,ID...]")
+        if name != "prepare":  # it shows nobody anything
+            p.add_argument("--out", help="CSV-fil (ellers standardoutput)")
+            p.add_argument("--as", dest="viewer", help="administration, council, public eller leader:ID[,ID...]")
         p.add_argument(
             "--kommune",
             help="egen kommunekode (ellers KVALITETSDIALOG_KOMMUNE, ellers 999); "
@@ -156,12 +162,17 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--year")
     try:
         args = parser.parse_args(argv)
-        viewer = Viewer.parse(args.viewer)
+        viewer = Viewer.parse(getattr(args, "viewer", None))
         try:
             kommune = settings.kommune(args.kommune)
         except ValueError:
             raise KvalitetsdialogError(f"Ugyldig kommunekode '{args.kommune}'.", "Ugyldig kommunekode") from None
         db = settings.db_path(args.db)
+        if args.command == "prepare":
+            with database.read(db) as con:
+                con.execute("SET enable_progress_bar = false")
+                engine.prepare(con, kommune)
+            return 0
         if args.command == "export":
             with database.read(db) as con:
                 con.execute("SET enable_progress_bar = false")

@@ -148,11 +148,12 @@ def decided(
     return full.values.assign(reason=for_reader(con, viewer, ind, full, reason, settings.kommune(kommune)))
 
 
-def prepare(con: duckdb.DuckDBPyConnection) -> None:
+def prepare(con: duckdb.DuckDBPyConnection, kommune: int | None = None) -> None:
     """Decide and keep every indicator's whole lattice for the data as they are (``indicators.decisions``), so that
-    the first page or export after an import reads the pattern instead of computing it."""
+    the first page or export after an import reads the pattern instead of computing it. ``kommune``: the own
+    municipality (None = ``settings.kommune()``)."""
     for ind in CATALOGUE.values():
-        decisions.decided(con, ind, settings.kommune() if ind.confidential else None, None, threshold())
+        decisions.decided(con, ind, settings.kommune(kommune) if ind.confidential else None, None, threshold())
 
 
 def for_reader(

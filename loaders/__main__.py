@@ -2,9 +2,7 @@
 
 Exit 0: every file loaded (one line per file on stdout). Exit 1: a file was
 rejected (the Danish report on stderr; no data changed). Exit 2: an
-unexpected error (logged with its traceback). After a load, every indicator's
-suppression is decided for the new data (``indicators.engine.prepare``), so the
-first page and export after the import read it instead of computing it.
+unexpected error (logged with its traceback).
 """
 
 from __future__ import annotations
@@ -12,11 +10,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from pathlib import Path
 
-from core import database, settings
+from core import settings
 from core.errors import KvalitetsdialogError
-from indicators import engine
 from loaders.importer import import_files
 from loaders.kinds import KINDS
 
@@ -51,20 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for r in results:
         print(r.summary())
-    if not args.dry_run:
-        _prepare(settings.db_path(args.db))
     return 0
-
-
-def _prepare(db: Path) -> None:
-    """Decide the indicators' suppression for the new data now, so that the first page after the import (and the
-    export) reads it; the import is committed, so a failure here only leaves the work to the first reader."""
-    try:
-        with database.read(db) as con:
-            con.execute("SET enable_progress_bar = false")  # the command's output is its summary lines
-            engine.prepare(con)
-    except Exception:
-        log.exception("Indikatorerne kunne ikke forberedes; de beregnes ved første visning.")
 
 
 if __name__ == "__main__":

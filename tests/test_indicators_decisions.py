@@ -156,3 +156,18 @@ def test_an_unwritable_folder_only_means_computing_again(sample_db: Path):
         with decisions.uncached():
             expected = compute(con, admin, "nt_share_good", by_class=True)
     _same(got, expected)
+
+
+def test_prepare_keeps_every_indicator_for_the_readers_after_it(sample_db: Path):
+    from indicators.__main__ import main
+
+    assert main(["prepare", "--db", str(sample_db), "--kommune", str(KOMMUNE)]) == 0
+    assert len(list(Path(f"{sample_db}.decided").glob("*/*.arrow"))) == len(CATALOGUE)  # one per indicator
+    decisions.forget()
+    admin = Viewer.parse("administration")
+    with database.read(sample_db) as con:
+        got = _everything(con, admin)
+        with decisions.uncached():
+            expected = _everything(con, admin)
+    _same(got, expected)
+    assert len(list(Path(f"{sample_db}.decided").glob("*/*.arrow"))) == len(CATALOGUE)  # read, none computed again
