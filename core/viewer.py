@@ -53,5 +53,13 @@ class Viewer:
     def sees_institution(self, institution_id: str) -> bool:
         return self.sees_all_institutions or institution_id in self.institutions
 
+    def leads(self, institution_id: str) -> bool:
+        """A leader of this institution: their own, whose notes and samtale they write in part.
+
+        >>> Viewer.parse("leader:999001").leads("999001"), Viewer.parse("administration").leads("999001")
+        (True, False)
+        """
+        return self.role == "leader" and institution_id in self.institutions
+
 
 ADMINISTRATION = Viewer("administration")

@@ -23,7 +23,6 @@ from dialogue import (
     Note,
     add_note,
     delete_note,
-    dialogue_years,
     edit_note,
     editable,
     may_delete,
@@ -36,7 +35,6 @@ from dialogue import (
 )
 from indicators import units
 from indicators.catalogue import AREAS
-from loaders import coverage
 
 
 def _choose(ctx: Context) -> tuple[str, int] | None:
@@ -44,20 +42,14 @@ def _choose(ctx: Context) -> tuple[str, int] | None:
     if institutions.empty:
         widgets.empty("Der er ingen institutioner at vise.")
         return None
-    names = dict(zip(institutions["institution_id"], institutions["name"]))
-    ids = list(names)
-    if st.session_state.get("institution") not in ids:
-        # the same key as the Institution page: the choice carries over
-        st.session_state["institution"] = ctx.read(units.first_with_data, ctx.kommune)
-    years = ctx.read(dialogue_years)
-    if not years:
-        widgets.empty("Der er ingen data at føre en dialog om endnu.")
-        return None
-    c1, c2 = st.columns([3, 1])
-    institution_id = c1.selectbox("Institution", ids, format_func=names.get, key="institution")
-    default = next((y for y in years if y <= (ctx.read(coverage.latest_year) or years[0])), years[0])
-    year = c2.selectbox("Skoleår", years, index=years.index(default), format_func=schoolyear.short, key="dialogue_year")
-    return institution_id, year
+    return widgets.institution_and_year(
+        ctx,
+        institutions,
+        label="Institution",
+        kind=None,
+        year_key="dialogue_year",
+        no_years="Der er ingen data at føre en dialog om endnu.",
+    )
 
 
 def _numbers(ctx: Context, institution_id: str, year: int) -> list[str]:

@@ -25,12 +25,11 @@ def choose(ctx: Context) -> pd.Series | None:
         widgets.empty("Der er ingen institutioner at vise.")
         return None
     ids = list(institutions["institution_id"])
-    if st.session_state.get("institution") not in ids:
-        st.session_state["institution"] = ctx.read(units.first_with_data, ctx.kommune)
+    widgets.open_on_data(ctx, ids)
     names = dict(zip(institutions["institution_id"], institutions["name"]))
     if len(ids) > 1:
-        st.selectbox("Institution", ids, format_func=names.get, key="institution")
-    return institutions.set_index("institution_id").loc[st.session_state["institution"]]
+        st.selectbox("Institution", ids, format_func=names.get, key=widgets.INSTITUTION_KEY)
+    return institutions.set_index("institution_id").loc[st.session_state[widgets.INSTITUTION_KEY]]
 
 
 def goals_table(ctx: Context, institution_id: str) -> pd.DataFrame:

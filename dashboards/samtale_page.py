@@ -22,10 +22,9 @@ from dashboards import widgets
 from dashboards.context import Context, current, download
 from dialogue import samtale as samtaler
 from dialogue.mandatory_tests import mandatory_tests
-from dialogue.notes import ACTION_STATUSES, dialogue_years
+from dialogue.notes import ACTION_STATUSES
 from indicators import profile_areas, units
 from indicators.catalogue import SUBJECTS
-from loaders import coverage
 
 _LOCK = ":material/lock:"
 
@@ -37,20 +36,14 @@ def _choose(ctx: Context) -> tuple[str, int] | None:
     if schools.empty:
         st.info("Skoleudviklingssamtalen holdes med skoler. Dagtilbud bruger siden Dialog.", icon=":material/info:")
         return None
-    names = dict(zip(schools["institution_id"], schools["name"]))
-    ids = list(names)
-    if st.session_state.get("institution") not in ids:
-        # the same key as the Institution and Dialog pages; a school with data first
-        st.session_state["institution"] = ctx.read(units.first_with_data, ctx.kommune, kind="skole")
-    years = ctx.read(dialogue_years)
-    if not years:
-        widgets.empty("Der er ingen data at holde en samtale om endnu.")
-        return None
-    c1, c2 = st.columns([3, 1])
-    institution_id = c1.selectbox("Skole", ids, format_func=names.get, key="institution")
-    default = next((y for y in years if y <= (ctx.read(coverage.latest_year) or years[0])), years[0])
-    year = c2.selectbox("Skoleår", years, index=years.index(default), format_func=schoolyear.short, key="samtale_year")
-    return institution_id, year
+    return widgets.institution_and_year(
+        ctx,
+        schools,
+        label="Skole",
+        kind="skole",
+        year_key="samtale_year",
+        no_years="Der er ingen data at holde en samtale om endnu.",
+    )
 
 
 def _participant_inputs(samtale: samtaler.Samtale | None) -> dict:

@@ -14,9 +14,11 @@ import indicators
 from core import danish, schoolyear, settings
 from core.errors import KvalitetsdialogError
 from core.safe import chart_text
-from indicators import comparison
+from dialogue import dialogue_years
+from indicators import comparison, units
 from indicators.catalogue import CATALOGUE, SUBJECTS, Indicator
 from indicators.goals.sentences import target_words
+from loaders import coverage
 
 # Okabe-Ito colours (safe for the common colour-vision deficiencies); the icon
 # and the word carry the status too, so colour is never the only signal.
@@ -168,6 +170,37 @@ def subject_select(indicator: Indicator, key: str, allow_all: bool = True) -> st
 def empty(what: str) -> None:
     """An empty state that says what to import."""
     st.info(f"{what} {EMPTY_HINT}", icon=":material/info:")
+
+
+# One session key for the Institution, Dialog and Skoleudviklingssamtale pages' institution: the choice carries over.
+INSTITUTION_KEY = "institution"
+
+
+def open_on_data(ctx, ids: list[str], kind: str | None = None) -> None:
+    """Keep the chosen institution where it is among ``ids`` (those this page offers the viewer), else open on
+    one with data: the leader's own, else the first with any figure (``units.first_with_data``, of ``kind``)."""
+    if st.session_state.get(INSTITUTION_KEY) not in ids:
+        st.session_state[INSTITUTION_KEY] = ctx.read(units.first_with_data, ctx.kommune, kind=kind)
+
+
+def institution_and_year(
+    ctx, institutions: pd.DataFrame, *, label: str, kind: str | None, year_key: str, no_years: str
+) -> tuple[str, int] | None:
+    """The Dialog and Skoleudviklingssamtale pages' chooser: one of ``institutions`` (of ``kind``, which opens on
+    one with data) and the school year to hold it about, opening on the newest year with data. None, with
+    ``no_years`` as the empty state, while there is no year to choose."""
+    names = dict(zip(institutions["institution_id"], institutions["name"]))
+    ids = list(names)
+    open_on_data(ctx, ids, kind)
+    years = ctx.read(dialogue_years)
+    if not years:
+        empty(no_years)
+        return None
+    c1, c2 = st.columns([3, 1])
+    institution_id = c1.selectbox(label, ids, format_func=names.get, key=INSTITUTION_KEY)
+    default = next((y for y in years if y <= (ctx.read(coverage.latest_year) or years[0])), years[0])
+    year = c2.selectbox("Skoleår", years, index=years.index(default), format_func=schoolyear.short, key=year_key)
+    return institution_id, year
 
 
 def confidential_note(indicator: Indicator) -> None:

@@ -101,7 +101,7 @@ def _may_read(viewer: Viewer, institution_id: str, shared_with_council: bool) ->
     if viewer.role == "administration":
         return True
     if viewer.role == "leader":
-        return institution_id in viewer.institutions
+        return viewer.leads(institution_id)
     if viewer.role == "council":
         return bool(shared_with_council)
     return False
@@ -111,7 +111,7 @@ def _refusal(viewer: Viewer, institution_id: str, note_kind: str, changes: dict)
     """Why the viewer may not write this change to a note of this kind (None: they may)."""
     if viewer.role == "administration":
         return None
-    if viewer.role != "leader" or institution_id not in viewer.institutions:
+    if not viewer.leads(institution_id):
         return f"Du kan ikke skrive notater for institution {institution_id}."
     if changes.get("shared_with_council"):
         return "Kun forvaltningen kan dele notater med udvalget."

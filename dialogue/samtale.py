@@ -198,14 +198,9 @@ def lines(text: str | None) -> list[str]:
 # --- who may do what -------------------------------------------------------
 
 
-def _own(viewer: Viewer, institution_id: str) -> bool:
-    """The viewer is a leader of this school."""
-    return viewer.role == "leader" and institution_id in viewer.institutions
-
-
 def check_read(viewer: Viewer, institution_id: str, school_year: int) -> None:
     """Raise unless the viewer may ask for this school's samtale (the council then sees only what is shared)."""
-    if viewer.role in ("administration", "council") or _own(viewer, institution_id):
+    if viewer.role in ("administration", "council") or viewer.leads(institution_id):
         return
     message = (
         "Skoleudviklingssamtaler er ikke offentlige."
@@ -227,7 +222,7 @@ def may_write(viewer: Viewer, institution_id: str, what: str) -> bool:
     """Whether the viewer may write ``what`` of this school's samtale: ``record`` (prepare and record it, its
     agreements and their follow-up), ``proposal`` (development areas and assessment), ``status`` (of an
     agreement) or ``frame`` (the strategic frame, the same for every school)."""
-    return viewer.role == "administration" or (_own(viewer, institution_id) and what in _LEADER_MAY)
+    return viewer.role == "administration" or (viewer.leads(institution_id) and what in _LEADER_MAY)
 
 
 def needs_approval(viewer: Viewer) -> bool:
@@ -237,7 +232,7 @@ def needs_approval(viewer: Viewer) -> bool:
 
 def sees_history(viewer: Viewer, institution_id: str) -> bool:
     """Every version of a samtale is for the administration and the school's own leader."""
-    return viewer.role == "administration" or _own(viewer, institution_id)
+    return viewer.role == "administration" or viewer.leads(institution_id)
 
 
 def sees_overview(viewer: Viewer) -> bool:
@@ -249,7 +244,7 @@ def _check_write(viewer: Viewer, institution_id: str, object: str, changes: set[
     """Raise ``AccessDenied`` unless the viewer may make these changes (a leader: those of ``leader_may``)."""
     if may_write(viewer, institution_id, "record"):
         return
-    if _own(viewer, institution_id):
+    if viewer.leads(institution_id):
         if leader_may and changes <= _LEADER_MAY[leader_may]:
             return
         raise AccessDenied(
