@@ -28,6 +28,21 @@ def sample_db_master(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def generated_db_master(tmp_path_factory) -> Path:
+    """A generated municipality (the sample's shape, another seed), imported once per session through the real
+    loaders: a second municipality for tests that must hold beyond the sample."""
+    from loaders import import_files
+    from sample_data import generate, sample_files
+
+    folder = tmp_path_factory.mktemp("generated")
+    generate(folder, "municipality", seed=7)
+    db = folder / "generated.duckdb"
+    database.ensure(db)
+    import_files(db, sample_files(folder), user="test")
+    return db
+
+
 @pytest.fixture
 def sample_db(sample_db_master: Path, tmp_path: Path) -> Path:
     """A private copy of the sample database that a test may change."""

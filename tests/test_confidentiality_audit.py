@@ -324,24 +324,10 @@ class Audit:
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> Path:
-    """A generated municipality (the sample's shape, another seed), imported through the real loaders."""
-    from loaders import import_files
-    from sample_data import generate, sample_files
-
-    folder = tmp_path_factory.mktemp("generated")
-    generate(folder, "municipality", seed=7)
-    db = folder / "generated.duckdb"
-    database.ensure(db)
-    import_files(db, sample_files(folder), user="test")
-    return db
-
-
-@pytest.fixture(scope="module")
-def audits(sample_db_master, generated):
+def audits(sample_db_master, generated_db_master):
     """An audit of the sample and one of the generated municipality, shared by the viewers (the
     administration's values are computed once per database)."""
-    with database.read(sample_db_master) as sample, database.read(generated) as other:
+    with database.read(sample_db_master) as sample, database.read(generated_db_master) as other:
         yield {"sample": Audit(sample), "generated": Audit(other)}
 
 

@@ -58,24 +58,10 @@ def _same(got: pd.DataFrame, expected: pd.DataFrame) -> None:
     assert got["suppressed"].tolist() == expected["suppressed"].tolist()
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> Path:
-    """A generated municipality (the sample's shape, another seed), imported through the real loaders."""
-    from loaders import import_files
-    from sample_data import generate, sample_files
-
-    folder = tmp_path_factory.mktemp("generated")
-    generate(folder, "municipality", seed=7)
-    db = folder / "generated.duckdb"
-    database.ensure(db)
-    import_files(db, sample_files(folder), user="test")
-    return db
-
-
 @pytest.fixture(params=["sample", "generated"])
-def copy(request, sample_db_master: Path, generated: Path, tmp_path: Path) -> Path:
+def copy(request, sample_db_master: Path, generated_db_master: Path, tmp_path: Path) -> Path:
     """A private copy of the database (with no kept lattices yet)."""
-    source = sample_db_master if request.param == "sample" else generated
+    source = sample_db_master if request.param == "sample" else generated_db_master
     path = tmp_path / "copy.duckdb"
     shutil.copy(source, path)
     shutil.copy(f"{source}.generation", f"{path}.generation")
