@@ -53,16 +53,16 @@ def load_tables(con) -> dict[str, pd.DataFrame]:
     return {t: con.execute(f"SELECT * FROM {t}").df() for t in TABLES}
 
 
-def _pool(cells: pd.DataFrame, inst: pd.DataFrame, grades: bool, min_n: int) -> pd.DataFrame:
-    """Sum cells into institution and municipality, each grade and all; value = num / den."""
+def _pool(cells: pd.DataFrame, inst: pd.DataFrame, grades: bool, min_n: int, grades_from: int = 0) -> pd.DataFrame:
+    """Sum cells into institution and municipality, each grade and all; value = num / den. ``all`` pools the
+    grades from ``grades_from`` up (well-being: grades 0-3 answer another survey)."""
     cells = cells.merge(inst, on="institution_id")
     parts = []
     grade_views = [("each", cells[cells["grade"].notna()])] if grades else []
     if grades:
-        detail = cells.groupby(["institution_id", "school_year", "subject"], dropna=False)["grade"].transform(
-            lambda g: g.notna().any()
-        )
-        grade_views.append(("all", cells[cells["grade"].notna() | ~detail.astype(bool)]))
+        pooled = cells["grade"] >= grades_from  # False for no grade
+        detail = pooled.groupby([cells["institution_id"], cells["school_year"], cells["subject"]], dropna=False)
+        grade_views.append(("all", cells[pooled | (cells["grade"].isna() & ~detail.transform("any"))]))
     else:
         grade_views.append(("none", cells))
     for mode, view in grade_views:
@@ -98,7 +98,7 @@ def pandas_indicator(t: dict[str, pd.DataFrame], ind_id: str, min_n: int, kommun
         inst = inst[inst["municipality_code"] == kommune]
     if ind.source == "tests":
         p = t["test_pupil_results"]
-        p = p[p["test_kind"].isin(ind.test_kinds) & p["subject"].isin(ind.subjects)]
+        p = p[p["test_kind"].isin(ind.test_kinds) & p["subject"].isin(ind.subjects) & p["profile_area"].isna()]
         a = t["test_aggregates"]
         a = a[a["test_kind"].isin(ind.test_kinds) & a["subject"].isin(ind.subjects)]
         if ind_id.startswith("nt_share"):
@@ -201,7 +201,7 @@ def pandas_indicator(t: dict[str, pd.DataFrame], ind_id: str, min_n: int, kommun
             "known": known,
         }
     )
-    out = _pool(cells, inst, ind.has_grades, min_n)
+    out = _pool(cells, inst, ind.has_grades, min_n, ind.grades_from)
     return out if ind.pooled else out[out["level"] == "institution"]
 
 
