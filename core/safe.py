@@ -13,10 +13,16 @@ from __future__ import annotations
 
 import html
 import io
+import re
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+import pyarrow as pa
+import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
 
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -31,16 +37,58 @@ def csv_text(value):
     return "'" + value if formula_like(value) else value
 
 
+_LINE_END = "\r\n"
+
+
 def to_csv(frame: pd.DataFrame, *, sep: str = ",", text_columns: list[str] | None = None) -> str:
-    """``frame`` as CSV text whose user-written cells (``text_columns``, default: all) stay text in a spreadsheet.
+    """``csv_bytes`` as text."""
+    return csv_bytes(frame, sep=sep, text_columns=text_columns).decode("utf-8")
+
+
+def csv_bytes(frame: pd.DataFrame, *, sep: str = ",", text_columns: list[str] | None = None) -> bytes:
+    """``frame`` as CSV (UTF-8) whose user-written cells (``text_columns``, default: all) stay text in a spreadsheet.
 
     Columns of numbers written as text (``-0.5``) are left out by the caller: they are data. Lines
     end in CRLF (RFC 4180), which also makes the writer quote any field holding a carriage return;
-    with a bare LF ending, such a field would split its row and start a new one.
+    with a bare LF ending, such a field would split its row and start a new one. Quoting is pandas'
+    (Python's ``csv``, minimal: a field holding the separator, a quote or a line break is quoted, its
+    quotes doubled; missing is empty). A frame of text columns (an export: a million rows) is written
+    by Arrow, to the same bytes.
     """
     columns = frame.columns if text_columns is None else text_columns
     safe = frame.assign(**{c: _csv_texts(frame[c]) for c in columns})
-    return safe.to_csv(sep=sep, index=False, lineterminator="\r\n")
+    if len(safe.columns) < 2 or not all(isinstance(t, pd.StringDtype) for t in safe.dtypes):
+        # (a row of one empty field is written as "" by Python's csv: such a frame is left to pandas)
+        return safe.to_csv(sep=sep, index=False, lineterminator=_LINE_END).encode("utf-8")
+    header = _fields(pa.array([str(c) for c in safe.columns]), sep).to_pylist()
+    out = io.BytesIO((sep.join(header) + _LINE_END).encode("utf-8"))
+    out.seek(0, io.SEEK_END)
+    fields = [_fields(pa.array(safe[c]), sep) for c in safe.columns]
+    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*fields, _text(sep)), _text(_LINE_END), _text(""))
+    for chunk in lines.chunks:  # a chunk's rows lie end to end in its data buffer
+        _, offsets, data = chunk.buffers()
+        ends = np.frombuffer(offsets, dtype=np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
+        out.write(memoryview(data)[ends[0] : ends[-1]])
+    return out.getvalue()
+
+
+def _text(s: str) -> pa.Scalar:
+    return pa.scalar(s, pa.large_string())
+
+
+def _fields(column: pa.ChunkedArray | pa.Array, sep: str) -> pa.ChunkedArray:
+    """A text column's CSV fields: missing as empty, quoted where Python's csv quotes (minimal)."""
+    if isinstance(column, pa.Array):
+        column = pa.chunked_array([column])
+    column = pc.fill_null(column.cast(pa.large_string()), "")
+    special = sep + '"\r\n'
+    # Most columns hold no such character anywhere: a look at the raw bytes spares the per-row test.
+    raw = [np.frombuffer(chunk.buffers()[2] or b"", dtype=np.uint8) for chunk in column.chunks]
+    if not any((part == byte).any() for part in raw for byte in special.encode("utf-8")):
+        return column
+    quote = pc.match_substring_regex(column, "[" + re.escape(special) + "]")
+    quoted = pc.binary_join_element_wise(_text('"'), pc.replace_substring(column, '"', '""'), _text('"'), _text(""))
+    return pc.if_else(quote, quoted, column)
 
 
 def _csv_texts(column: pd.Series) -> pd.Series:
@@ -66,6 +114,8 @@ def set_cell(cell: Cell, value) -> Cell:
 
 def xlsx_table(title: str, frame: pd.DataFrame) -> bytes:
     """``frame`` as a workbook of one sheet: a header row, then one row per record (missing values empty)."""
+    from openpyxl import Workbook  # here: a command that writes no workbook does not load openpyxl
+
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31]

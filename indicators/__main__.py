@@ -18,10 +18,13 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from core import audit, database, safe, schoolyear, settings
 from core.errors import AccessDenied, KvalitetsdialogError
@@ -46,15 +49,20 @@ def numbers(values: pd.Series) -> pd.Series:
     >>> numbers(pd.Series([0.75, 52.0, float("nan"), 1 / 3, -0.0000001])).tolist()
     ['0.75', '52', '', '0.333333', '0']
     """
-    v = values.astype("float64")
-    text = v.map("{:.6f}".format).str.rstrip("0").str.rstrip(".").replace("-0", "0")
-    return text.where(v.notna(), "")
+    return _texts(values.astype("float64"), _number)
 
 
-def _texts(values: pd.Series) -> pd.Series:
-    """Ids, grades and counts as CSV text; empty when missing."""
-    codes, distinct = pd.factorize(values)  # missing: -1, the last entry; each distinct value written once
-    return pd.Series(np.array([*(str(v) for v in distinct), ""], dtype=object)[codes], index=values.index, dtype=str)
+def _number(value: float) -> str:
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _texts(values: pd.Series, write: Callable[[Any], str] = str) -> pd.Series:
+    """Ids, grades, years and counts as CSV text (``write``); empty when missing. Each distinct value is written
+    once (a million rows, a few thousand ids), and the column is Arrow text, not a Python string per row."""
+    codes, distinct = pd.factorize(values)  # missing: -1
+    texts = pa.array([*(write(v) for v in distinct), ""], pa.large_string())
+    return pd.Series(pd.array(texts.take(np.where(codes < 0, len(distinct), codes)), dtype="str"), index=values.index)
 
 
 def export_table(con, viewer: Viewer, kommune: int | None = None) -> pd.DataFrame:
@@ -78,15 +86,15 @@ def export_table(con, viewer: Viewer, kommune: int | None = None) -> pd.DataFram
         parts.append(
             pd.DataFrame(
                 {
-                    "indicator": df["indicator"],
-                    "level": df["level"],
-                    "unit_id": df["unit_id"],
-                    "school_year": df["school_year"].map({y: schoolyear.long(y) for y in df["school_year"].unique()}),
+                    "indicator": _texts(pd.Series(ind.id, index=df.index, dtype="str")),
+                    "level": _texts(df["level"]),
+                    "unit_id": _texts(df["unit_id"]),
+                    "school_year": _texts(df["school_year"], schoolyear.long),
                     "subject": _texts(df["subject"]),
                     "grade": _texts(df["grade"]),
                     "value": numbers(df["value"]),
                     "n": _texts(df["n"]),
-                    "suppressed": np.where(df["suppressed"], "true", "false"),
+                    "suppressed": _texts(df["suppressed"], lambda s: "true" if s else "false"),
                 }
             )
         )
@@ -113,14 +121,16 @@ def goals_table(con, viewer: Viewer, kommune: int, year: int | None) -> pd.DataF
 
 def _write(table: pd.DataFrame, out: str | None) -> None:
     # Ids come from the municipality's files (a daycare's id is free text); the numbers are ours.
-    text = safe.to_csv(table, text_columns=[c for c in ("goal_id", "unit_id") if c in table.columns])
+    data = safe.csv_bytes(table, text_columns=[c for c in ("goal_id", "unit_id") if c in table.columns])
     if out:
         try:
-            Path(out).write_text(text, encoding="utf-8")
+            Path(out).write_bytes(data)
         except OSError as e:
             raise KvalitetsdialogError(f"Kan ikke skrive {out}: {e.strerror}.", "Kan ikke skrive filen") from e
     else:
-        sys.stdout.write(text)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
 
 
 def _audit(db: Path, viewer: Viewer, what: str, out: str | None, rows: int) -> None:
@@ -183,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
                 con.execute("SET enable_progress_bar = false")
                 table = goals_table(con, viewer, kommune, year)
         _write(table, args.out)
-        if table["indicator"].map(lambda i: i in CATALOGUE and CATALOGUE[i].confidential).any():
+        if any(i in CATALOGUE and CATALOGUE[i].confidential for i in table["indicator"].unique()):
             # docs/formats.md fixes the CSV's columns, so the § 55 b mark goes beside it, not into it.
             print(
                 "Fortroligt - folkeskolelovens § 55 b: udtrækket indeholder resultater fra de nationale test, "

@@ -12,7 +12,10 @@ import csv
 import io
 
 import openpyxl
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import reports
 from access import auditlog
@@ -179,3 +182,28 @@ def test_indicator_and_goal_exports(sample_db, tmp_path):
             assert any(r["value"].startswith("-") for r in rows if r["indicator"] == "exam_socref_diff")
         else:
             assert "'-1" in texts  # a goal id that starts with a minus
+
+
+_CELLS = st.one_of(st.none(), st.text(alphabet=',;"\r\n\t =+-@x1.æ€', max_size=6))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(st.tuples(_CELLS, _CELLS, _CELLS), max_size=8),
+    sep=st.sampled_from([",", ";"]),
+    chunks=st.integers(1, 3),
+)
+def test_a_frame_of_text_is_written_as_pandas_writes_it(rows, sep, chunks):
+    """The export's writer (Arrow, for a frame of text columns, in pieces as ``pd.concat`` leaves them) and
+    pandas' writer (any other frame: here the same cells as Python objects) give the same bytes: quoting of the
+    separator, quotes and line breaks, missing as empty, the formula mark, CRLF, non-ASCII text."""
+    frame = pd.DataFrame(rows, columns=["unit_id", "a,b", 'c"'], dtype=object)
+    text = pd.concat(
+        [frame.iloc[i::chunks].astype("str") for i in range(chunks)] or [frame.astype("str")], ignore_index=False
+    )
+    assert all(isinstance(t, pd.StringDtype) for t in text.dtypes)
+    expected = safe.csv_bytes(text.astype(object), sep=sep, text_columns=["unit_id"])
+    assert safe.csv_bytes(text, sep=sep, text_columns=["unit_id"]) == expected
+    # and the pandas path is what Python's csv module reads back as the same cells
+    back = list(csv.reader(io.StringIO(expected.decode("utf-8"), newline=""), delimiter=sep))
+    assert back[0] == ["unit_id", "a,b", 'c"'] and len(back) == len(text) + 1
