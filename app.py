@@ -20,7 +20,7 @@ from core import audit, danish, database, settings
 from core.errors import KvalitetsdialogError
 from core.viewer import ADMINISTRATION, Viewer
 from dashboards.context import Context, set_current
-from dashboards.widgets import md, show_error
+from dashboards.widgets import institution_names, md, show_error
 from indicators import units
 from loaders import import_log
 
@@ -68,8 +68,8 @@ def _ensure_database(db: str) -> None:
 def _pick_viewer(institutions) -> Viewer:
     """The demo's viewer picker: council, administration, a leader of each institution, public."""
     labels = {"council": "Byråd/udvalg", "administration": "Forvaltning"}
-    for row in institutions.itertuples():
-        labels[f"leader:{row.institution_id}"] = f"Leder: {row.name}"
+    for institution_id, name in institution_names(institutions).items():
+        labels[f"leader:{institution_id}"] = f"Leder: {name}"
     labels["public"] = "Offentligheden"
     # Only the picker's first choice; the picker (and its banner) is there either way.
     default = os.environ.get("KVALITETSDIALOG_VIEWER", "administration")

@@ -26,7 +26,7 @@ def choose(ctx: Context) -> pd.Series | None:
         return None
     ids = list(institutions["institution_id"])
     widgets.open_on_data(ctx, ids)
-    names = dict(zip(institutions["institution_id"], institutions["name"]))
+    names = widgets.institution_names(institutions)
     if len(ids) > 1:
         st.selectbox("Institution", ids, format_func=names.get, key=widgets.INSTITUTION_KEY)
     return institutions.set_index("institution_id").loc[st.session_state[widgets.INSTITUTION_KEY]]

@@ -176,6 +176,17 @@ def empty(what: str) -> None:
 INSTITUTION_KEY = "institution"
 
 
+def institution_names(institutions: pd.DataFrame) -> dict[str, str]:
+    """Each institution's name for a chooser (``institution_id`` -> ``name``), with the id after a name that two
+    share: Streamlit's selectbox tells its options apart by their labels and returns the last option with the
+    label picked (streamlit issue 11949), so two schools of one name would show the other one after a rerun."""
+    counts = institutions["name"].value_counts()
+    return {
+        i: f"{name} ({i})" if counts[name] > 1 else name
+        for i, name in zip(institutions["institution_id"], institutions["name"])
+    }
+
+
 def open_on_data(ctx, ids: list[str], kind: str | None = None) -> None:
     """Keep the chosen institution where it is among ``ids`` (those this page offers the viewer), else open on
     one with data: the leader's own, else the first with any figure (``units.first_with_data``, of ``kind``)."""
@@ -189,7 +200,7 @@ def institution_and_year(
     """The Dialog and Skoleudviklingssamtale pages' chooser: one of ``institutions`` (of ``kind``, which opens on
     one with data) and the school year to hold it about, opening on the newest year with data. None, with
     ``no_years`` as the empty state, while there is no year to choose."""
-    names = dict(zip(institutions["institution_id"], institutions["name"]))
+    names = institution_names(institutions)
     ids = list(names)
     open_on_data(ctx, ids, kind)
     years = ctx.read(dialogue_years)

@@ -190,3 +190,26 @@ def test_chosen_institution_carries_over_to_the_institution_page(sample_db, monk
     at.session_state["institution"] = LEADER_SCHOOL
     at.switch_page("dashboards/institution.py").run()
     assert at.main.title[0].value == "Nørrevangsskolen"
+
+
+def test_two_institutions_of_one_name_stay_apart_in_the_choosers(sample_db, monkeypatch):
+    """Streamlit's selectbox tells options apart by their labels: with two schools called the same, a rerun
+    showed the other one (the viewer picker turned one leader into the other). The id tells them apart."""
+    with database.write(sample_db) as con:
+        other = con.execute(
+            "SELECT min(institution_id) FROM institutions WHERE kind = 'skole' AND municipality_code = 999 "
+            "AND parent_id IS NULL AND institution_id <> ?",
+            [LEADER_SCHOOL],
+        ).fetchone()[0]
+        con.execute("UPDATE institutions SET name = 'Nørrevangsskolen' WHERE institution_id = ?", [other])
+    for first in (LEADER_SCHOOL, other):
+        at = open_page(sample_db, monkeypatch, f"leader:{first}")
+        at.run()  # a rerun sends the picker's label back
+        assert at.session_state["viewer"] == f"leader:{first}"
+        options = at.sidebar.selectbox(key="viewer_picker").options
+        assert f"Leder: Nørrevangsskolen ({first})" in options
+        at = open_page(sample_db, monkeypatch, "administration", "institution")
+        at.selectbox(key="institution").set_value(first).run()
+        at.run()
+        assert at.session_state["institution"] == first
+        assert at.main.title[0].value == "Nørrevangsskolen"
