@@ -20,6 +20,7 @@ sentence says only that there is no value.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -47,25 +48,31 @@ _SOURCE_WORDS = {
 _AGG_LEVELS = "coalesce(level_1, level_2, level_3, level_4, level_5, level_6) IS NOT NULL"
 
 
-def _test_rows(con, where: str, params: list) -> dict[str, tuple[int, int]]:
-    """test kind -> (rows, rows with a performance level), pupil and aggregated rows together."""
+Found = dict[str, tuple[int, int]] | int  # tests: test kind -> (rows, rows with a level); other sources: rows
+
+
+def _test_rows(con, where: str, params: list) -> dict[str, dict[str, tuple[int, int]]]:
+    """institution -> test kind -> (rows, rows with a performance level), pupil and aggregated rows together."""
     rows = con.execute(
         f"""
-        SELECT test_kind, sum(n), sum(with_level) FROM (
-            SELECT test_kind, count(*) AS n, count(level) AS with_level FROM test_pupil_results
-            WHERE {where} GROUP BY test_kind
+        SELECT institution_id, test_kind, sum(n), sum(with_level) FROM (
+            SELECT institution_id, test_kind, count(*) AS n, count(level) AS with_level FROM test_pupil_results
+            WHERE {where} GROUP BY ALL
             UNION ALL
-            SELECT test_kind, count(*), count(*) FILTER ({_AGG_LEVELS}) FROM test_aggregates
-            WHERE {where} GROUP BY test_kind
-        ) GROUP BY test_kind
+            SELECT institution_id, test_kind, count(*), count(*) FILTER ({_AGG_LEVELS}) FROM test_aggregates
+            WHERE {where} GROUP BY ALL
+        ) GROUP BY ALL
         """,
         params + params,
     ).fetchall()
-    return {kind: (int(n), int(with_level)) for kind, n, with_level in rows}
+    out: dict[str, dict[str, tuple[int, int]]] = {}
+    for institution, kind, n, with_level in rows:
+        out.setdefault(institution, {})[kind] = (int(n), int(with_level))
+    return out
 
 
-def _source_rows(con, ind: Indicator, goal: dict, kommune: int, year: int | None, unit: str | None):
-    """The indicator's source rows for the municipality (or one institution) in ``year`` (None: any year).
+def _source_rows(con, ind: Indicator, goal: dict, kommune: int, year: int | None) -> Mapping[str, Found]:
+    """The indicator's source rows per institution of the municipality in ``year`` (None: any year).
 
     Tests: per test kind (rows, rows with a level), in the goal's subject and grade (else the indicator's
     subjects). Other sources: the number of rows.
@@ -75,12 +82,10 @@ def _source_rows(con, ind: Indicator, goal: dict, kommune: int, year: int | None
     if year is not None:
         where.append("school_year = ?")
         params.append(year)
-    if unit is not None:
-        where.append("institution_id = ?")
-        params.append(unit)
     if ind.source != "tests":
         # ind.source is a catalogue constant (a table name), never user input
-        return con.execute(f"SELECT count(*) FROM {ind.source} WHERE {' AND '.join(where)}", params).fetchone()[0]
+        sql = f"SELECT institution_id, count(*) FROM {ind.source} WHERE {' AND '.join(where)} GROUP BY ALL"
+        return {institution: int(n) for institution, n in con.execute(sql, params).fetchall()}
     where.append("list_contains(?, subject)")
     params.append([goal["subject"]] if goal.get("subject") else list(ind.subjects))
     if goal.get("grade") is not None:
@@ -89,7 +94,37 @@ def _source_rows(con, ind: Indicator, goal: dict, kommune: int, year: int | None
     return _test_rows(con, " AND ".join(where), params)
 
 
-def _rows(found) -> int:
+class SourceRows:
+    """The source rows ``reason_no_data`` looks at, each query run once per municipality, indicator, subject,
+    grade and year (an evaluation asks the same of hundreds of units: a query per unit took seconds)."""
+
+    def __init__(self, con, kommune: int):
+        self._con, self._kommune = con, kommune
+        self._seen: dict[tuple, tuple[Mapping[str, Found], Found]] = {}
+
+    def found(self, ind: Indicator, goal: dict, year: int | None, unit: str | None = None) -> Found:
+        """As the municipality (``unit`` None) or one of its institutions has them in ``year`` (None: any year)."""
+        key = (ind.id, goal.get("subject"), goal.get("grade"), year)
+        if key not in self._seen:
+            per_unit = _source_rows(self._con, ind, goal, self._kommune, year)
+            self._seen[key] = (per_unit, _together(ind, per_unit.values()))
+        per_unit, total = self._seen[key]
+        return total if unit is None else per_unit.get(unit, _together(ind, []))
+
+
+def _together(ind: Indicator, found) -> Found:
+    """Several institutions' rows as one unit's."""
+    if ind.source != "tests":
+        return sum(found)
+    out: dict[str, tuple[int, int]] = {}
+    for kinds in found:
+        for kind, (n, with_level) in kinds.items():
+            had = out.get(kind, (0, 0))
+            out[kind] = (had[0] + n, had[1] + with_level)
+    return out
+
+
+def _rows(found: Found) -> int:
     return sum(n for n, _ in found.values()) if isinstance(found, dict) else int(found)
 
 
@@ -102,8 +137,10 @@ def reason_no_data(
     *,
     kommune: int,
     threshold: int,
+    sources: SourceRows | None = None,
 ) -> str | None:
     """Why ``goal`` has no status for ``unit`` (level, id) in ``status.year``; None when it has one or no reason is known.
+    ``sources``: the source rows already looked up for ``kommune`` (one ``SourceRows`` per evaluation of many units).
 
     >>> import tempfile; from pathlib import Path; from core import database
     >>> from indicators.catalogue import CATALOGUE
@@ -128,13 +165,14 @@ def reason_no_data(
         return "tallet er skjult, så en mindre gruppes tal ikke kan regnes ud"
     if status.withheld:
         return f"færre end {threshold} indgår, så tallet vises ikke"
-    if not _rows(_source_rows(con, ind, goal, kommune, None, None)):
+    sources = sources or SourceRows(con, kommune)
+    if not _rows(sources.found(ind, goal, None)):
         return f"der ikke er indlæst nogen {words} endnu"
     if y is None:
         if ind.id in LEVEL_SETS:
             return "ingen af de indlæste testresultater har præstationsniveauer"
         return None
-    found = _source_rows(con, ind, goal, kommune, y, None)
+    found = sources.found(ind, goal, y)
     if isinstance(found, dict) and found:
         with_level = {kind for kind, (_, levels) in found.items() if levels}
         if ind.id in LEVEL_SETS and not with_level:
@@ -147,7 +185,7 @@ def reason_no_data(
     if not _rows(found):
         return f"der ikke er indlæst nogen {words} for {schoolyear.short(y)}"
     level, unit_id = unit
-    if level == "institution" and not _rows(_source_rows(con, ind, goal, kommune, y, unit_id)):
+    if level == "institution" and not _rows(sources.found(ind, goal, y, unit_id)):
         return f"der ikke er indlæst nogen {words} for institutionen i {schoolyear.short(y)}"
     if status.value == status.value and goal.get("direction") not in LEVEL_DIRECTIONS:
         return "der ikke er en tidligere sammenlignelig værdi at sammenligne med"

@@ -19,7 +19,7 @@ from core import settings
 from core.viewer import Viewer
 from indicators import engine, scope, uncertainty
 from indicators.catalogue import CATALOGUE, Indicator, comparable
-from indicators.goals.reasons import reason_no_data
+from indicators.goals.reasons import SourceRows, reason_no_data
 from indicators.goals.rules import FIELDS, LEVEL_DIRECTIONS
 from indicators.goals.sentences import sentence
 
@@ -237,6 +237,7 @@ def evaluate_goals(
         goals = goals[goals["goal_id"].isin(list(goal_ids))]
     names = dict(con.execute("SELECT institution_id, name FROM institutions").fetchall())
     mun_name = (con.execute("SELECT name FROM municipalities WHERE code = ?", [code]).fetchone() or [str(code)])[0]
+    sources = SourceRows(con, code)
     rows = []
     for rec in goals.to_dict("records"):
         goal = {k: (None if pd.isna(v) else v) for k, v in rec.items()}
@@ -270,7 +271,9 @@ def evaluate_goals(
             s = unit_status(ind, goal, series.get((level, unit), {}), y)
             shown = series.get((level, unit), {}).get(s.year, {}) if s.year is not None else {}
             unit_name = mun_name if level == "municipality" else names.get(unit, unit)
-            reason = reason_no_data(con, ind, goal, (level, unit), s, kommune=code, threshold=threshold)
+            reason = reason_no_data(
+                con, ind, goal, (level, unit), s, kommune=code, threshold=threshold, sources=sources
+            )
             rows.append(
                 {
                     "goal_id": goal["goal_id"],
