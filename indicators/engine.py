@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from core import settings
 from core.errors import KvalitetsdialogError
@@ -307,26 +308,26 @@ def _finish(ind: Indicator, df: pd.DataFrame, units: np.ndarray) -> pd.DataFrame
     codes, grades = pd.factorize(df["grade"])  # a few distinct grades: each read once
     grade = np.array([*(int(g) if str(g).isdigit() else g for g in grades), None], dtype=object)[codes]
     years = df["school_year"].astype(int)
-    groups = {y: comparable_group(ind, y) for y in years.unique().tolist()}
+    year_codes, distinct_years = pd.factorize(years)
     out = pd.DataFrame(
         {
             "indicator": ind.id,
             # text columns never missing as they come (Arrow-backed): no copy to Python objects and back
             "level": df["level"].array,
             "unit_id": df["unit_id"].astype(str).array,
-            "unit_name": df["unit_name"].to_numpy(dtype=object, na_value=None),
-            "institution_id": df["institution_id"].to_numpy(dtype=object, na_value=None),
+            "unit_name": _text(df["unit_name"]),
+            "institution_id": _text(df["institution_id"]),
             "school_year": years.to_numpy(),
-            "subject": df["subject"].to_numpy(dtype=object, na_value=None) if ind.subjects else None,
+            "subject": _text(df["subject"]) if ind.subjects else None,
             "grade": grade,
             "value": np.where(no_value, np.nan, value),
             "n": n.to_numpy(),
             "lower": np.where(no_value, np.nan, lower),
             "upper": np.where(no_value, np.nan, upper),
-            "interval_kind": np.where(has_interval, ind.interval or "", None),  # type: ignore[call-overload]
+            "interval_kind": _texts_of(has_interval.astype(np.intp), [None, ind.interval or ""]),
             "suppressed": suppressed,
-            "suppression": _REASON_NAMES[reason],
-            "comparable_group": years.map(groups).to_numpy(dtype=object),
+            "suppression": _texts_of(reason, list(_REASON_NAMES)),
+            "comparable_group": _texts_of(year_codes, [comparable_group(ind, int(y)) for y in distinct_years]),
             # Coverage of a pooled value: the institutions in it, of those of the kind in the unit. The structure of
             # the lattice, which the suppression already assumes a reader knows; withheld with the value.
             "covered": pd.array(df["covered"], dtype="Int64").to_numpy(dtype=object),
@@ -338,6 +339,23 @@ def _finish(ind: Indicator, df: pd.DataFrame, units: np.ndarray) -> pd.DataFrame
     out["units"] = pd.array(np.where(pooled, out["units"], None), dtype="Int64")
     out["n"] = out["n"].astype("Int64")
     return out[COLUMNS]
+
+
+def _text(column: pd.Series):
+    """A text column as a frame infers it from its Python objects (``str``; object where every value is missing),
+    without making them: an Arrow-backed column is taken as it is."""
+    if isinstance(column.dtype, pd.StringDtype) and column.notna().any():
+        return column.array
+    return column.to_numpy(dtype=object, na_value=None)
+
+
+def _texts_of(codes: np.ndarray, texts: list[str | None]):
+    """``texts[code]`` for each code, as a frame infers it (see ``_text``), each text made once."""
+    present = [t is not None for t in texts]
+    if not any(present[c] for c in np.unique(codes)):
+        return np.full(len(codes), None, dtype=object)
+    array = pa.array(texts, pa.large_string()).take(pa.array(codes))
+    return pd.array(array, dtype="str")
 
 
 def _empty() -> pd.DataFrame:
