@@ -112,6 +112,7 @@ def tables(imp: dict, ind: dict, pages: dict, runs: int) -> list[str]:
     out += [f"| total | {total:.2f} | 100% |", ""]
 
     pandas_total, engine_total = sum(ind["pandas"].values()), sum(ind["engine"].values())
+    kept_total = sum(ind["kept"].values())
     out += [
         f"### Indicators and goals ({ind['pupil_rows']:,} pupil test rows, {ind['institutions']:,} "
         f"institutions; median of {runs})",
@@ -124,22 +125,23 @@ def tables(imp: dict, ind: dict, pages: dict, runs: int) -> list[str]:
         "pattern kept for this data generation (`indicators.decisions`), as every page and export after "
         f"`python -m indicators prepare` after an import does; deciding all of them took {ind['prepare']:.2f} s.",
         "",
-        "| indicator | engine s | kept s | pandas s | pandas / engine | under 5 s | at least 5x |",
-        "|---|---:|---:|---:|---:|:-:|:-:|",
+        "| indicator | engine s | kept s | pandas s | pandas / engine | pandas / kept | under 5 s "
+        "| at least 5x (engine / kept) |",
+        "|---|---:|---:|---:|---:|---:|:-:|:-:|",
     ]
     for i, s in ind["engine"].items():
-        ratio = ind["pandas"][i] / s
+        ratio, kept_ratio = ind["pandas"][i] / s, ind["pandas"][i] / ind["kept"][i]
         out.append(
-            f"| {i} | {s:.3f} | {ind['kept'][i]:.3f} | {ind['pandas'][i]:.3f} | {ratio:.1f}x | "
-            f"{_ok(s < INDICATOR_MAX_S)} | {_ok(ratio >= PANDAS_MIN_RATIO)} |"
+            f"| {i} | {s:.3f} | {ind['kept'][i]:.3f} | {ind['pandas'][i]:.3f} | {ratio:.1f}x | {kept_ratio:.1f}x | "
+            f"{_ok(s < INDICATOR_MAX_S)} | {_ok(ratio >= PANDAS_MIN_RATIO)} / {_ok(kept_ratio >= PANDAS_MIN_RATIO)} |"
         )
     out += [
-        f"| **every indicator** (sum of the above) | {engine_total:.3f} | {sum(ind['kept'].values()):.3f} | "
-        f"{pandas_total:.3f} | {pandas_total / engine_total:.1f}x | | "
-        f"{_ok(pandas_total / engine_total >= PANDAS_MIN_RATIO)} |",
+        f"| **every indicator** (sum of the above) | {engine_total:.3f} | {kept_total:.3f} | "
+        f"{pandas_total:.3f} | {pandas_total / engine_total:.1f}x | {pandas_total / kept_total:.1f}x | | "
+        f"{_ok(pandas_total / engine_total >= PANDAS_MIN_RATIO)} / {_ok(pandas_total / kept_total >= PANDAS_MIN_RATIO)} |",
         f"| the export's table, in process (`indicators.__main__.export_table`) | {ind['export']:.3f} | "
-        f"{ind['export_kept']:.3f} | | | | |",
-        f"| loading the tables into pandas (not in the ratios) | | | {ind['load']:.3f} | | | |",
+        f"{ind['export_kept']:.3f} | | | | | |",
+        f"| loading the tables into pandas (not in the ratios) | | | {ind['load']:.3f} | | | | |",
         "",
         f"Goals (the sample goal sheet, {len(ind['goal'])} goals, evaluated for municipality "
         f"{ind['kommune']}, the one with most institutions): all together {ind['goals']:.3f} s, "
@@ -197,6 +199,7 @@ def tables(imp: dict, ind: dict, pages: dict, runs: int) -> list[str]:
     slowest_warm = max(w for *_, w in pages["server"])
     slowest_ind = max([*ind["engine"].values(), *ind["goal"].values()])
     worst_ratio = min(ind["pandas"][i] / s for i, s in ind["engine"].items())
+    worst_kept = min(ind["pandas"][i] / s for i, s in ind["kept"].items())
     out += [
         "",
         "### Targets",
@@ -212,8 +215,11 @@ def tables(imp: dict, ind: dict, pages: dict, runs: int) -> list[str]:
         f"| every indicator and goal under {INDICATOR_MAX_S:g} s | slowest {slowest_ind:.2f} s "
         f"(all goals together {ind['goals']:.2f} s) | "
         f"{_ok(slowest_ind < INDICATOR_MAX_S)} |",
-        f"| every indicator at least {PANDAS_MIN_RATIO:g}x faster than pandas | lowest {worst_ratio:.1f}x, "
-        f"all together {pandas_total / engine_total:.1f}x | {_ok(worst_ratio >= PANDAS_MIN_RATIO)} |",
+        f"| every indicator at least {PANDAS_MIN_RATIO:g}x faster than pandas (whose baseline withholds only the "
+        f"small values) | afresh: lowest {worst_ratio:.1f}x, all together {pandas_total / engine_total:.1f}x; "
+        f"kept (what pages and the export read): lowest {worst_kept:.1f}x, all together "
+        f"{pandas_total / kept_total:.1f}x | {_ok(worst_ratio >= PANDAS_MIN_RATIO)} (afresh) / "
+        f"{_ok(worst_kept >= PANDAS_MIN_RATIO)} (kept) |",
         f"| every page under {PAGE_COLD_MAX_S:g} s cold | slowest {slowest_cold:.3f} s | "
         f"{_ok(slowest_cold < PAGE_COLD_MAX_S)} |",
         f"| every page under {PAGE_WARM_MAX_S:g} s warm | slowest {slowest_warm:.3f} s ({slowest_warm / floor:.0f}x "
