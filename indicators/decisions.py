@@ -24,7 +24,7 @@ import shutil
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -39,6 +39,8 @@ from indicators.catalogue import Indicator
 
 _MEMORY_SIZE = 64  # whole lattices kept in this process (memory-mapped files cost little)
 _memory: OrderedDict[tuple, pa.Table] = OrderedDict()
+_READERS_SIZE = 2_000  # one reader's changes to one lattice: a few row numbers each
+_readers: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 _lock = threading.Lock()
 _switch = threading.local()  # ``uncached()`` in this thread
 
@@ -58,6 +60,7 @@ def forget() -> None:
     """Forget the lattices kept in this process (files stay), and the suppression's own decisions."""
     with _lock:
         _memory.clear()
+        _readers.clear()
     suppression.forget()
 
 
@@ -101,12 +104,91 @@ def values(
     """``decided``'s values (``Lattice.values``) at ``levels`` (None = all) and their suppression, for a reader who
     needs the values alone: the lattice's other rows (classes, mostly) are never made into a frame."""
     if getattr(_switch, "off", False):
-        full, reason = decided(con, ind, kommune, years, threshold, profile_area)
-        keep = np.ones(len(reason), dtype=bool) if levels is None else full.values["level"].isin(levels).to_numpy()
-        return full.values[keep].reset_index(drop=True), reason[keep]
+        return _afresh(con, ind, kommune, years, threshold, profile_area, levels)
     table = _rows(con, ind, kommune, years, threshold, profile_area, levels)
     rest = table.drop_columns(["members", "row", *lattice.TOTALS, "reason"])
     return rest.to_pandas(), table.column("reason").to_numpy()
+
+
+def for_reader(
+    con: duckdb.DuckDBPyConnection,
+    ind: Indicator,
+    kommune: int | None,
+    years: list[int] | None,
+    threshold: int,
+    profile_area: str | None,
+    levels: tuple[str, ...] | None,
+    reader: tuple,
+    reads: Callable[[lattice.Lattice, np.ndarray], np.ndarray],
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """``values`` with the suppression as one reader reads it: ``reads(full, reason)`` gives it for a lattice and
+    its pattern as ``decided`` gives them (``engine.for_reader``: a leader's extra protection). ``reader``: what
+    ``reads`` depends on beyond the data (the viewer, the own municipality).
+
+    Decided once per reader on the whole municipality (every year; groups share no cell, so a call for some years
+    gets the same as deciding on them alone) and kept in this process per data generation: the values it changes
+    (row numbers of the whole lattice) and their new reasons, a few numbers."""
+    if getattr(_switch, "off", False):
+        return _afresh(con, ind, kommune, years, threshold, profile_area, levels, reads)
+    changed, changed_to = _reader_changes(con, ind, kommune, threshold, profile_area, reader, reads)
+    table = _rows(con, ind, kommune, years, threshold, profile_area, levels)
+    reason = table.column("reason").to_numpy().copy()
+    if len(changed):
+        rows = table.column("row").to_numpy()
+        at = np.minimum(np.searchsorted(changed, rows), len(changed) - 1)
+        hit = changed[at] == rows
+        reason[hit] = changed_to[at[hit]]
+    rest = table.drop_columns(["members", "row", *lattice.TOTALS, "reason"])
+    return rest.to_pandas(), reason
+
+
+def _afresh(
+    con: duckdb.DuckDBPyConnection,
+    ind: Indicator,
+    kommune: int | None,
+    years: list[int] | None,
+    threshold: int,
+    profile_area: str | None,
+    levels: tuple[str, ...] | None,
+    reads: Callable[[lattice.Lattice, np.ndarray], np.ndarray] | None = None,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """``values`` (``for_reader`` with ``reads``) computed afresh on the years asked for alone."""
+    full, reason = decided(con, ind, kommune, years, threshold, profile_area)
+    if reads is not None:
+        reason = reads(full, reason)
+    keep = np.ones(len(reason), dtype=bool) if levels is None else full.values["level"].isin(levels).to_numpy()
+    return full.values[keep].reset_index(drop=True), reason[keep]
+
+
+def _reader_changes(
+    con: duckdb.DuckDBPyConnection,
+    ind: Indicator,
+    kommune: int | None,
+    threshold: int,
+    profile_area: str | None,
+    reader: tuple,
+    reads: Callable[[lattice.Lattice, np.ndarray], np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows (sorted row numbers) whose reason ``reads`` changes on the municipality's whole lattice, and to what:
+    kept, or computed and kept."""
+    whole = _key(con, ind, kommune if ind.confidential else None, threshold, profile_area)
+    key = None if whole is None else (*whole, None if kommune is None else int(kommune), reader)
+    with _lock:
+        if key is not None and key in _readers:
+            _readers.move_to_end(key)
+            return _readers[key]
+    table = _rows(con, ind, kommune, None, threshold, profile_area, None)
+    reason = table.column("reason").to_numpy()
+    read = reads(lattice.of_table(table.drop_columns(["reason"])), reason)
+    changed = np.flatnonzero(read != reason)
+    order = np.argsort(table.column("row").to_numpy()[changed])
+    kept = table.column("row").to_numpy()[changed][order], read[changed][order]
+    if key is not None:
+        with _lock:
+            _readers[key] = kept
+            while len(_readers) > _READERS_SIZE:
+                _readers.popitem(last=False)
+    return kept
 
 
 def _rows(
@@ -139,27 +221,37 @@ def _whole(
     con: duckdb.DuckDBPyConnection, ind: Indicator, kommune: int | None, threshold: int, profile_area: str | None
 ) -> pa.Table:
     """The whole lattice (``lattice.table``) with its ``reason``: kept, read, or computed and kept."""
-    token = database.generation_id(con)
-    db = _database_file(con)
-    if token is None or db is None:  # no id to key it by (or no file): computed for this call only
+    key = _key(con, ind, kommune, threshold, profile_area)
+    if key is None:  # no id to key it by (or no file): computed for this call only
         return _compute(con, ind, kommune, threshold, profile_area)
-    what = (_CODE, ind.id, None if kommune is None else int(kommune), int(threshold), profile_area)
-    name = hashlib.blake2b(repr(what).encode(), digest_size=16)
-    key = (str(db), token, name.hexdigest())
     with _lock:
         if key in _memory:
             _memory.move_to_end(key)
             return _memory[key]
-    path = Path(f"{db}.decided") / token / f"{key[2]}.arrow"
+    db, token, name = key
+    path = Path(f"{db}.decided") / token / f"{name}.arrow"
     table = _read(path)
     if table is None:
         table = _compute(con, ind, kommune, threshold, profile_area)
-        table = _keep(path, table, db) or table
+        table = _keep(path, table, Path(db)) or table
     with _lock:
         _memory[key] = table
         while len(_memory) > _MEMORY_SIZE:
             _memory.popitem(last=False)
     return table
+
+
+def _key(
+    con: duckdb.DuckDBPyConnection, ind: Indicator, kommune: int | None, threshold: int, profile_area: str | None
+) -> tuple[str, str, str] | None:
+    """The whole lattice's key: (database file, generation id, name of the file it is kept in); None where the
+    data have no generation id or no file (nothing is kept)."""
+    token = database.generation_id(con)
+    db = _database_file(con)
+    if token is None or db is None:
+        return None
+    what = (_CODE, ind.id, None if kommune is None else int(kommune), int(threshold), profile_area)
+    return str(db), token, hashlib.blake2b(repr(what).encode(), digest_size=16).hexdigest()
 
 
 def _compute(

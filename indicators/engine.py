@@ -145,8 +145,19 @@ def decided(
     if viewer.role != "leader":  # reads the pattern as decided (``for_reader``): the values alone will do
         values, reason = decisions.values(con, ind, kommune, years, threshold(min_n), profile_area, levels)
         return values.assign(reason=reason)
-    full, reason = decisions.decided(con, ind, kommune, years, threshold(min_n), profile_area)
-    return full.values.assign(reason=for_reader(con, viewer, ind, full, reason, settings.kommune(kommune)))
+    own = settings.kommune(kommune)
+    values, reason = decisions.for_reader(
+        con,
+        ind,
+        kommune,
+        years,
+        threshold(min_n),
+        profile_area,
+        levels,
+        (str(viewer), own),
+        lambda full, reason: for_reader(con, viewer, ind, full, reason, own),
+    )
+    return values.assign(reason=reason)
 
 
 def prepare(con: duckdb.DuckDBPyConnection, kommune: int | None = None) -> None:

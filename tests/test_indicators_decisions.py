@@ -89,6 +89,59 @@ def test_kept_lattices_equal_computing_afresh_for_every_viewer(copy: Path):
             _same(_everything(con, v, years=[year - 1, year]), expected)
 
 
+def test_each_leaders_kept_protection_equals_computing_it_afresh(copy: Path):
+    """A leader's extra protection (``engine.for_reader``) is decided once per leader on the municipality's whole
+    lattice and kept: every school leader's test results and levels, all years and the last two, the first time
+    (computed and kept), the second (kept) and in a new process's state equal computing afresh on what was asked.
+    Grade 8's tests are left at two schools only, so that leaders are denied municipality values (of grade 8, and of
+    all grades minus the others) that would give the other school's away."""
+    with database.write(copy) as con:
+        for table in ("test_pupil_results", "test_aggregates"):
+            con.execute(
+                f"DELETE FROM {table} WHERE grade = 8 AND institution_id NOT IN (SELECT institution_id FROM "
+                "institutions WHERE municipality_code = ? AND kind = 'skole' ORDER BY 1 LIMIT 2)",
+                [KOMMUNE],
+            )
+    with database.read(copy) as con:
+        schools = [
+            r[0]
+            for r in con.execute(
+                "SELECT institution_id FROM institutions WHERE municipality_code = ? AND kind = 'skole' ORDER BY 1",
+                [KOMMUNE],
+            ).fetchall()
+        ]
+        year = int(con.execute("SELECT max(school_year) FROM test_pupil_results").fetchone()[0])
+
+        def tests(school: str, years=None) -> pd.DataFrame:
+            viewer = Viewer.parse(f"leader:{school}")
+            parts = [
+                compute(con, viewer, i, kommune=KOMMUNE, by_class=True, years=years)
+                for i in ("nt_share_good", "nt_mean_score", "wb_general")
+            ]
+            distribution = level_distribution(con, viewer, school, kommune=KOMMUNE, years=years)
+            return pd.concat([*parts, distribution.assign(indicator="levels")], ignore_index=True)
+
+        with decisions.uncached():
+            afresh = {school: (tests(school), tests(school, [year - 1, year])) for school in schools}
+        for state in ("computed and kept", "kept", "read in a new process"):
+            if state == "read in a new process":
+                decisions.forget()
+            for school in schools:
+                whole, recent = afresh[school]
+                _same(tests(school), whole)
+                _same(tests(school, [year - 1, year]), recent)
+        pattern = compute(con, Viewer.parse("council"), "nt_share_good", kommune=KOMMUNE, levels=("municipality",))
+    # Not two empty sets: leaders are denied municipality values that the pattern shows (the council sees them).
+    shown = {(r.school_year, r.subject, r.grade) for r in pattern.itertuples() if not r.suppressed}
+    denied = [
+        (r.school_year, r.subject, r.grade)
+        for whole, _ in afresh.values()
+        for r in whole[(whole["indicator"] == "nt_share_good") & (whole["level"] == "municipality")].itertuples()
+        if r.suppression == "complementary"
+    ]
+    assert [key for key in denied if key in shown]
+
+
 def test_a_data_write_replaces_the_kept_lattices(sample_db: Path):
     admin = Viewer.parse("administration")
     with database.read(sample_db) as con:
