@@ -52,10 +52,11 @@ def visible(
 
 def _leader_units(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> tuple[set[int], set[tuple[int, str]]]:
     """A leader's municipalities, and the districts made up of their own institutions alone."""
+    own = sorted(viewer.institutions)
+    # the (municipality, district) groups that hold one of them, and whether they hold nothing else
     rows = con.execute(
-        "SELECT municipality_code, district, list(institution_id) FROM institutions GROUP BY ALL"
+        "SELECT municipality_code, district, bool_and(list_contains(?, institution_id)) FROM institutions "
+        "GROUP BY ALL HAVING bool_or(list_contains(?, institution_id))",
+        [own, own],
     ).fetchall()
-    own = viewer.institutions
-    municipalities = {m for m, _, ids in rows if own & set(ids)}
-    districts = {(m, d) for m, d, ids in rows if d is not None and set(ids) <= own}
-    return municipalities, districts
+    return {m for m, _, _ in rows}, {(m, d) for m, d, only in rows if d is not None and only}
