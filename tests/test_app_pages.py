@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -213,3 +214,18 @@ def test_two_institutions_of_one_name_stay_apart_in_the_choosers(sample_db, monk
         at.run()
         assert at.session_state["institution"] == first
         assert at.main.title[0].value == "Nørrevangsskolen"
+
+
+def test_a_trend_charts_target_is_plotlys_horizontal_line():
+    """The target is drawn as Plotly's ``add_hline`` draws it (a dashed line across the plot, its label on the
+    right above it), without ``add_hline``'s cost."""
+    from dashboards import widgets
+
+    frame = pd.DataFrame({"school_year": [2022, 2023], "value": [0.6, 0.7], "comparable_group": ["a", "a"]})
+    kwargs = {"names": ["Kommunen"], "colours": ["#000000"]}
+    drawn = widgets.trend_figure([frame], "nt_share_good", target=0.75, **kwargs)
+    expected = widgets.trend_figure([frame], "nt_share_good", **kwargs)
+    expected.add_hline(
+        y=75, line={"color": widgets.TARGET_COLOUR, "dash": "dash"}, annotation_text="Mål 75,0 %"
+    )  # 0.75 as a share: 75 on the chart's percent axis
+    assert drawn.to_plotly_json() == expected.to_plotly_json()
