@@ -39,7 +39,8 @@ def institutions(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommune: int) -
         """,
         [kommune],
     ).df()
-    return df[df["institution_id"].map(viewer.sees_institution)].reset_index(drop=True)
+    # a bool mask even when there is no institution: an empty mask of objects would select columns, not rows
+    return df[df["institution_id"].map(viewer.sees_institution).astype(bool)].reset_index(drop=True)
 
 
 def municipalities(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pd.DataFrame:
