@@ -15,6 +15,7 @@ import hashlib
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -34,6 +35,9 @@ _CSV_LINE_ERROR = re.compile(r"CSV Error on Line: (\d+)")
 # The bytes where Windows-1252 and Latin-1 differ (0x96 is '–' in the one, a control character in the other).
 _CP1252_ONLY = bytes(range(0x80, 0xA0))
 _CHUNK = 1 << 22
+# Reads whole files (hash, footnote search) in the background while DuckDB stages the files before them: hashlib
+# and numpy release the GIL, and DuckDB releases it while it runs a query. One thread: the files are read in turn.
+_READER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kvd-read")
 
 
 def name_key(text: object) -> str:
@@ -55,13 +59,19 @@ class Source:
 
     path: Path
     display: str
-    sha256: str
     header: list[str]  # the header cells as written
     header_row: int  # spreadsheet row of the header (1-based)
     format: str  # csv | xlsx
     warnings: list[Problem] = field(default_factory=list)
     row_sql: str = "{t}._row"  # SQL over table ``{t}`` (``raw``) giving the spreadsheet row
     _loader: Callable[[duckdb.DuckDBPyConnection], int] | None = None
+    _digest: Callable[[], str] | None = None  # the content hash, computed in the background (``_READER``)
+
+    @property
+    def sha256(self) -> str:
+        """The content hash used to recognise a file loaded before (waits for the background read)."""
+        assert self._digest is not None, "a Source is made by open_source, which sets its digest"
+        return self._digest()
 
     def load(self, stage: duckdb.DuckDBPyConnection) -> int:
         """Create ``raw`` in the staging connection; returns the number of data rows.
@@ -137,7 +147,7 @@ def open_source(path: Path, known: set[str], *, sheet: str | None = None, displa
         if sheet:
             raise _fail(display, f"Der er valgt arket '{sheet}', men filen er en CSV-fil uden ark.")
         return _open_csv(path, display, known, head)  # hashed in the same read as its other byte checks
-    source.sha256 = file_sha256(path, sheet)
+    source._digest = _READER.submit(file_sha256, path, sheet).result
     return source
 
 
@@ -248,10 +258,11 @@ def _open_csv(path: Path, display: str, known: set[str], head: bytes) -> Source:
         )
     delim = _delimiter(sample[idx])
     header = [c.strip() for c in next(csv.reader([sample[idx]], delimiter=delim))]
-    scanned = _scan(path, idx + 1, delim, len(header), encoding == "cp1252")
-    source = Source(path, display, scanned.sha256, header, idx + 1, "csv")
+    reading = _READER.submit(_scan, path, idx + 1, delim, len(header), encoding == "cp1252")
+    source = Source(path, display, header, idx + 1, "csv", _digest=lambda: reading.result().sha256)
 
     def load(stage: duckdb.DuckDBPyConnection) -> int:
+        scanned = reading.result()
         with tempfile.TemporaryDirectory(prefix="kvd-") as tmp:
             if encoding == "cp1252" and not scanned.cp1252_only:
                 # DuckDB's own Latin-1 decoding reads it exactly: no UTF-8 copy.
@@ -449,7 +460,7 @@ def _open_xlsx(path: Path, display: str, known: set[str], sheet: str | None) -> 
         if not any(texts):
             break
         data.append((number, (texts + [None] * len(header))[: len(header)]))
-    source = Source(path, display, "", [(h or "").strip() for h in header], header_row, "xlsx")
+    source = Source(path, display, [(h or "").strip() for h in header], header_row, "xlsx")
 
     def load(stage: duckdb.DuckDBPyConnection) -> int:
         table = pa.table(
