@@ -216,6 +216,7 @@ def _prepare(
         # The text is only needed for the messages of a rejected file.
         stage.execute("DROP VIEW clean")
         stage.execute("DROP TABLE raw")
+        staging.narrow(stage, m)
     except BaseException:
         stage.execute(f"USE {home}")
         stage.execute(f"DROP SCHEMA {schema} CASCADE")
@@ -508,18 +509,30 @@ def import_files(
             rejected.append((display, sha256, kind or "", e))
     # Institutions first, and of them the register, which may name municipality codes an own list uses.
     opened.sort(key=lambda sm: (sm[1].shape.kind != "institutions", not any(c.named_by for c in sm[1].shape.columns)))
+    # The other files largest first: a file's text is in memory while it is staged, beside the staged rows of the
+    # files before it, so the largest text meets the fewest (less spills to disk). Results keep the order above.
+    staged = sorted(
+        range(len(opened)),
+        key=lambda i: (0, i) if opened[i][1].shape.kind == "institutions" else (1, -opened[i][0].path.stat().st_size),
+    )
+    outcomes: dict[int, _Prepared | ValidationError] = {}
     with staging.database() as stage:
-        prepared: list[_Prepared] = []
-        for number, (source, m) in enumerate(opened):
+        for number in staged:
+            source, m = opened[number]
             try:
-                p = _prepare(stage, number, source, m, known_institutions, known_municipalities)
+                p = outcomes[number] = _prepare(stage, number, source, m, known_institutions, known_municipalities)
             except ValidationError as e:
-                rejected.append((source.display, source.sha256, m.shape.kind, e))
+                outcomes[number] = e
                 continue
-            prepared.append(p)
             if p.kind == "institutions":
                 known_institutions |= {r[0] for r in stage.execute(f"SELECT institution_id FROM {p.output}").fetchall()}
                 known_municipalities |= {code for code, _ in p.municipalities}
+        prepared = [p for _, p in sorted(outcomes.items()) if isinstance(p, _Prepared)]
+        rejected += [
+            (opened[i][0].display, opened[i][0].sha256, opened[i][1].shape.kind, e)
+            for i, e in sorted(outcomes.items())
+            if isinstance(e, ValidationError)
+        ]
         refused = _outside_the_demo(db, stage, prepared)
         prepared = [p for p in prepared if all(p is not r for r, _ in refused)]
         rejected += [(p.display, p.sha256, p.kind, error) for p, error in refused]

@@ -10,6 +10,7 @@ user sees them (only then is the text read).
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,7 +36,7 @@ from loaders.reading import name_key
 
 MAX_PROBLEMS = 200
 # The staging database's memory; beyond it DuckDB spills to a temporary folder (national scale: ~5 M rows).
-STAGE_MEMORY = "500MB"
+STAGE_MEMORY = "650MB"
 
 
 @contextmanager
@@ -315,6 +316,15 @@ def merge(m: Match, problems: list[Problem], found: list[Problem], more: int) ->
     everything = problems + [p for p in found if (p.row, p.column) not in taken]
     everything.sort(key=lambda p: (p.row or 0, order.get(p.column or "", 0)))
     return everything[:MAX_PROBLEMS], more + max(len(everything) - MAX_PROBLEMS, 0)
+
+
+def narrow(stage: duckdb.DuckDBPyConnection, m: Match) -> None:
+    """Drop the columns of a checked file's ``vals`` that its output does not read (missing flags, row numbers):
+    the staged rows of every file wait in memory for the write, and what does not fit there spills to disk."""
+    output = output_sql(m)
+    for column, *_ in stage.execute("SELECT * FROM vals LIMIT 0").description:
+        if not re.search(rf"\b{re.escape(column)}\b", output):
+            stage.execute(f"ALTER TABLE vals DROP COLUMN {_q(column)}")
 
 
 def output_sql(m: Match) -> str:

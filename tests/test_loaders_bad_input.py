@@ -368,6 +368,23 @@ def test_a_rejected_file_stops_the_good_ones_in_the_same_import(base_db, tmp_pat
     ) == [("daarlig.csv", "afvist"), ("god.csv", "afvist")]
 
 
+def test_rejected_files_are_reported_and_results_kept_in_the_order_given(base_db, tmp_path):
+    # The importer stages the largest file first (memory); what it reports keeps the order of the command line.
+    small = write_csv(tmp_path / "lille.csv", [WB_HEADER, _with(WELLBEING[1], c4="6")])
+    large = write_csv(tmp_path / "stor.csv", [WB_HEADER] + [_with(WELLBEING[1], c2=str(g), c4="7") for g in range(10)])
+    assert large.stat().st_size > small.stat().st_size
+    with pytest.raises(ImportRejected) as raised:
+        import_files(base_db, [small, large])
+    assert [e.file for e in raised.value.errors] == ["lille.csv", "stor.csv"]
+    first = write_csv(tmp_path / "a.csv", [WB_HEADER, _with(WELLBEING[1], c0="2022/23")])
+    second = write_csv(
+        tmp_path / "b.csv", [WB_HEADER] + [_with(WELLBEING[1], c0="2021/22", c2=str(g)) for g in range(9)]
+    )
+    results = import_files(base_db, [first, second])
+    assert [(r.file, r.rows_loaded) for r in results] == [("a.csv", 1), ("b.csv", 9)]
+    assert results[0].batch_id < results[1].batch_id
+
+
 def test_validation_error_is_the_shared_type(base_db, tmp_path):
     path = write_csv(tmp_path / "x.csv", [WB_HEADER, _with(WELLBEING[1], c4="0")])
     with pytest.raises(ImportRejected) as raised:
