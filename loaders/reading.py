@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -35,9 +36,19 @@ _CSV_LINE_ERROR = re.compile(r"CSV Error on Line: (\d+)")
 # The bytes where Windows-1252 and Latin-1 differ (0x96 is '–' in the one, a control character in the other).
 _CP1252_ONLY = bytes(range(0x80, 0xA0))
 _CHUNK = 1 << 22
-# Reads whole files (hash, footnote search) in the background while DuckDB stages the files before them: hashlib
-# and numpy release the GIL, and DuckDB releases it while it runs a query. One thread: the files are read in turn.
-_READER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kvd-read")
+_READER: ThreadPoolExecutor
+
+
+def _new_reader() -> None:
+    """Reads whole files (hash, footnote search) in the background while DuckDB stages the files before them:
+    hashlib and numpy release the GIL, and DuckDB releases it while it runs a query. One thread: the files are
+    read in turn."""
+    global _READER
+    _READER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kvd-read")
+
+
+_new_reader()
+os.register_at_fork(after_in_child=_new_reader)  # a forked child has no thread behind the parent's executor
 
 
 def name_key(text: object) -> str:
