@@ -180,8 +180,6 @@ def institution_names(institutions: pd.DataFrame) -> dict[str, str]:
     """Each institution's name for a chooser (``institution_id`` -> ``name``), with the id after a name that two
     share: Streamlit's selectbox tells its options apart by their labels and returns the last option with the
     label picked (streamlit issue 11949), so two schools of one name would show the other one after a rerun."""
-    if institutions.empty:  # an empty database's frame has no columns either
-        return {}
     counts = institutions["name"].value_counts()
     return {
         i: f"{name} ({i})" if counts[name] > 1 else name
