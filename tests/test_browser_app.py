@@ -44,6 +44,11 @@ STILL = """() => {
 DRAWN = f"""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
     .every((chart) => chart.querySelector('.main-svg')) && ({STILL})()"""
 POLL_MS = 100
+# A leader's start page: the institution (its title is the institution's name), the default page at the root.
+LEADER_STARTED = """() => {
+    const title = document.querySelector('[data-testid="stMain"] h1')?.innerText;
+    return location.pathname.endsWith('/') && !!title && !title.startsWith('Overblik');
+}"""
 
 
 def _chromium_or_skip() -> None:
@@ -187,10 +192,15 @@ def main_text_when(page, shows: list[str], hides: list[str] = ()) -> str:
 
 
 def choose_viewer(page, label: str) -> None:
-    """Pick a viewer in the demo's sidebar picker, as a person would (typing filters the list)."""
+    """Pick a viewer in the demo's sidebar picker, as a person would (typing filters the list).
+
+    A leader starts on their institution: app.py switches there in a second run, and a click on another page
+    before that switch has landed is overtaken by it, so wait for the institution page at the app's root."""
     page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
     page.keyboard.type(label)
     page.get_by_role("option", name=label, exact=True).click()
+    if label.startswith("Leder: "):
+        page.wait_for_function(LEADER_STARTED, polling=POLL_MS, timeout=TIMEOUT_MS)
 
 
 def heading(page) -> str:
