@@ -55,10 +55,8 @@ def status_overview(ctx: Context) -> None:
 
 def edit_form(ctx: Context, definitions: pd.DataFrame) -> None:
     st.subheader("Opret eller ret et mål")
-    titles = dict(zip(definitions["goal_id"], definitions["title"]))
-    chosen = st.selectbox(
-        "Mål", [_NEW, *titles], key="maal_edit", format_func=lambda g: "Nyt mål" if g == _NEW else titles[g]
-    )
+    titles = widgets.distinct_labels({_NEW: "Nyt mål"} | dict(zip(definitions["goal_id"], definitions["title"])))
+    chosen = st.selectbox("Mål", list(titles), key="maal_edit", format_func=titles.get)
     current_def = {} if chosen == _NEW else definitions.set_index("goal_id").loc[chosen].to_dict() | {"goal_id": chosen}
     ids = list(CATALOGUE)
     with st.form("maal_form"):

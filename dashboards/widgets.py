@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from collections.abc import Callable
 
 import pandas as pd
@@ -176,15 +177,21 @@ def empty(what: str) -> None:
 INSTITUTION_KEY = "institution"
 
 
+def distinct_labels(labels: dict[str, str]) -> dict[str, str]:
+    """A chooser's labels (option -> label) with the option after a label that two share: Streamlit's selectbox
+    tells its options apart by their labels and returns the last option with the label picked (streamlit issue
+    11949), so two schools or goals of one name would show, or save, the other one after a rerun.
+
+    >>> distinct_labels({"a": "Læsning", "b": "Trivsel", "c": "Læsning"})
+    {'a': 'Læsning (a)', 'b': 'Trivsel', 'c': 'Læsning (c)'}
+    """
+    counts = Counter(labels.values())
+    return {option: f"{label} ({option})" if counts[label] > 1 else label for option, label in labels.items()}
+
+
 def institution_names(institutions: pd.DataFrame) -> dict[str, str]:
-    """Each institution's name for a chooser (``institution_id`` -> ``name``), with the id after a name that two
-    share: Streamlit's selectbox tells its options apart by their labels and returns the last option with the
-    label picked (streamlit issue 11949), so two schools of one name would show the other one after a rerun."""
-    counts = institutions["name"].value_counts()
-    return {
-        i: f"{name} ({i})" if counts[name] > 1 else name
-        for i, name in zip(institutions["institution_id"], institutions["name"])
-    }
+    """Each institution's name for a chooser (``institution_id`` -> ``name``), told apart (``distinct_labels``)."""
+    return distinct_labels(dict(zip(institutions["institution_id"], institutions["name"])))
 
 
 def open_on_data(ctx, ids: list[str], kind: str | None = None) -> None:

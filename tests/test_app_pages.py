@@ -216,6 +216,23 @@ def test_two_institutions_of_one_name_stay_apart_in_the_choosers(sample_db, monk
         assert at.main.title[0].value == "Nørrevangsskolen"
 
 
+def test_two_goals_of_one_title_stay_apart_in_the_goal_form(sample_db, monkeypatch):
+    """The goal form's chooser had the same flaw: with two goals of one title, a rerun opened (and a save would
+    have changed) the other goal. The goal id tells them apart."""
+    with database.write(sample_db) as con:
+        first, second = (
+            r[0] for r in con.execute("SELECT DISTINCT goal_id FROM goal_versions ORDER BY 1").fetchall()[:2]
+        )
+        con.execute("UPDATE goal_versions SET title = 'Læsning' WHERE goal_id IN (?, ?)", [first, second])
+    for chosen in (first, second):
+        at = open_page(sample_db, monkeypatch, "administration", "maal")
+        assert f"Læsning ({chosen})" in at.selectbox(key="maal_edit").options
+        at.selectbox(key="maal_edit").set_value(chosen).run()
+        at.run()  # a rerun sends the chooser's label back
+        assert at.session_state["maal_edit"] == chosen
+        assert at.text_input[0].value == chosen  # the form's goal id
+
+
 def test_a_trend_charts_target_is_plotlys_horizontal_line():
     """The target is drawn as Plotly's ``add_hline`` draws it (a dashed line across the plot, its label on the
     right above it), without ``add_hline``'s cost."""
