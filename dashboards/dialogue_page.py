@@ -153,13 +153,10 @@ def _add_form(ctx: Context, institution_id: str, year: int, goal_ids: list[str],
             if kind == "followup":
                 if not actions:
                     st.caption("Der er ingen aftaler at følge op på.")
-                fields["follows_up"] = st.selectbox(
-                    "Aftale",
-                    [a.note_id for a in actions],
-                    format_func=lambda i: next(
-                        f"{schoolyear.short(a.school_year)}: {a.text}" for a in actions if a.note_id == i
-                    ),
+                labels = widgets.distinct_labels(
+                    {a.note_id: f"{schoolyear.short(a.school_year)}: {a.text}" for a in actions}
                 )
+                fields["follows_up"] = st.selectbox("Aftale", list(labels), format_func=labels.get)
             if may_share(ctx.viewer, institution_id):
                 fields["shared_with_council"] = st.checkbox("Del med udvalget")
             if st.form_submit_button("Gem", type="primary"):

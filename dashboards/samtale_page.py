@@ -242,12 +242,8 @@ def _edit_agreement(ctx: Context, items: list[samtaler.Agreement]) -> None:
     admin = samtaler.may_write(ctx.viewer, items[0].institution_id, "record")
     with st.expander("Ret en aftale" + (" eller skriv opfølgningen" if admin else " (status)"), icon=":material/edit:"):
         by_id = {a.agreement_id: a for a in items}
-        chosen = st.selectbox(
-            "Aftale",
-            list(by_id),
-            format_func=lambda i: f"{schoolyear.short(by_id[i].school_year)}: {by_id[i].text}",
-            key="samtale_agreement",
-        )
+        labels = widgets.distinct_labels({i: f"{schoolyear.short(a.school_year)}: {a.text}" for i, a in by_id.items()})
+        chosen = st.selectbox("Aftale", list(labels), format_func=labels.get, key="samtale_agreement")
         a = by_id[chosen]
         with st.form(f"samtale_agreement_{a.agreement_id}_{a.version}"):
             changes: dict = {"status": st.selectbox("Status", ACTION_STATUSES, index=ACTION_STATUSES.index(a.status))}

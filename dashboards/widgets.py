@@ -6,6 +6,7 @@ import html
 import re
 from collections import Counter
 from collections.abc import Callable
+from typing import TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -20,6 +21,8 @@ from indicators import comparison, units
 from indicators.catalogue import CATALOGUE, SUBJECTS, Indicator
 from indicators.goals.sentences import target_words
 from loaders import coverage
+
+K = TypeVar("K")  # a chooser's option
 
 # Okabe-Ito colours (safe for the common colour-vision deficiencies); the icon
 # and the word carry the status too, so colour is never the only signal.
@@ -177,7 +180,7 @@ def empty(what: str) -> None:
 INSTITUTION_KEY = "institution"
 
 
-def distinct_labels(labels: dict[str, str]) -> dict[str, str]:
+def distinct_labels(labels: dict[K, str]) -> dict[K, str]:
     """A chooser's labels (option -> label) with the option after a label that two share: Streamlit's selectbox
     tells its options apart by their labels and returns the last option with the label picked (streamlit issue
     11949), so two schools or goals of one name would show, or save, the other one after a rerun.

@@ -233,6 +233,19 @@ def test_two_goals_of_one_title_stay_apart_in_the_goal_form(sample_db, monkeypat
         assert at.text_input[0].value == chosen  # the form's goal id
 
 
+def test_agreements_of_one_text_stay_apart_in_their_choosers():
+    """The agreement choosers (Dialog's follow-up, Samtale's "Ret en aftale") label by year and text, which two
+    agreements may share; they use the same rule as the goal and institution choosers."""
+    from dashboards import widgets
+
+    labels = {7: "2025/26: Læsebånd", 9: "2025/26: Læsebånd", 12: "2025/26: Legepatrulje"}
+    assert widgets.distinct_labels(labels) == {
+        7: "2025/26: Læsebånd (7)",
+        9: "2025/26: Læsebånd (9)",
+        12: "2025/26: Legepatrulje",
+    }
+
+
 def test_a_trend_charts_target_is_plotlys_horizontal_line():
     """The target is drawn as Plotly's ``add_hline`` draws it (a dashed line across the plot, its label on the
     right above it), without ``add_hline``'s cost."""
