@@ -26,6 +26,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -37,11 +38,36 @@ from core import database, schema
 from indicators import lattice, suppression
 from indicators.catalogue import Indicator
 
-_MEMORY_SIZE = 64  # whole lattices kept in this process (memory-mapped files cost little)
-_memory: OrderedDict[tuple, pa.Table] = OrderedDict()
-_READERS_SIZE = 2_000  # one reader's changes to one lattice: a few row numbers each
-_readers: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-_lock = threading.Lock()
+
+class _Recent:
+    """The results used most recently in this process, at most ``size`` of them (the app's threads share it)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Any:
+        """The result kept under ``key``, or None."""
+        with self._lock:
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def put(self, key: tuple, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_memory = _Recent(64)  # whole lattices (memory-mapped files cost little)
+_readers = _Recent(2_000)  # one reader's changes to one lattice: a few row numbers each
 _switch = threading.local()  # ``uncached()`` in this thread
 
 
@@ -58,9 +84,8 @@ _CODE = _code_digest()
 
 def forget() -> None:
     """Forget the lattices kept in this process (files stay), and the suppression's own decisions."""
-    with _lock:
-        _memory.clear()
-        _readers.clear()
+    _memory.clear()
+    _readers.clear()
     suppression.forget()
 
 
@@ -173,10 +198,8 @@ def _reader_changes(
     kept, or computed and kept."""
     whole = _key(con, ind, kommune if ind.confidential else None, threshold, profile_area)
     key = None if whole is None else (*whole, None if kommune is None else int(kommune), reader)
-    with _lock:
-        if key is not None and key in _readers:
-            _readers.move_to_end(key)
-            return _readers[key]
+    if key is not None and (known := _readers.get(key)) is not None:
+        return known
     table = _rows(con, ind, kommune, None, threshold, profile_area, None)
     reason = table.column("reason").to_numpy()
     read = reads(lattice.of_table(table.drop_columns(["reason"])), reason)
@@ -184,10 +207,7 @@ def _reader_changes(
     order = np.argsort(table.column("row").to_numpy()[changed])
     kept = table.column("row").to_numpy()[changed][order], read[changed][order]
     if key is not None:
-        with _lock:
-            _readers[key] = kept
-            while len(_readers) > _READERS_SIZE:
-                _readers.popitem(last=False)
+        _readers.put(key, kept)
     return kept
 
 
@@ -224,20 +244,15 @@ def _whole(
     key = _key(con, ind, kommune, threshold, profile_area)
     if key is None:  # no id to key it by (or no file): computed for this call only
         return _compute(con, ind, kommune, threshold, profile_area)
-    with _lock:
-        if key in _memory:
-            _memory.move_to_end(key)
-            return _memory[key]
+    if (known := _memory.get(key)) is not None:
+        return known
     db, token, name = key
     path = Path(f"{db}.decided") / token / f"{name}.arrow"
     table = _read(path)
     if table is None:
         table = _compute(con, ind, kommune, threshold, profile_area)
         table = _keep(path, table, Path(db)) or table
-    with _lock:
-        _memory[key] = table
-        while len(_memory) > _MEMORY_SIZE:
-            _memory.popitem(last=False)
+    _memory.put(key, table)
     return table
 
 
